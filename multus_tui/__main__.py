@@ -1,0 +1,3 @@
+from multus_tui.cli import main
+
+raise SystemExit(main())
