@@ -1,0 +1,161 @@
+"""Kubeconfig as kubectl reads it, through the kubernetes client's own loader.
+
+- The file list: `--kubeconfig PATH` (one file, must exist, as in kubectl), else every existing file of
+  `$KUBECONFIG` (os.pathsep-separated) merged by the client's `KubeConfigMerger`, else `~/.kube/config`.
+- Merging follows kubectl: the first file that names a cluster/context/user wins, and the first file
+  that sets `current-context` wins (the client's merger takes the last one; we correct that).
+- Authentication is whatever the client's `KubeConfigLoader` supports: token / tokenFile, client
+  certificate + key (files or *-data), exec plugins, basic auth, auth providers.
+- We never persist anything back into the user's kubeconfig (persist_config=False).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from kubernetes.client import ApiClient, Configuration
+from kubernetes.config.config_exception import ConfigException
+from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
+
+from multus_tui.cluster.errors import ClusterError, register_secret
+
+DEFAULT_PATH = "~/.kube/config"
+
+
+@dataclass
+class ClusterInfo:
+    """A ready-to-use API client for one kubeconfig context and what we know about that context."""
+
+    api_client: ApiClient
+    context: str
+    server: str
+    namespace: str
+    contexts: list[str]
+    readonly_hint: bool = False
+    kubeconfig: str | None = None  # the path list the config came from (os.pathsep-joined)
+    user: str | None = None
+    cluster_name: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def kubeconfig_paths(kubeconfig: str | None = None) -> list[str]:
+    """The existing kubeconfig files kubectl would read, in merge order (first wins).
+
+    Raises ClusterError(reason="NoKubeconfig") when there are none, naming where it looked.
+    """
+    if kubeconfig:
+        p = os.path.expanduser(kubeconfig)
+        if not os.path.isfile(p):
+            raise ClusterError(f"no kubeconfig: {kubeconfig} does not exist", reason="NoKubeconfig")
+        return [p]
+    env = os.environ.get("KUBECONFIG", "")
+    if env.strip():
+        listed = [os.path.expanduser(p) for p in env.split(os.pathsep) if p.strip()]
+        found = [p for p in listed if os.path.isfile(p)]
+        if not found:
+            raise ClusterError(f"no kubeconfig: none of the files in KUBECONFIG exist ({env})",
+                               reason="NoKubeconfig")
+        # kubectl ignores duplicates in the list; so do we
+        return list(dict.fromkeys(found))
+    p = os.path.expanduser(DEFAULT_PATH)
+    if not os.path.isfile(p):
+        raise ClusterError(
+            f"no kubeconfig: {DEFAULT_PATH} does not exist and KUBECONFIG is not set "
+            "(use --kubeconfig PATH, or try --demo for the built-in sandbox)",
+            reason="NoKubeconfig")
+    return [p]
+
+
+def _merged(paths: list[str]) -> Any:
+    """The merged config node (the client's ConfigNode), with kubectl's current-context rule."""
+    try:
+        merger = KubeConfigMerger(os.pathsep.join(paths))
+    except (ConfigException, yaml.YAMLError, OSError) as exc:
+        raise ClusterError(f"cannot read kubeconfig: {exc}", reason="Kubeconfig") from None
+    cfg = merger.config
+    if cfg is None:
+        raise ClusterError("no kubeconfig: no configuration found in " + ", ".join(paths), reason="NoKubeconfig")
+    for p in paths:  # first non-empty current-context wins, as in kubectl
+        cc = (merger.config_files.get(p) or {}).get("current-context")
+        if cc:
+            cfg.value["current-context"] = cc
+            break
+    for key in ("clusters", "contexts", "users"):
+        if cfg.value.get(key) is None:
+            cfg.value[key] = []
+    return cfg
+
+
+def _context_names(cfg: Any) -> list[str]:
+    return [c.value["name"] if hasattr(c, "value") else c["name"] for c in cfg.value.get("contexts") or []]
+
+
+def list_contexts(kubeconfig: str | None = None) -> tuple[list[str], str | None]:
+    """All context names (merge order) and the current one (None when unset)."""
+    cfg = _merged(kubeconfig_paths(kubeconfig))
+    return _context_names(cfg), (cfg.value.get("current-context") or None)
+
+
+def load_cluster(kubeconfig: str | None = None, context: str | None = None, *,
+                 readonly: bool = False) -> ClusterInfo:
+    """Build a ClusterInfo (API client + context facts) as kubectl would for these options.
+
+    Raises ClusterError with a clear message when there is no kubeconfig, no current context, the
+    context is missing, or its credentials cannot be loaded (e.g. an exec plugin failing).
+    """
+    paths = kubeconfig_paths(kubeconfig)
+    cfg = _merged(paths)
+    names = _context_names(cfg)
+    name = context or cfg.value.get("current-context")
+    avail = ", ".join(names) if names else "none"
+    if not name:
+        raise ClusterError(f"the kubeconfig has no current context; pass --context (available: {avail})",
+                           reason="ContextNotFound")
+    if name not in names:
+        raise ClusterError(f"context {name!r} not found in the kubeconfig (available: {avail})",
+                           reason="ContextNotFound")
+    try:
+        loader = KubeConfigLoader(config_dict=cfg, active_context=name, config_base_path=None)
+    except ConfigException as exc:
+        # e.g. the context names a cluster or user that is not defined
+        raise ClusterError(f"context {name!r} is incomplete: {exc}", reason="Kubeconfig") from None
+    conf = type.__call__(Configuration)  # a fresh Configuration, not the process-wide default
+    try:
+        loader.load_and_set(conf)
+    except ConfigException as exc:
+        raise ClusterError(f"cannot load credentials of context {name!r}: {exc}", reason="Kubeconfig") from None
+    except OSError as exc:  # a certificate file that is missing, an exec binary that is not there
+        raise ClusterError(f"cannot load credentials of context {name!r}: {exc}", reason="Kubeconfig") from None
+    user_node = getattr(loader, "_user", None)
+    if user_node is not None and "exec" in user_node and "token" not in loader.__dict__ \
+            and "cert_file" not in loader.__dict__:
+        # the client only logs exec failures; an unauthenticated client would then fail with a puzzling 401/403
+        raise ClusterError(f"the exec credential plugin of context {name!r} failed "
+                           f"(command: {user_node['exec'].safe_get('command')})", reason="Kubeconfig")
+    token = conf.api_key.get("BearerToken") or conf.api_key.get("authorization")
+    register_secret(token)
+    # several watch threads plus foreground requests share one pool
+    conf.connection_pool_maxsize = max(conf.connection_pool_maxsize or 0, 16)
+    ctx = loader.current_context["context"]
+    ns = (ctx.get("namespace") if isinstance(ctx, dict) else None) or "default"
+    server = str(conf.host or "").rstrip("/")
+    client = ApiClient(configuration=conf)
+    client.user_agent = "multus-tui"
+    return ClusterInfo(
+        api_client=client, context=name, server=server, namespace=ns, contexts=names,
+        readonly_hint=readonly, kubeconfig=os.pathsep.join(paths),
+        user=ctx.get("user") if isinstance(ctx, dict) else None,
+        cluster_name=ctx.get("cluster") if isinstance(ctx, dict) else None,
+    )
+
+
+def describe_paths(kubeconfig: str | None = None) -> str:
+    """Human text for where the kubeconfig comes from (for error screens)."""
+    try:
+        return ", ".join(str(Path(p)) for p in kubeconfig_paths(kubeconfig))
+    except ClusterError as exc:
+        return exc.message

@@ -1,0 +1,496 @@
+"""LiveStore: an in-memory mirror of namespaces, NADs, pods and events, kept live by list-then-watch.
+
+One background thread per kind:
+  list (raw JSON) → reconcile the mirror (upserts, and deletes of what vanished) → watch from the
+  list's resourceVersion with bookmarks and a server timeout → when the stream ends, watch again
+  from the last resourceVersion seen → on 410 Gone (history compacted) list again → on any other
+  failure back off exponentially with jitter, then resume from the last resourceVersion.
+A dispatcher thread delivers coalesced batches of `Change` to listeners at most every
+`batch_interval` seconds, so a burst of 5,000 pod updates becomes a handful of UI updates.
+Listeners receive views (views.py), never Kubernetes objects. Listeners run on the dispatcher
+thread: a Textual app must hop to its own loop (call_from_thread / post_message).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from multus_tui.cluster.client import Cluster, WatchStream
+from multus_tui.cluster.errors import ClusterError, from_exception
+from multus_tui.cluster.views import VIEW_TYPES, EventView, NamespaceView, PodView
+
+log = logging.getLogger(__name__)
+
+KindName = Literal["namespace", "nad", "pod", "event", "state"]
+Op = Literal["upsert", "delete", "reset"]
+Status = Literal["connecting", "live", "reconnecting", "failed"]
+ALL_KINDS: tuple[str, ...] = ("namespace", "nad", "pod", "event")
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionState:
+    status: Status
+    reason: str | None = None
+    # per kind: "connecting" | "live" | "reconnecting" | "failed" | "absent" (e.g. no NAD CRD)
+    kinds: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def live(self) -> bool:
+        return self.status == "live"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    kind: KindName
+    op: Op
+    key: tuple[str, str] | None
+    view: Any = None
+
+
+Listener = Callable[[list[Change]], None]
+
+
+class _Stopped(Exception):
+    pass
+
+
+class _KindWatcher:
+    """The list-then-watch loop of one kind, in its own thread."""
+
+    def __init__(self, store: LiveStore, kind: str) -> None:
+        self.store = store
+        self.kind = kind
+        self.view_type = VIEW_TYPES[kind]
+        self.rv: str | None = None
+        self.status = "connecting"
+        self.reason: str | None = None
+        self.synced = threading.Event()
+        self.stream: WatchStream | None = None
+        self.failures = 0
+        self.lists = 0  # how many times we (re)listed; tests and diagnostics read it
+        self.watches = 0
+        self.thread = threading.Thread(target=self._run, name=f"multus-tui-watch-{kind}", daemon=True)
+
+    # -- the loop --------------------------------------------------------------------------------
+    def _run(self) -> None:
+        st = self.store
+        while not st._stop.is_set():
+            try:
+                if self.rv is None:
+                    self._list()
+                self._watch()
+                self.failures = 0
+            except _Stopped:
+                return
+            except ClusterError as exc:
+                if st._stop.is_set():
+                    return
+                if exc.code == 410:
+                    # history compacted past our resourceVersion: relist and reconcile
+                    self.rv = None
+                    continue
+                if exc.code == 404 and self.kind == "nad":
+                    self._absent(exc)
+                    continue
+                self._failed(exc)
+            except Exception as exc:  # noqa: BLE001 - a bug must not kill the mirror silently
+                if st._stop.is_set():
+                    return
+                log.exception("watch loop of %s", self.kind)
+                self._failed(from_exception(exc, st.cluster.server))
+
+    def _list(self) -> None:
+        st = self.store
+        ns = st.namespace
+        if self.kind == "namespace" and ns:
+            # a namespaced user may not list namespaces; one scope needs only its own
+            try:
+                obj = st.cluster.get_raw("namespace", None, ns)
+                data = {"metadata": {"resourceVersion": None}, "items": [obj]}
+            except ClusterError as exc:
+                if exc.code not in (403, 404):
+                    raise
+                data = {"metadata": {"resourceVersion": None}, "items": []}
+                if exc.code == 403:
+                    data["items"] = [{"metadata": {"name": ns}, "status": {"phase": "Active"}}]
+            self.lists += 1
+            st._reconcile(self.kind, [self.view_type.from_raw(o) for o in data["items"]])
+            self.rv = "static"
+            self._set_live()
+            return
+        params: dict[str, Any] = {}
+        if st.list_limit:
+            params["limit"] = st.list_limit
+        data = st.cluster.list_raw(self.kind, ns, **params)
+        if st._stop.is_set():
+            raise _Stopped
+        from_raw = self.view_type.from_raw
+        views = []
+        for o in data.get("items") or ():
+            try:
+                views.append(from_raw(o))
+            except Exception:  # noqa: BLE001 - one odd object must not hide the others
+                log.warning("skipping a %s that could not be read", self.kind, exc_info=True)
+        self.lists += 1
+        st._reconcile(self.kind, views)
+        self.rv = (data.get("metadata") or {}).get("resourceVersion") or "0"
+        self._set_live()
+
+    def _watch(self) -> None:
+        st = self.store
+        if self.rv == "static":  # single-namespace scope of the namespace kind: re-read now and then
+            if st._stop.wait(st.watch_timeout):
+                raise _Stopped
+            self.rv = None
+            return
+        stream = st.cluster.watch_raw(self.kind, st.namespace, resource_version=self.rv,
+                                      timeout_seconds=st.watch_timeout, allow_bookmarks=True)
+        self.stream = stream
+        self.watches += 1
+        if st._stop.is_set():
+            stream.close()
+            raise _Stopped
+        if self.status != "live":
+            self._set_live()
+        from_raw = self.view_type.from_raw
+        try:
+            for ev in stream:
+                typ = ev.get("type")
+                obj = ev.get("object") or {}
+                if typ == "ERROR":
+                    code = obj.get("code")
+                    from multus_tui.cluster.errors import from_api_status
+
+                    raise from_api_status(code, obj)
+                rv = (obj.get("metadata") or {}).get("resourceVersion")
+                if typ == "BOOKMARK":
+                    if rv:
+                        self.rv = rv
+                    continue
+                try:
+                    view = from_raw(obj)
+                except Exception:  # noqa: BLE001
+                    log.warning("skipping a %s event that could not be read", self.kind, exc_info=True)
+                    if rv:
+                        self.rv = rv
+                    continue
+                if typ == "DELETED":
+                    st._delete(self.kind, view.key)
+                else:
+                    st._upsert(self.kind, view)
+                if rv:
+                    self.rv = rv
+        finally:
+            self.stream = None
+            stream.close()
+        if st._stop.is_set():
+            raise _Stopped
+
+    # -- state -----------------------------------------------------------------------------------
+    def _set_live(self) -> None:
+        self.status, self.reason = "live", None
+        self.synced.set()
+        self.store._kind_state_changed()
+
+    def _absent(self, exc: ClusterError) -> None:
+        """The NAD API does not exist (Multus not installed): an empty, synced kind; look again later."""
+        st = self.store
+        st._reconcile(self.kind, [])
+        self.status, self.reason = "absent", "NetworkAttachmentDefinition CRD not installed (Multus missing?)"
+        self.synced.set()
+        self.rv = None
+        st._kind_state_changed()
+        if st._stop.wait(st.absent_recheck):
+            raise _Stopped
+
+    def _failed(self, exc: ClusterError) -> None:
+        st = self.store
+        self.failures += 1
+        permanent = exc.code in (401, 403)
+        self.status = "failed" if (permanent or (not self.synced.is_set() and self.failures >= st.fail_after)) \
+            else "reconnecting"
+        self.reason = exc.message
+        st._kind_state_changed()
+        # exponential backoff with full jitter, so many clients do not retry in lockstep
+        delay = min(st.backoff_max, st.backoff_initial * (2 ** min(self.failures - 1, 16)))
+        delay = random.uniform(delay / 2, delay)
+        log.info("%s watch failed (%s); retrying in %.1fs", self.kind, exc.message, delay)
+        if st._stop.wait(delay):
+            raise _Stopped
+
+
+class LiveStore:
+    """A live, thread-safe mirror of one namespace (or all) for the UI and commands.
+
+    `watch_timeout` is the server-side timeoutSeconds of each watch (streams end and are resumed
+    from the last resourceVersion); tests make it short.
+    """
+
+    def __init__(self, cluster: Cluster, namespace: str | None = None, *, kinds: tuple[str, ...] = ALL_KINDS,
+                 watch_timeout: int = 300, batch_interval: float = 0.05, backoff_initial: float = 0.5,
+                 backoff_max: float = 30.0, fail_after: int = 3, absent_recheck: float = 30.0,
+                 list_limit: int | None = None) -> None:
+        self.cluster = cluster
+        self.namespace = namespace
+        self.kinds = tuple(k for k in kinds if k in VIEW_TYPES)
+        self.watch_timeout = watch_timeout
+        self.batch_interval = batch_interval
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.fail_after = fail_after
+        self.absent_recheck = absent_recheck
+        self.list_limit = list_limit
+        self._lock = threading.RLock()
+        self._objects: dict[str, dict[tuple[str, str], Any]] = {k: {} for k in ALL_KINDS}
+        # events by the object they are about: pod_attachments must not scan every event
+        self._events_by_obj: dict[tuple[str, str], dict[tuple[str, str], EventView]] = {}
+        self._listeners: list[Listener] = []
+        self._pending: dict[tuple[str, tuple[str, str] | None], Change] = {}
+        self._pending_cv = threading.Condition(threading.Lock())
+        self._stop = threading.Event()
+        self._watchers = {k: _KindWatcher(self, k) for k in self.kinds}
+        self._state = ConnectionState("connecting", None, tuple((k, "connecting") for k in self.kinds))
+        self._dispatcher = threading.Thread(target=self._dispatch_loop, name="multus-tui-dispatch", daemon=True)
+        self._started = False
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> LiveStore:
+        if self._started:
+            return self
+        self._started = True
+        self._dispatcher.start()
+        for w in self._watchers.values():
+            w.thread.start()
+        return self
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop every thread promptly: open watch streams are closed, not waited out."""
+        self._stop.set()
+        for w in self._watchers.values():
+            s = w.stream
+            if s is not None:
+                s.close()
+        with self._pending_cv:
+            self._pending_cv.notify_all()
+        deadline = time.monotonic() + timeout
+        for w in self._watchers.values():
+            if w.thread.is_alive():
+                w.thread.join(max(0.0, deadline - time.monotonic()))
+        if self._dispatcher.is_alive():
+            self._dispatcher.join(max(0.0, deadline - time.monotonic()))
+
+    def __enter__(self) -> LiveStore:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def alive_threads(self) -> int:
+        return sum(t.is_alive() for t in [self._dispatcher, *(w.thread for w in self._watchers.values())])
+
+    def wait_synced(self, timeout: float | None = None) -> bool:
+        """Block until every kind has completed its first list (or was found absent)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for w in self._watchers.values():
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not w.synced.wait(left):
+                return False
+        return True
+
+    # -- state -------------------------------------------------------------------------------------
+    @property
+    def state(self) -> ConnectionState:
+        return self._state
+
+    def _kind_state_changed(self) -> None:
+        ws = list(self._watchers.values())
+        kinds = tuple((w.kind, w.status) for w in ws)
+        failed = [w for w in ws if w.status == "failed"]
+        recon = [w for w in ws if w.status == "reconnecting"]
+        if failed:
+            st = ConnectionState("failed", f"{failed[0].kind}: {failed[0].reason}", kinds)
+        elif recon:
+            status: Status = "reconnecting" if all(w.synced.is_set() for w in ws) or any(
+                w.synced.is_set() for w in ws) else "connecting"
+            st = ConnectionState(status, f"{recon[0].kind}: {recon[0].reason}", kinds)
+        elif all(w.status in ("live", "absent") for w in ws):
+            absent = [w for w in ws if w.status == "absent"]
+            st = ConnectionState("live", absent[0].reason if absent else None, kinds)
+        else:
+            st = ConnectionState("connecting", None, kinds)
+        with self._lock:
+            changed = (st.status, st.reason) != (self._state.status, self._state.reason)
+            self._state = st
+        if changed:
+            self._queue(Change("state", "upsert", None, st))
+
+    # -- mutations (watcher threads) ---------------------------------------------------------------
+    def _upsert(self, kind: str, view: Any) -> None:
+        key = view.key
+        with self._lock:
+            objs = self._objects[kind]
+            old = objs.get(key)
+            objs[key] = view
+            if kind == "event":
+                self._index_event(old, view)
+        self._queue(Change(kind, "upsert", key, view))  # type: ignore[arg-type]
+
+    def _delete(self, kind: str, key: tuple[str, str]) -> None:
+        with self._lock:
+            old = self._objects[kind].pop(key, None)
+            if kind == "event" and old is not None:
+                self._index_event(old, None)
+        if old is not None:
+            self._queue(Change(kind, "delete", key, old))  # type: ignore[arg-type]
+
+    def _reconcile(self, kind: str, views: list[Any]) -> None:
+        """Make the mirror equal to a fresh list: upsert what is new or changed, delete what vanished
+        while we were not watching (a relist after 410 must not leave ghosts)."""
+        changes: list[Change] = []
+        with self._lock:
+            objs = self._objects[kind]
+            fresh = {v.key: v for v in views}
+            for key in [k for k in objs if k not in fresh]:
+                old = objs.pop(key)
+                if kind == "event":
+                    self._index_event(old, None)
+                changes.append(Change(kind, "delete", key, old))  # type: ignore[arg-type]
+            for key, v in fresh.items():
+                old = objs.get(key)
+                if old is not None and getattr(old, "resource_version", None) == getattr(v, "resource_version", 0) \
+                        and old.resource_version:
+                    continue
+                objs[key] = v
+                if kind == "event":
+                    self._index_event(old, v)
+                changes.append(Change(kind, "upsert", key, v))  # type: ignore[arg-type]
+        self._queue_many(changes)
+
+    def _index_event(self, old: EventView | None, new: EventView | None) -> None:
+        if old is not None:
+            bucket = self._events_by_obj.get((old.involved_namespace, old.involved_name))
+            if bucket is not None:
+                bucket.pop(old.key, None)
+                if not bucket:
+                    del self._events_by_obj[(old.involved_namespace, old.involved_name)]
+        if new is not None:
+            self._events_by_obj.setdefault((new.involved_namespace, new.involved_name), {})[new.key] = new
+
+    # -- delivery ----------------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Register a listener for batches of changes (called on the store's dispatcher thread).
+        Returns an unsubscribe function."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _queue(self, change: Change) -> None:
+        with self._pending_cv:
+            # coalesce: the latest change of a key wins (upsert after upsert, delete after upsert...)
+            k = (change.kind, change.key)
+            self._pending.pop(k, None)
+            self._pending[k] = change
+            self._pending_cv.notify()
+
+    def _queue_many(self, changes: list[Change]) -> None:
+        if not changes:
+            return
+        with self._pending_cv:
+            for c in changes:
+                k = (c.kind, c.key)
+                self._pending.pop(k, None)
+                self._pending[k] = c
+            self._pending_cv.notify()
+
+    def _dispatch_loop(self) -> None:
+        last = 0.0
+        while True:
+            with self._pending_cv:
+                while not self._pending and not self._stop.is_set():
+                    self._pending_cv.wait(0.5)
+                if self._stop.is_set():
+                    return
+            # let a burst accumulate: at most one delivery per batch_interval
+            wait = last + self.batch_interval - time.monotonic()
+            if wait > 0 and self._stop.wait(wait):
+                return
+            with self._pending_cv:
+                batch = list(self._pending.values())
+                self._pending.clear()
+            last = time.monotonic()
+            with self._lock:
+                listeners = list(self._listeners)
+            for fn in listeners:
+                try:
+                    fn(batch)
+                except Exception:  # noqa: BLE001 - one broken listener must not starve the others
+                    log.exception("store listener failed")
+
+    # -- snapshots ---------------------------------------------------------------------------------
+    def namespaces(self) -> list[NamespaceView]:
+        with self._lock:
+            return sorted(self._objects["namespace"].values(), key=lambda v: v.name)
+
+    def nads(self, namespace: str | None = None) -> list[Any]:
+        with self._lock:
+            vals = list(self._objects["nad"].values())
+        if namespace is not None:
+            vals = [v for v in vals if v.namespace == namespace]
+        return sorted(vals, key=lambda v: (v.namespace, v.name))
+
+    def nad(self, namespace: str, name: str) -> Any | None:
+        with self._lock:
+            return self._objects["nad"].get((namespace, name))
+
+    def pods(self, namespace: str | None = None) -> list[PodView]:
+        with self._lock:
+            vals = list(self._objects["pod"].values())
+        if namespace is not None:
+            vals = [v for v in vals if v.namespace == namespace]
+        return sorted(vals, key=lambda v: (v.namespace, v.name))
+
+    def pod(self, namespace: str, name: str) -> PodView | None:
+        with self._lock:
+            return self._objects["pod"].get((namespace, name))
+
+    def events(self, namespace: str | None = None, involved_name: str | None = None) -> list[EventView]:
+        with self._lock:
+            if namespace is not None and involved_name is not None:
+                vals = list(self._events_by_obj.get((namespace, involved_name), {}).values())
+            else:
+                vals = list(self._objects["event"].values())
+        if namespace is not None:
+            vals = [v for v in vals if v.involved_namespace == namespace or v.namespace == namespace]
+        if involved_name is not None:
+            vals = [v for v in vals if v.involved_name == involved_name]
+        return sorted(vals, key=lambda v: (v.last_timestamp or "", v.name))
+
+    def pod_attachments(self, namespace: str, name: str) -> list[Any]:
+        """The pod's attachment states (domain AttachmentState), joined with its events."""
+        pod = self.pod(namespace, name)
+        if pod is None:
+            return []
+        evs = [e for e in self.events(namespace, name) if e.involved_kind in ("Pod", "")]
+        return pod.attachments(evs)
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return {k: len(v) for k, v in self._objects.items()}
+
+    def watcher_stats(self) -> dict[str, dict[str, Any]]:
+        """Per kind: lists, watches, last resourceVersion, status (for tests and --debug)."""
+        return {k: {"lists": w.lists, "watches": w.watches, "rv": w.rv, "status": w.status, "reason": w.reason}
+                for k, w in self._watchers.items()}

@@ -1,0 +1,192 @@
+"""Small immutable views built straight from the raw JSON the API server sends.
+
+No kubernetes model objects: a 10,000-pod list is json.loads'ed once and each item becomes one
+slotted dataclass holding only what the UI and `status` need. Annotation parsing (selections,
+network-status) is left to the domain layer and done lazily, when a pod's attachments are asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the domain modules are imported lazily so that a view never costs a parse up front
+    from multus_tui.multus.attachments import AttachmentState
+    from multus_tui.multus.nad import NAD
+
+_EMPTY: dict[str, str] = {}
+
+
+def _meta(obj: dict) -> dict:
+    return obj.get("metadata") or _EMPTY
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceView:
+    name: str
+    phase: str = "Active"
+    labels: dict[str, str] = field(default_factory=dict, compare=False)
+    resource_version: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return ("", self.name)
+
+    @classmethod
+    def from_raw(cls, obj: dict) -> NamespaceView:
+        m = _meta(obj)
+        return cls(m.get("name", ""), (obj.get("status") or _EMPTY).get("phase") or "Active",
+                   m.get("labels") or {}, m.get("resourceVersion", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class NADView:
+    namespace: str
+    name: str
+    nad: NAD
+    resource_version: str = ""
+    # the object as the server sent it (for diff, edit and the builder's lossless round trip)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.namespace, self.name)
+
+    @classmethod
+    def from_raw(cls, obj: dict) -> NADView:
+        from multus_tui.multus.nad import NAD
+
+        m = _meta(obj)
+        obj.setdefault("apiVersion", "k8s.cni.cncf.io/v1")  # list items carry none
+        obj.setdefault("kind", "NetworkAttachmentDefinition")
+        return cls(m.get("namespace", ""), m.get("name", ""), NAD.from_manifest(obj),
+                   m.get("resourceVersion", ""), obj)
+
+
+def _ready(status: dict) -> bool:
+    for c in status.get("conditions") or ():
+        if c.get("type") == "Ready":
+            return c.get("status") == "True"
+    return False
+
+
+def _waiting_reason(status: dict) -> str | None:
+    """The reason kubectl shows in its STATUS column for a pod that is not running yet
+    (ContainerCreating is where a failed attachment leaves a pod)."""
+    for cs in status.get("containerStatuses") or ():
+        w = (cs.get("state") or _EMPTY).get("waiting")
+        if w and w.get("reason"):
+            return w["reason"]
+    return status.get("reason")
+
+
+@dataclass(frozen=True, slots=True)
+class PodView:
+    namespace: str
+    name: str
+    uid: str
+    node: str | None
+    phase: str
+    ready: bool
+    annotations: dict[str, str]
+    host_network: bool
+    creation_timestamp: str | None
+    resource_version: str
+    labels: dict[str, str]
+    pod_ips: tuple[str, ...] = ()
+    waiting_reason: str | None = None
+    deletion_timestamp: str | None = None
+    owner: tuple[str, str] | None = None  # (kind, name) of the controller
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.namespace, self.name)
+
+    @property
+    def display_status(self) -> str:
+        """What kubectl prints as STATUS: Terminating, a waiting reason, or the phase."""
+        if self.deletion_timestamp:
+            return "Terminating"
+        return self.waiting_reason or self.phase
+
+    @classmethod
+    def from_raw(cls, obj: dict) -> PodView:
+        m = obj.get("metadata") or _EMPTY
+        spec = obj.get("spec") or _EMPTY
+        st = obj.get("status") or _EMPTY
+        ips = tuple(p.get("ip") for p in st.get("podIPs") or () if p.get("ip")) or (
+            (st["podIP"],) if st.get("podIP") else ())
+        owner = None
+        for ref in m.get("ownerReferences") or ():
+            if ref.get("controller"):
+                owner = (ref.get("kind", ""), ref.get("name", ""))
+                break
+        return cls(
+            m.get("namespace", ""), m.get("name", ""), m.get("uid", ""), spec.get("nodeName"),
+            st.get("phase") or "Pending", _ready(st), m.get("annotations") or {},
+            bool(spec.get("hostNetwork")), m.get("creationTimestamp"), m.get("resourceVersion", ""),
+            m.get("labels") or {}, ips, _waiting_reason(st), m.get("deletionTimestamp"), owner,
+        )
+
+    def attachments(self, events: list[EventView] | tuple[EventView, ...] = ()) -> list[AttachmentState]:
+        """This pod's attachments (cluster default + each requested network) joined with its events.
+
+        Events of an earlier pod with the same name (other uid) are ignored.
+        """
+        from multus_tui.multus.attachments import join_attachments
+
+        evs = [e.as_event_dict() for e in events
+               if not e.involved_uid or not self.uid or e.involved_uid == self.uid]
+        return join_attachments(self.namespace, self.annotations, self.phase, evs)
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    namespace: str
+    name: str
+    involved_kind: str
+    involved_name: str
+    involved_namespace: str
+    reason: str
+    message: str
+    type: str
+    count: int
+    last_timestamp: str | None
+    source_component: str
+    involved_uid: str = ""
+    first_timestamp: str | None = None
+    resource_version: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.namespace, self.name)
+
+    @classmethod
+    def from_raw(cls, obj: dict) -> EventView:
+        m = obj.get("metadata") or _EMPTY
+        io = obj.get("involvedObject") or obj.get("regarding") or _EMPTY
+        src = obj.get("source") or _EMPTY
+        series = obj.get("series") or _EMPTY
+        last = (obj.get("lastTimestamp") or series.get("lastObservedTime") or obj.get("eventTime")
+                or m.get("creationTimestamp"))
+        count = obj.get("count") or series.get("count") or 1
+        return cls(
+            m.get("namespace", ""), m.get("name", ""), io.get("kind", ""), io.get("name", ""),
+            io.get("namespace", "") or m.get("namespace", ""), obj.get("reason") or "",
+            obj.get("message") or obj.get("note") or "", obj.get("type") or "Normal", int(count), last,
+            src.get("component") or obj.get("reportingComponent") or obj.get("reportingController") or "",
+            io.get("uid", ""), obj.get("firstTimestamp") or obj.get("eventTime"), m.get("resourceVersion", ""),
+        )
+
+    def as_event_dict(self) -> dict[str, Any]:
+        """The plain-dict shape the domain's join_attachments/failures expect."""
+        return {
+            "reason": self.reason, "message": self.message, "type": self.type, "count": self.count,
+            "lastTimestamp": self.last_timestamp, "firstTimestamp": self.first_timestamp,
+            "source": {"component": self.source_component},
+            "involvedObject": {"kind": self.involved_kind, "name": self.involved_name,
+                               "namespace": self.involved_namespace, "uid": self.involved_uid},
+        }
+
+
+VIEW_TYPES = {"namespace": NamespaceView, "nad": NADView, "pod": PodView, "event": EventView}
