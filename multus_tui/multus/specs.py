@@ -823,3 +823,191 @@ def apply_values(spec: PluginSpec, obj: dict[str, Any] | None, values: Mapping[s
         else:
             out[f.name] = v
     return out
+
+
+# ------------------------------------------------------------------ IPAM cross-field rules
+def _net(value: Any, strict: bool) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    if not isinstance(value, str) or "/" not in value:
+        return None
+    try:
+        return ipaddress.ip_network(value, strict=strict)
+    except ValueError:
+        return None
+
+
+def _addr(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    return ipaddress.ip_address(value) if is_ip(value) else None
+
+
+def host_local_ranges(ipam: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(path, range-set) pairs of a host-local IPAM: the legacy top-level range first, as host-local does."""
+    sets: list[tuple[str, list[dict[str, Any]]]] = []
+    if ipam.get("subnet"):
+        legacy = {k: ipam[k] for k in ("subnet", "rangeStart", "rangeEnd", "gateway") if k in ipam}
+        sets.append(("", [legacy]))
+    ranges = ipam.get("ranges")
+    if isinstance(ranges, list):
+        for i, rs in enumerate(ranges):
+            if isinstance(rs, list):
+                sets.append((f"ranges[{i}]", [r for r in rs if isinstance(r, dict)]))
+    return sets
+
+
+def _rule_host_local(ipam: dict[str, Any]) -> Iterable[Issue]:
+    sets = host_local_ranges(ipam)
+    if not sets:
+        yield Issue("error", "ranges", "host-local needs at least one range: add ranges: [[{subnet: ...}]] "
+                    "(host-local: 'no IP ranges specified')", "hostlocal-no-ranges")
+        return
+    seen: list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
+    for set_path, rs in sets:
+        if not rs:
+            yield Issue("error", set_path, "empty range set; add a {subnet: ...}", "hostlocal-no-ranges")
+        families: set[int] = set()
+        for j, r in enumerate(rs):
+            p = f"{set_path}[{j}]." if set_path else ""
+            subnet = r.get("subnet")
+            net = _net(subnet, strict=False)
+            if net is None:
+                continue  # field check reports the format
+            if _net(subnet, strict=True) is None:
+                yield Issue("error", f"{p}subnet", f"{subnet} has host bits set; host-local needs the network "
+                            f"address: write {net}", "subnet-host-bits")
+            if net.prefixlen >= net.max_prefixlen - 1:
+                yield Issue("error", f"{p}subnet", f"{subnet} is too small to allocate from (host-local rejects "
+                            "/31, /32, /127, /128)", "subnet-too-small")
+            families.add(net.version)
+            for other_path, other in seen:
+                if other.version == net.version and other.overlaps(net):
+                    yield Issue("error", f"{p}subnet", f"{net} overlaps {other} ({other_path or 'subnet'}); "
+                                "host-local rejects overlapping ranges", "subnet-overlap")
+            seen.append((f"{p}subnet", net))
+            start, end, gw = _addr(r.get("rangeStart")), _addr(r.get("rangeEnd")), _addr(r.get("gateway"))
+            for key, a in (("rangeStart", start), ("rangeEnd", end)):
+                if a is not None and a not in net:
+                    yield Issue("error", f"{p}{key}", f"{a} is outside subnet {net}", "range-outside-subnet")
+            if gw is not None and gw not in net:
+                yield Issue("warning", f"{p}gateway", f"gateway {gw} is outside subnet {net}; pods cannot reach it",
+                            "gateway-outside-subnet")
+            if start is not None and end is not None and start.version == end.version and start > end:
+                yield Issue("error", f"{p}rangeStart", f"rangeStart {start} is after rangeEnd {end}: nothing can "
+                            "be allocated; swap them", "range-order")
+        if len(families) > 1:
+            yield Issue("error", set_path or "subnet", "a range set must not mix IPv4 and IPv6; put each family "
+                        "in its own set", "range-family-mix")
+    yield Issue("info", "type", "host-local allocates per node: pods on different nodes can get the same "
+                "address on a shared L2; use whereabouts for a cluster-wide pool", "host-local-per-node")
+
+
+def parse_whereabouts_range(value: Any) -> tuple[Any, Any, Any] | None:
+    """(network, first, last) of a whereabouts `range`: a CIDR (host bits masked) or
+    `first-last/prefix`; None when it is neither."""
+    if not isinstance(value, str) or "/" not in value:
+        return None
+    body, _, prefix = value.rpartition("/")
+    if "-" in body:
+        a, _, b = body.partition("-")
+        first, last = _addr(a.strip()), _addr(b.strip())
+        net = _net(f"{a.strip()}/{prefix}", strict=False)
+        if first is None or last is None or net is None:
+            return None
+        return net, first, last
+    net = _net(value, strict=False)
+    if net is None:
+        return None
+    return net, None, None
+
+
+def _rule_whereabouts_range(r: dict[str, Any], p: str, gateway: Any) -> Iterable[Issue]:
+    raw = r.get("range")
+    parsed = parse_whereabouts_range(raw)
+    if raw is None:
+        return
+    if parsed is None:
+        yield Issue("error", f"{p}range", f"'{raw}' is not a CIDR or first-last/prefix range", "field-format")
+        return
+    net, first, last = parsed
+    if first is None and _net(raw, strict=True) is None:
+        host = str(raw).split("/")[0]
+        yield Issue("warning", f"{p}range", f"{raw} has host bits set: whereabouts uses all of {net}, not "
+                    f"from {host}; write range: {net} with range_start: {host} if that was meant",
+                    "range-host-bits")
+    start, end = _addr(r.get("range_start")), _addr(r.get("range_end"))
+    for key, a in (("range_start", start), ("range_end", end)):
+        if a is not None and a not in net:
+            yield Issue("error", f"{p}{key}", f"{a} is outside range {net}", "range-outside-subnet")
+    lo, hi = start or first, end or last
+    if lo is not None and hi is not None and lo.version == hi.version and lo > hi:
+        yield Issue("error", f"{p}range_start", f"{lo} is after {hi}: nothing can be allocated", "range-order")
+    excl = r.get("exclude")
+    excluded: list[Any] = []
+    if isinstance(excl, list):
+        for k, e in enumerate(excl):
+            en = _net(e, strict=False)
+            if en is None:
+                continue
+            excluded.append(en)
+            if en.version != net.version or not en.subnet_of(net):  # type: ignore[arg-type]
+                yield Issue("warning", f"{p}exclude[{k}]", f"{e} is not inside range {net}; it excludes nothing",
+                            "exclude-outside-range")
+    gw = _addr(gateway)
+    if gw is not None and gw.version == net.version and gw in net:
+        inside = (lo is None or gw >= lo) and (hi is None or gw <= hi)
+        if inside and not any(gw in en for en in excluded):
+            yield Issue("warning", f"{p}range", f"gateway {gw} lies in the allocation range: whereabouts may "
+                        f"hand it to a pod; add exclude: [{gw}/{gw.max_prefixlen}] or narrow the range",
+                        "gateway-in-range")
+
+
+def _rule_whereabouts(ipam: dict[str, Any]) -> Iterable[Issue]:
+    ranges = ipam.get("ipRanges")
+    if not ipam.get("range") and not (isinstance(ranges, list) and ranges):
+        yield Issue("error", "range", "whereabouts needs range (or ipRanges)", "whereabouts-no-range")
+    yield from _rule_whereabouts_range(ipam, "", ipam.get("gateway"))
+    if isinstance(ranges, list):
+        for i, r in enumerate(ranges):
+            if isinstance(r, dict):
+                yield from _rule_whereabouts_range(r, f"ipRanges[{i}].", ipam.get("gateway"))
+
+
+def _rule_static(ipam: dict[str, Any]) -> Iterable[Issue]:
+    addrs = ipam.get("addresses")
+    if not isinstance(addrs, list) or not addrs:
+        yield Issue("warning", "addresses", "static IPAM without addresses: every pod must pass ips (CIDR) in "
+                    "its selection, otherwise 'IPAM plugin returned missing IP config'; declare capability "
+                    "ips on the plugin", "static-no-addresses")
+        return
+    fixed = [a.get("address") for a in addrs if isinstance(a, dict) and a.get("address")]
+    if fixed:
+        yield Issue("info", "addresses", f"every pod using this NAD gets {', '.join(map(str, fixed))}: only one "
+                    "pod can use it at a time (a second pod duplicates the address)", "static-single-pod")
+    for i, a in enumerate(addrs):
+        if isinstance(a, dict) and isinstance(a.get("address"), str) and "/" not in a["address"]:
+            # field-format reports it too; this message says how static words it
+            yield Issue("error", f"addresses[{i}].address", f"'{a['address']}' is NOT in CIDR notation; "
+                        "write e.g. 192.168.0.20/24", "static-not-cidr")
+        if isinstance(a, dict):
+            net = _net(a.get("address"), strict=False)
+            gw = _addr(a.get("gateway"))
+            if net is not None and gw is not None:
+                iface = ipaddress.ip_interface(a["address"])
+                if gw.version == iface.version and gw not in iface.network:
+                    yield Issue("warning", f"addresses[{i}].gateway", f"gateway {gw} is outside {iface.network}",
+                                "gateway-outside-subnet")
+
+
+def _rule_dhcp(ipam: dict[str, Any]) -> Iterable[Issue]:
+    yield Issue("info", "type", "dhcp needs the CNI dhcp daemon on every node and a DHCP server on the "
+                "master's L2 ('error dialing DHCP daemon' otherwise)", "dhcp-daemon")
+
+
+def _with_rules(spec: PluginSpec, *rules: Rule) -> PluginSpec:
+    from dataclasses import replace
+
+    return replace(spec, rules=spec.rules + rules)
+
+
+IPAMS["static"] = _with_rules(_STATIC, _rule_static)
+IPAMS["host-local"] = _with_rules(_HOST_LOCAL, _rule_host_local)
+IPAMS["whereabouts"] = _with_rules(_WHEREABOUTS, _rule_whereabouts)
+IPAMS["dhcp"] = _with_rules(_DHCP, _rule_dhcp)
