@@ -193,8 +193,7 @@ class Cluster:
         if content_type:
             headers["Content-Type"] = content_type
         if isinstance(body, (dict, list)):
-            # serialised here: the client would otherwise run it through its model sanitiser
-            body = json.dumps(body).encode()
+            # the client's REST layer json.dumps dict bodies for JSON and YAML content types (apply)
             headers.setdefault("Content-Type", "application/json")
         try:
             m, url, hdrs, b, post = self.api.param_serialize(

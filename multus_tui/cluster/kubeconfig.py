@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,18 @@ class ClusterInfo:
     user: str | None = None
     cluster_name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class _ClientLog(logging.Handler):
+    """Collects what the client's kubeconfig loader logs (it logs exec-plugin failures instead of raising)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.pathname.endswith("kube_config.py") or record.pathname.endswith("exec_provider.py"):
+            self.messages.append(record.getMessage())
 
 
 def kubeconfig_paths(kubeconfig: str | None = None) -> list[str]:
@@ -124,18 +137,24 @@ def load_cluster(kubeconfig: str | None = None, context: str | None = None, *,
         # e.g. the context names a cluster or user that is not defined
         raise ClusterError(f"context {name!r} is incomplete: {exc}", reason="Kubeconfig") from None
     conf = type.__call__(Configuration)  # a fresh Configuration, not the process-wide default
+    logged = _ClientLog()
+    root = logging.getLogger()
+    root.addHandler(logged)
     try:
         loader.load_and_set(conf)
     except ConfigException as exc:
         raise ClusterError(f"cannot load credentials of context {name!r}: {exc}", reason="Kubeconfig") from None
     except OSError as exc:  # a certificate file that is missing, an exec binary that is not there
         raise ClusterError(f"cannot load credentials of context {name!r}: {exc}", reason="Kubeconfig") from None
+    finally:
+        root.removeHandler(logged)
     user_node = getattr(loader, "_user", None)
-    if user_node is not None and "exec" in user_node and "token" not in loader.__dict__ \
-            and "cert_file" not in loader.__dict__:
-        # the client only logs exec failures; an unauthenticated client would then fail with a puzzling 401/403
+    if user_node is not None and "exec" in user_node and not loader.__dict__.get("token") \
+            and not loader.__dict__.get("cert_file"):
+        # the client only logs exec failures; an unauthenticated client would then fail with a puzzling 401
+        why = "; ".join(logged.messages) or "it gave no token or certificate"
         raise ClusterError(f"the exec credential plugin of context {name!r} failed "
-                           f"(command: {user_node['exec'].safe_get('command')})", reason="Kubeconfig")
+                           f"(command: {user_node['exec'].safe_get('command')}): {why}", reason="Kubeconfig")
     token = conf.api_key.get("BearerToken") or conf.api_key.get("authorization")
     register_secret(token)
     # several watch threads plus foreground requests share one pool
