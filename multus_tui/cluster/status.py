@@ -1,0 +1,80 @@
+"""The records of `multus-tui status`: every pod with its attachments and their state.
+
+From a Cluster it costs two requests in parallel, whatever the number of pods: one list of pods
+and one list of pod events (no per-pod request). From a LiveStore it costs none. The join of
+annotations and events into attachment states is the domain's (multus.attachments); this module
+only decodes, groups events by pod and shapes the output.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Iterable
+from typing import Any
+
+from multus_tui.cluster.client import Cluster
+from multus_tui.cluster.errors import ClusterError
+from multus_tui.cluster.views import EventView, PodView
+
+STATES = ("attached", "pending", "failed")
+
+
+def _attachment_record(a: Any) -> dict[str, Any]:
+    state = a.state
+    if state not in STATES:
+        # "not-requested": present in network-status without a selection (a default network, a
+        # hot-plugged one): it is there, so for a script it is attached
+        state = "attached" if (a.ips or a.interface or a.default) else "pending"
+    return {"network": a.network, "interface": a.interface, "ips": list(a.ips or []), "mac": a.mac,
+            "default": bool(a.default), "state": state, "reason": a.reason}
+
+
+def pod_record(pod: PodView, events: Iterable[EventView]) -> dict[str, Any]:
+    """One pod's status record (the `multus-tui status -o json` element)."""
+    return {"namespace": pod.namespace, "pod": pod.name, "node": pod.node, "phase": pod.phase,
+            "attachments": [_attachment_record(a) for a in pod.attachments(list(events))]}
+
+
+def _events_by_pod(events: Iterable[EventView]) -> dict[tuple[str, str], list[EventView]]:
+    out: dict[tuple[str, str], list[EventView]] = {}
+    for e in events:
+        if e.involved_kind not in ("Pod", ""):
+            continue
+        out.setdefault((e.involved_namespace, e.involved_name), []).append(e)
+    return out
+
+
+def _fetch(cluster: Cluster, namespace: str | None) -> tuple[list[PodView], list[EventView]]:
+    def pods() -> list[PodView]:
+        items = cluster.list_raw("pod", namespace).get("items") or []
+        return [PodView.from_raw(o) for o in items]
+
+    def events() -> list[EventView]:
+        try:
+            items = cluster.list_raw("event", namespace, field_selector="involvedObject.kind=Pod").get("items") or []
+        except ClusterError as exc:
+            if exc.code == 403:
+                return []  # status without reasons beats no status: events are an extra
+            if exc.code != 400:
+                raise
+            items = cluster.list_raw("event", namespace).get("items") or []  # no field selector support
+        return [EventView.from_raw(o) for o in items]
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        fp, fe = pool.submit(pods), pool.submit(events)
+        return fp.result(), fe.result()
+
+
+def collect_status(source: Any, namespace: str | None) -> list[dict[str, Any]]:
+    """Status records of every pod in `namespace` (None: all namespaces), sorted by namespace and pod.
+
+    `source` is a Cluster (two list requests) or a LiveStore (its current snapshot).
+    """
+    if isinstance(source, Cluster):
+        pods, events = _fetch(source, namespace)
+        by_pod = _events_by_pod(events)
+    else:  # a LiveStore
+        pods = source.pods(namespace)
+        by_pod = _events_by_pod(source.events(namespace))
+    pods.sort(key=lambda p: (p.namespace, p.name))
+    return [pod_record(p, by_pod.get((p.namespace, p.name), ())) for p in pods]
