@@ -974,8 +974,8 @@ def _rule_static(ipam: dict[str, Any]) -> Iterable[Issue]:
     addrs = ipam.get("addresses")
     if not isinstance(addrs, list) or not addrs:
         yield Issue("warning", "addresses", "static IPAM without addresses: every pod must pass ips (CIDR) in "
-                    "its selection, otherwise 'IPAM plugin returned missing IP config'; declare capability "
-                    "ips on the plugin", "static-no-addresses")
+                    "its selection (and the plugin should declare capability ips), otherwise 'IPAM plugin "
+                    "returned missing IP config'", "static-no-addresses")
         return
     fixed = [a.get("address") for a in addrs if isinstance(a, dict) and a.get("address")]
     if fixed:
