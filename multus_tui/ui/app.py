@@ -1,0 +1,440 @@
+"""The Textual application: header facts, global keys, the store→UI message flow, and the actions
+every screen shares (YAML, shell, delete, builders, context and namespace switching)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.worker import Worker, WorkerState
+
+from multus_tui.ui.commands import MultusCommands
+from multus_tui.ui.context import AppContext
+from multus_tui.ui.messages import ClusterChecked, ContextSwitched, StoreChanged
+from multus_tui.ui.screens.base import WRITE_ACTIONS
+from multus_tui.ui.text import sanitize
+
+SHELL_SNIPPET = "command -v bash >/dev/null && exec bash || exec sh"
+
+
+def styles_dir() -> Path | None:
+    """styles/ next to the package when installed (pyproject force-include), else at the repo root."""
+    pkg = Path(__file__).resolve().parent.parent
+    for candidate in (pkg / "styles", pkg.parent / "styles"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def style_paths() -> list[Path]:
+    d = styles_dir()
+    return sorted(d.glob("*.tcss")) if d else []
+
+
+def kubectl_exec_command(ctx: AppContext, namespace: str, pod: str) -> list[str]:
+    """The kubectl command that opens an interactive shell in `pod` (bash if present, else sh)."""
+    cmd = ["kubectl"]
+    if ctx.kubeconfig:
+        cmd += ["--kubeconfig", ctx.kubeconfig]
+    if ctx.context_name:
+        cmd += ["--context", ctx.context_name]
+    return cmd + ["exec", "-it", "-n", namespace, pod, "--", "sh", "-c", SHELL_SNIPPET]
+
+
+class MultusApp(App[str | None]):
+    """`multus-tui`: browse namespaces, NADs and live pod attachments.
+
+    The app exits with "demo" when the user asks for the demo cluster from the no-kubeconfig screen;
+    the command (commands/tui.py) then starts it: the UI itself never starts a cluster.
+    """
+
+    TITLE = "multus-tui"
+    CSS_PATH = style_paths()  # type: ignore[assignment]
+    COMMANDS = App.COMMANDS | {MultusCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help",
+                tooltip="The keys of this screen"),
+        Binding("colon", "prompt", "Command", key_display=":", id="app.prompt",
+                tooltip="k9s-style command line: :ns NAME, :ctx, :home, :q"),
+        Binding("ctrl+n", "switch_namespace", "Namespace", id="app.namespace",
+                tooltip="Jump to another namespace"),
+        Binding("ctrl+o", "switch_context", "Context", id="app.context",
+                tooltip="Switch to another kubeconfig context", show=False),
+        Binding("ctrl+t", "change_theme", "Theme", id="app.theme", tooltip="Pick a Textual theme", show=False),
+        Binding("ctrl+r", "retry", "Reconnect", id="app.retry", tooltip="Check the connection again", show=False),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave multus-tui"),
+    ]
+
+    # (status, reason) of the connection; shown by every header
+    connection: reactive[tuple[str, str | None]] = reactive(("connecting", None))
+    multus_installed: reactive[bool | None] = reactive(None)
+    context_label: reactive[str] = reactive("")
+    forbidden: reactive[tuple[str, ...]] = reactive(())
+
+    def __init__(self, ctx: AppContext, *, no_cluster_reason: str | None = None, start_store: bool = True,
+                 open_namespace: str | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.no_cluster_reason = no_cluster_reason
+        self.start_store = start_store
+        self.open_namespace = open_namespace
+        self._unsubscribe: Any = None
+        self._store_started = False
+        self._lock = threading.Lock()
+
+    # --- lifecycle --------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        from multus_tui.ui.screens.errors import NoKubeconfigScreen
+        from multus_tui.ui.screens.home import HomeScreen
+
+        if not self.ctx.online:
+            self.connection = ("offline", None)
+            self.push_screen(NoKubeconfigScreen(self.no_cluster_reason or "no kubeconfig found"))
+            return
+        self.context_label = self.ctx.context_name or ""
+        self.push_screen(HomeScreen())
+        if self.open_namespace:
+            from multus_tui.ui.screens.namespace import NamespaceScreen
+
+            self.push_screen(NamespaceScreen(self.open_namespace))
+        self._subscribe()
+        self.connect()
+
+    def _subscribe(self) -> None:
+        store = self.ctx.store
+        if store is None:
+            return
+
+        def listener(changes: list[Any]) -> None:  # a store thread
+            # post_message is thread-safe and does not wait for the UI: call_from_thread would park the
+            # store's dispatcher on the event loop, and at exit (the loop busy stopping the store) never return.
+            try:
+                self.post_message(StoreChanged(list(changes)))
+            except Exception:  # the app is gone or going; the store is being stopped
+                pass
+
+        self._unsubscribe = store.subscribe(listener)
+        self._apply_state()
+
+    def on_unmount(self) -> None:
+        self._teardown_store()
+
+    def _teardown_store(self) -> None:
+        if self._unsubscribe is not None:
+            try:
+                self._unsubscribe()
+            except Exception:
+                pass
+            self._unsubscribe = None
+        if self.ctx.store is not None and self._store_started:
+            self.ctx.store.stop()
+            self._store_started = False
+
+    # --- connection check (worker) ----------------------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="connect", description="checking the cluster")
+    def connect(self) -> None:
+        cluster, store = self.ctx.cluster, self.ctx.store
+        if cluster is None:
+            return
+        from multus_tui.cluster.errors import from_exception
+
+        try:
+            cluster.server_version()
+        except Exception as exc:
+            self.post_message(ClusterChecked(from_exception(exc).message, None))
+            return
+        forbidden: list[str] = []
+        try:
+            multus = cluster.multus_installed(refresh=True)
+        except Exception as exc:
+            multus = None
+            forbidden.append(f"checking for Multus: {from_exception(exc).message}")
+        try:
+            perms = cluster.permissions(self.ctx.namespace)
+            if perms.readonly and not self.ctx.readonly:
+                forbidden.append("this account may not write NADs or pods: write actions are hidden")
+                self.ctx.readonly = True
+            elif not perms.exec_pods and not self.ctx.readonly:
+                forbidden.append("this account may not exec into pods (shell)")
+        except Exception:
+            pass  # permissions are a courtesy; the API's own 403 still says what is forbidden
+        if store is not None and self.start_store and not self._store_started:
+            self._store_started = True
+            store.start()
+        self.post_message(ClusterChecked(None, multus, forbidden))
+
+    def on_cluster_checked(self, message: ClusterChecked) -> None:
+        from multus_tui.ui.screens.errors import UnreachableScreen
+
+        if message.error is not None:
+            self.connection = ("failed", message.error)
+            if isinstance(self.screen, UnreachableScreen):
+                self.screen.set_reason(message.error)
+            else:
+                self.push_screen(UnreachableScreen(message.error))
+            return
+        if isinstance(self.screen, UnreachableScreen):
+            self.pop_screen()
+        self.multus_installed = message.multus_installed
+        self._extra_forbidden = tuple(message.forbidden)
+        self._apply_state()
+        self.refresh_bindings()
+
+    def action_retry(self) -> None:
+        self.connect()
+
+    # --- store → UI -------------------------------------------------------------------------------
+    def on_store_changed(self, message: StoreChanged) -> None:
+        self._apply_state()
+        screen = self.screen
+        refresh = getattr(screen, "refresh_from_store", None)
+        if refresh is not None:
+            refresh(message.changes)
+
+    def _apply_state(self) -> None:
+        store = self.ctx.store
+        if store is None:
+            return
+        st = store.state
+        forbidden = [f"{kind}: {sanitize(st.reason or '')}" for kind, status in getattr(st, "kinds", ())
+                     if status == "failed" and "forbidden" in (st.reason or "").lower() and kind in (st.reason or "")]
+        # a forbidden kind is not a broken connection: the rest is usable, the banner says what is refused
+        status = st.status
+        reason = st.reason
+        if status == "failed" and forbidden and len(forbidden) < len(getattr(st, "kinds", ())):
+            status, reason = "live", None
+        if (status, reason) != self.connection and self.connection[0] != "offline":
+            self.connection = (status, reason)
+        allf = tuple(forbidden) + tuple(getattr(self, "_extra_forbidden", ()))
+        if allf != self.forbidden:
+            self.forbidden = allf
+
+    # --- workers: one place for failures (harlequin's habit) ---------------------------------------
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            err = event.worker.error
+            try:
+                from multus_tui.cluster.errors import from_exception
+
+                msg = from_exception(err).message if err is not None else "unknown error"
+            except Exception:
+                msg = str(err)
+            what = event.worker.description or event.worker.name
+            self.notify(f"{what} failed: {sanitize(msg)}", severity="error", markup=False, timeout=8)
+
+    # --- readonly ---------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WRITE_ACTIONS and self.ctx.readonly:
+            return False
+        return True
+
+    # --- global actions ---------------------------------------------------------------------------
+    def action_help(self) -> None:
+        from multus_tui.ui.screens.dialogs import HelpScreen
+
+        rows: list[tuple[str, str, str]] = []
+        seen: set[str] = set()
+        for active in self.screen.active_bindings.values():
+            b = active.binding
+            if not active.enabled or b.action in seen and not b.description:
+                continue
+            seen.add(b.action)
+            if not b.description and not b.tooltip:
+                continue
+            rows.append((self.get_key_display(b), b.description, active.tooltip or b.tooltip))
+        rows.append(("ctrl+p", "Palette", "Every command, searchable"))
+        self.push_screen(HelpScreen(type(self.screen).__name__.replace("Screen", ""), rows))
+
+    def action_prompt(self) -> None:
+        from multus_tui.ui.screens.dialogs import CommandPrompt
+
+        self.push_screen(CommandPrompt(), self.run_prompt)
+
+    def run_prompt(self, text: str | None) -> None:
+        if not text:
+            return
+        word, _, arg = text.partition(" ")
+        arg = arg.strip()
+        if word in ("ns", "namespace", "namespaces"):
+            self.open_namespace_screen(arg) if arg else self.action_switch_namespace()
+        elif word in ("ctx", "context", "contexts"):
+            self.switch_context(arg) if arg else self.action_switch_context()
+        elif word in ("home", "nad", "nads"):
+            self.go_home()
+        elif word in ("help", "h", "?"):
+            self.action_help()
+        elif word in ("q", "quit", "q!"):
+            self.exit()
+        else:
+            self.notify(f"unknown command: {sanitize(text)}", severity="warning", markup=False)
+
+    def go_home(self) -> None:
+        from multus_tui.ui.screens.home import HomeScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+
+    def open_namespace_screen(self, namespace: str, tab: str = "attachments") -> None:
+        from multus_tui.ui.screens.namespace import NamespaceScreen
+
+        if self.ctx.store is None:
+            return
+        self.go_home()
+        self.ctx.namespace = namespace
+        self.push_screen(NamespaceScreen(namespace, tab))
+
+    def action_switch_namespace(self) -> None:
+        from multus_tui.ui.screens.dialogs import PickerScreen
+
+        if self.ctx.store is None:
+            return
+        names = [n.name for n in self.ctx.store.namespaces()]
+        self.push_screen(PickerScreen("Namespace", names, self.ctx.namespace),
+                         lambda ns: self.open_namespace_screen(ns) if ns else None)
+
+    def action_switch_context(self) -> None:
+        from multus_tui.ui.screens.context_switch import ContextSwitchScreen
+
+        self.push_screen(ContextSwitchScreen(), lambda name: self.switch_context(name) if name else None)
+
+    # --- context switch (worker) ------------------------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="context", description="switching context")
+    def switch_context(self, name: str) -> None:
+        from multus_tui.cluster.client import Cluster
+        from multus_tui.cluster.errors import from_exception
+        from multus_tui.cluster.kubeconfig import load_cluster
+        from multus_tui.cluster.store import LiveStore
+
+        try:
+            info = load_cluster(self.ctx.kubeconfig, name)
+            cluster = Cluster(info)
+        except Exception as exc:
+            self.post_message(ContextSwitched(name, from_exception(exc).message))
+            return
+        old = self.ctx.store
+        self.call_from_thread(self._detach_store)
+        if old is not None:
+            old.stop()
+        self.ctx.cluster, self.ctx.store = cluster, LiveStore(cluster)
+        self.ctx.context_name, self.ctx.server, self.ctx.namespace = info.context, info.server, info.namespace
+        self.ctx.contexts = list(info.contexts)
+        self.post_message(ContextSwitched(info.context))
+
+    def _detach_store(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._store_started = False
+
+    def on_context_switched(self, message: ContextSwitched) -> None:
+        if message.error:
+            self.notify(f"Cannot switch to {sanitize(message.context)}: {sanitize(message.error)}",
+                        severity="error", markup=False, timeout=8)
+            return
+        from multus_tui.ui.screens.home import HomeScreen
+
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.multus_installed = None
+        self.connection = ("connecting", None)
+        self.context_label = message.context or ""
+        self.push_screen(HomeScreen())
+        self._subscribe()
+        self.connect()
+        self.notify(f"Context {sanitize(message.context)}", markup=False)
+
+    # --- object actions shared by screens ---------------------------------------------------------
+    def show_nad_yaml(self, view: Any) -> None:
+        from multus_tui.ui.screens.dialogs import YamlScreen
+        from multus_tui.ui.screens.nad_detail import nad_yaml
+
+        self.push_screen(YamlScreen(f"NAD {view.namespace}/{view.name}", nad_yaml(view)))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="yaml", description="reading the pod")
+    def show_pod_yaml(self, namespace: str, name: str) -> None:
+        import yaml
+
+        from multus_tui.ui.screens.dialogs import YamlScreen
+
+        obj = self.ctx.cluster.get_raw("pod", namespace, name)  # type: ignore[union-attr]
+        (obj.get("metadata") or {}).pop("managedFields", None)
+        text = yaml.safe_dump(obj, sort_keys=False)
+        self.call_from_thread(self.push_screen, YamlScreen(f"Pod {namespace}/{name}", text))
+
+    def shell_into(self, namespace: str, pod: str) -> None:
+        """Hand the terminal to `kubectl exec -it` and take it back when the shell exits."""
+        if self.ctx.readonly:
+            return
+        if shutil.which("kubectl") is None:
+            self.notify("kubectl is not installed (or not on PATH): cannot open a shell.", severity="error")
+            return
+        cmd = kubectl_exec_command(self.ctx, namespace, pod)
+        try:
+            with self.suspend():
+                rc = subprocess.call(cmd)
+        except Exception as exc:  # e.g. suspend is not supported (headless, web)
+            self.notify(f"Cannot open a shell here: {sanitize(exc)}", severity="error", markup=False)
+            return
+        self.refresh()
+        if rc not in (0, 130):
+            self.notify(f"kubectl exec exited with {rc}", severity="warning")
+
+    def confirm_delete_pod(self, namespace: str, name: str) -> None:
+        from multus_tui.ui.screens.dialogs import ConfirmScreen
+
+        if self.ctx.readonly:
+            return
+        self.push_screen(ConfirmScreen(f"Delete pod {namespace}/{name}?"),
+                         lambda ok: self._delete("pod", namespace, name) if ok else None)
+
+    def confirm_delete_nad(self, view: Any) -> None:
+        from multus_tui.ui.model import nad_usage
+        from multus_tui.ui.screens.dialogs import ConfirmScreen
+
+        if self.ctx.readonly:
+            return
+        users = nad_usage(self.ctx.store).get(f"{view.namespace}/{view.name}")
+        detail = (f"{len(users.pods)} pod(s) use it; they keep their interfaces, new pods will fail."
+                  if users and users.pods else "")
+        self.push_screen(ConfirmScreen(f"Delete NAD {view.namespace}/{view.name}?", detail),
+                         lambda ok: self._delete("nad", view.namespace, view.name) if ok else None)
+
+    @work(thread=True, exit_on_error=False, group="delete", description="delete")
+    def _delete(self, kind: str, namespace: str, name: str) -> None:
+        from multus_tui.cluster import writes
+
+        if kind == "pod":
+            writes.delete_pod(self.ctx.cluster, namespace, name)  # type: ignore[arg-type]
+        else:
+            writes.delete_nad(self.ctx.cluster, namespace, name)  # type: ignore[arg-type]
+        self.call_from_thread(self.notify, f"Deleted {kind} {sanitize(namespace)}/{sanitize(name)}", markup=False)
+
+    def open_builder(self, nad_view: Any = None, namespace: str | None = None, template: str | None = None) -> None:
+        if self.ctx.readonly and self.ctx.online:
+            return
+        try:
+            from multus_tui.ui.builder import NadBuilderScreen  # type: ignore[attr-defined]
+        except Exception as exc:
+            self.notify(f"The NAD builder is not available: {sanitize(exc)}", severity="warning", markup=False)
+            return
+        nad = getattr(nad_view, "nad", None)
+        self.push_screen(NadBuilderScreen(self.ctx, nad=nad, namespace=namespace or self.ctx.namespace,
+                                          template=template))
+
+    def open_attach(self, namespace: str, preselect: list[tuple[str, str]] | None = None) -> None:
+        if self.ctx.readonly:
+            return
+        try:
+            from multus_tui.ui.attach import AttachBuilderScreen  # type: ignore[attr-defined]
+        except Exception as exc:
+            self.notify(f"The attach builder is not available: {sanitize(exc)}", severity="warning", markup=False)
+            return
+        self.push_screen(AttachBuilderScreen(self.ctx, namespace, preselect=list(preselect or [])))

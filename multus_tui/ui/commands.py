@@ -1,0 +1,57 @@
+"""Command palette provider (posting's habit): commands that depend on where you are.
+
+Everywhere: go home, switch namespace (one command per namespace), switch context, themes, help.
+On a namespace: open its tabs, create a NAD, attach pods. On a NAD: open it in the builder, attach.
+Write commands are absent under --readonly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class MultusCommands(Provider):
+    def _commands(self) -> list[tuple[str, Callable[[], Any], str]]:
+        app: Any = self.app
+        ctx = app.ctx
+        screen = app.screen
+        ro = ctx.readonly
+        cmds: list[tuple[str, Callable[[], Any], str]] = []
+        if ctx.store is not None:
+            cmds.append(("Home: namespaces", app.go_home, "Back to the list of namespaces"))
+            for ns in ctx.store.namespaces():
+                cmds.append((f"Namespace: {ns.name}", partial(app.open_namespace_screen, ns.name),
+                             "Open this namespace"))
+            cmds.append(("Switch context", app.action_switch_context, "Pick another kubeconfig context"))
+            cmds.append(("Reconnect", app.action_retry, "Check the connection again"))
+        ns = getattr(screen, "namespace", None) or ctx.namespace
+        if ctx.store is not None and ns:
+            cmds.append((f"Pods of {ns}", partial(app.open_namespace_screen, ns, "pods"), "Live attachment status"))
+            cmds.append((f"Events of {ns}", partial(app.open_namespace_screen, ns, "events"), "Multus events"))
+        if not ro or not ctx.online:
+            cmds.append((f"Create NAD in {ns}" if ctx.online else "Offline NAD builder",
+                         partial(app.open_builder, None, ns), "Open the NAD builder"))
+        if not ro and ctx.online:
+            cmds.append((f"Attach pods in {ns}", partial(app.open_attach, ns, []), "Open the attach builder"))
+            view = screen.view() if type(screen).__name__ == "NadDetailScreen" else None
+            if view is not None:
+                cmds.append((f"Edit NAD {view.namespace}/{view.name}",
+                             partial(app.open_builder, view, view.namespace), "Open this NAD in the builder"))
+        cmds.append(("Help: keys", app.action_help, "The keys of this screen"))
+        cmds.append(("Theme", app.action_change_theme, "Pick a Textual theme"))
+        return cmds
+
+    async def discover(self) -> Hits:
+        for name, cb, help_ in self._commands():
+            yield DiscoveryHit(name, cb, help=help_)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, cb, help_ in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), cb, help=help_)

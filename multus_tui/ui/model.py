@@ -1,0 +1,238 @@
+"""What the screens show, derived from LiveStore snapshots (no Textual here, so it is easy to test).
+
+Every screen re-derives its rows from the store's snapshot accessors when a StoreChanged arrives
+and hands them to a keyed table, which applies only the difference (dolphie's habit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+# Events that tell the story of a secondary attachment (multus-reference.md 5.1).
+MULTUS_EVENT_REASONS = frozenset({
+    "AddedInterface", "NoNetworkFound", "FailedCreatePodSandBox", "FailedAddingInterface",
+    "RemovedInterface", "FailedRemovingInterface", "InterfaceAddRejected",
+})
+
+
+def is_multus_event(ev: Any) -> bool:
+    return ev.reason in MULTUS_EVENT_REASONS or (ev.source_component or "").lower() == "multus"
+
+
+def secondary(att: Any) -> bool:
+    """An attachment that is a Multus secondary network (not the cluster default, and requested)."""
+    return "/" in (att.network or "") and att.state != "not-requested"
+
+
+@dataclass(frozen=True)
+class NamespaceSummary:
+    name: str
+    phase: str
+    nads: int
+    pods: int
+    pods_with_attachments: int
+    failing: int
+
+
+def pod_attachments(store: Any, pod: Any) -> list[Any]:
+    try:
+        return list(store.pod_attachments(pod.namespace, pod.name))
+    except Exception:  # a malformed annotation must not take the screen down; pod detail says why
+        return []
+
+
+def namespace_summaries(store: Any) -> list[NamespaceSummary]:
+    nads: dict[str, int] = {}
+    for v in store.nads():
+        nads[v.namespace] = nads.get(v.namespace, 0) + 1
+    pods: dict[str, list[int]] = {}
+    for p in store.pods():
+        atts = [a for a in pod_attachments(store, p) if secondary(a)]
+        c = pods.setdefault(p.namespace, [0, 0, 0])
+        c[0] += 1
+        c[1] += 1 if atts else 0
+        c[2] += sum(1 for a in atts if a.state == "failed")
+    out = []
+    for ns in store.namespaces():
+        c = pods.get(ns.name, [0, 0, 0])
+        out.append(NamespaceSummary(ns.name, ns.phase, nads.get(ns.name, 0), c[0], c[1], c[2]))
+    return sorted(out, key=lambda s: s.name)
+
+
+def plugin_chain(nad: Any) -> str:
+    if getattr(nad, "config_error", None):
+        return "invalid config"
+    try:
+        types = [str(p.get("type", "?")) for p in nad.plugins]
+    except Exception:
+        return "?"
+    return " → ".join(types) or "?"
+
+
+def ipam_type(nad: Any) -> str:
+    try:
+        ipam = nad.ipam
+    except Exception:
+        return "?"
+    if not ipam:
+        return "none"
+    return str(ipam.get("type", "?"))
+
+
+def master_or_bridge(nad: Any) -> str:
+    try:
+        plugins = nad.plugins
+    except Exception:
+        return ""
+    for p in plugins:
+        for k in ("master", "bridge", "device", "pciBusID", "deviceID"):
+            if p.get(k):
+                return f"{k}={p[k]}" if k != "master" else str(p[k])
+    return ""
+
+
+def subnet_or_range(ipam: dict | None) -> str:
+    if not ipam:
+        return ""
+    parts: list[str] = []
+    t = ipam.get("type")
+    if t == "static":
+        parts = [str(a.get("address", "?")) for a in ipam.get("addresses") or () if isinstance(a, dict)]
+        return ", ".join(parts) or "(from pod)"
+    if t == "whereabouts":
+        rng = ipam.get("range", "")
+        if ipam.get("range_start") or ipam.get("range_end"):
+            rng += f" ({ipam.get('range_start', '')}-{ipam.get('range_end', '')})"
+        extra = [str(r.get("range", "")) for r in ipam.get("ipRanges") or () if isinstance(r, dict)]
+        return ", ".join([r for r in [rng, *extra] if r])
+    ranges: list[dict] = []
+    for rs in ipam.get("ranges") or ():
+        if isinstance(rs, list):
+            ranges.extend(r for r in rs if isinstance(r, dict))
+    if ipam.get("subnet"):
+        ranges.append(ipam)
+    for r in ranges:
+        s = str(r.get("subnet", ""))
+        if r.get("rangeStart") or r.get("rangeEnd"):
+            s += f" ({r.get('rangeStart', '')}-{r.get('rangeEnd', '')})"
+        parts.append(s)
+    return ", ".join(parts) or str(t or "")
+
+
+def pool_size(ipam: dict | None) -> int | None:
+    if not ipam:
+        return None
+    try:
+        from multus_tui.multus.ipam import pool_size as _pool_size
+
+        return _pool_size(ipam)
+    except Exception:
+        return None
+
+
+def in_pool(ipam: dict | None, ip: str) -> bool:
+    try:
+        from multus_tui.multus.ipam import contains
+
+        return bool(contains(ipam, ip))
+    except Exception:
+        return True
+
+
+@dataclass
+class NadUsage:
+    pods: list[tuple[str, str]]  # (namespace, pod) using the NAD
+    ips: set[str]                # addresses taken from its pool
+
+    def pool(self, ipam: dict | None) -> str:
+        size = pool_size(ipam)
+        return f"{len(self.ips)}/{size}" if size else (f"{len(self.ips)}/?" if self.ips else "")
+
+
+def nad_usage(store: Any) -> dict[str, NadUsage]:
+    """For each network "ns/name": the pods attached to (or requesting) it and the addresses in use."""
+    usage: dict[str, NadUsage] = {}
+    for p in store.pods():
+        for a in pod_attachments(store, p):
+            if not secondary(a):
+                continue
+            u = usage.setdefault(a.network, NadUsage([], set()))
+            if (p.namespace, p.name) not in u.pods:
+                u.pods.append((p.namespace, p.name))
+            if a.state == "attached":
+                for ip in a.ips or ():
+                    u.ips.add(str(ip).split("/")[0])
+    return usage
+
+
+def nads_for_namespace(store: Any, namespace: str) -> list[Any]:
+    """The NADs a pod in `namespace` can use: its own first, then every other namespace's
+    (reachable with the `ns/name` form unless Multus runs with namespaceIsolation)."""
+    own = [v for v in store.nads() if v.namespace == namespace]
+    other = [v for v in store.nads() if v.namespace != namespace]
+    return sorted(own, key=lambda v: v.name) + sorted(other, key=lambda v: (v.namespace, v.name))
+
+
+def pool_ips(usage: NadUsage | None, ipam: dict | None) -> set[str]:
+    if usage is None:
+        return set()
+    return {ip for ip in usage.ips if in_pool(ipam, ip)}
+
+
+def multus_events(store: Any, namespace: str | None = None, involved_name: str | None = None) -> list[Any]:
+    """Multus-related events, newest first."""
+    from multus_tui.ui.text import parse_time
+
+    evs = [e for e in store.events(namespace) if is_multus_event(e)]
+    if involved_name is not None:
+        evs = [e for e in evs if e.involved_name == involved_name]
+    return sorted(evs, key=lambda e: (str(parse_time(e.last_timestamp) or ""), e.name), reverse=True)
+
+
+def nad_for_network(store: Any, network: str, pod_namespace: str) -> Any | None:
+    """The NAD a network name from an event (`ns/name`, a bare name, or a CNI network name) refers to."""
+    if not network:
+        return None
+    nads = list(store.nads())
+    if "/" in network:
+        ns, name = network.split("/", 1)
+        for v in nads:
+            if v.namespace == ns and v.name == name:
+                return v
+    for v in nads:
+        if v.namespace == pod_namespace and v.name == network:
+            return v
+    for v in nads:
+        try:
+            if v.nad.cni_name == network:
+                return v
+        except Exception:
+            continue
+    return None
+
+
+def failure_for(store: Any, pod: Any, events: Iterable[Any]) -> list[tuple[Any, Any | None, Any]]:
+    """Each failure found in the pod's Warning events: (Failure, NADView or None, event)."""
+    try:
+        from multus_tui.multus.failures import parse_failure
+    except Exception:
+        return []
+    out = []
+    seen: set[tuple[str, str]] = set()
+    for ev in events:
+        if ev.type != "Warning":
+            continue
+        try:
+            f = parse_failure(ev.message)
+        except Exception:
+            f = None
+        if f is None:
+            continue
+        k = (str(f.network), str(f.cause))
+        if k in seen:
+            continue
+        seen.add(k)
+        out.append((f, nad_for_network(store, f.network or "", pod.namespace), ev))
+    return out

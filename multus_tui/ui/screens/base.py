@@ -1,0 +1,126 @@
+"""What every browsing screen shares: the cluster header, the banner, footer key hints, `esc` back,
+`/` filter, and a refresh from the store when it changes (or when the screen comes back on top)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from multus_tui.ui.text import sanitize
+from multus_tui.ui.widgets import ClusterHeader, FilterBar
+
+# Actions that write to the cluster (or exec into it): hidden everywhere under --readonly.
+WRITE_ACTIONS = frozenset({"delete", "shell", "create_nad", "edit_nad", "attach"})
+
+
+class Banner(Static):
+    """A warning line under the header: Multus missing, forbidden resources, a failed store."""
+
+    DEFAULT_CSS = """
+    Banner { display: none; height: auto; padding: 0 1; background: $warning 30%; }
+    Banner.-shown { display: block; }
+    """
+
+    def on_mount(self) -> None:
+        for attr in ("multus_installed", "forbidden", "connection"):
+            self.watch(self.app, attr, self._changed, init=False)
+        self._changed()
+
+    def _changed(self, *_: object) -> None:
+        app: Any = self.app
+        lines: list[str] = []
+        if getattr(app, "multus_installed", None) is False:
+            lines.append("Multus is not installed on this cluster (no NetworkAttachmentDefinition CRD): "
+                         "pods can still be browsed; secondary networks will not attach.")
+        for what in getattr(app, "forbidden", ()) or ():
+            lines.append(f"Forbidden: {sanitize(what)}")
+        status, reason = getattr(app, "connection", ("live", None))
+        if status == "failed":
+            lines.append(f"Connection failed: {sanitize(reason or 'unknown reason')} (press ctrl+r to retry)")
+        self.update(Text("\n".join(lines)))
+        self.set_class(bool(lines), "-shown")
+
+
+class BaseScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back", tooltip="Close the filter, or go back to the previous screen"),
+        Binding("slash", "filter", "Filter", key_display="/", id="filter",
+                tooltip="Show only rows containing a text (k9s's /)"),
+    ]
+
+    filter_text: str = ""
+
+    def compose_header(self) -> ComposeResult:
+        yield ClusterHeader()
+        yield Banner()
+
+    def compose_footer(self) -> ComposeResult:
+        yield Footer()
+
+    @property
+    def ctx(self) -> Any:
+        return getattr(self.app, "ctx", None)
+
+    @property
+    def store(self) -> Any:
+        ctx = self.ctx
+        return ctx.store if ctx is not None else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WRITE_ACTIONS and self.ctx is not None and self.ctx.readonly:
+            return False
+        return True
+
+    # --- store refresh -------------------------------------------------------------------------
+    def on_screen_resume(self) -> None:
+        self.refresh_from_store(None)
+
+    def refresh_from_store(self, changes: list[Any] | None) -> None:
+        """Re-derive what this screen shows from the store snapshot (changes None: everything)."""
+        if self.store is None:
+            return
+        try:
+            self.update_view(changes)
+        except Exception as exc:  # the view must survive odd cluster data; say so instead of crashing
+            self.notify(f"Could not show this view: {sanitize(exc)}", severity="error", markup=False)
+
+    def update_view(self, changes: list[Any] | None) -> None:
+        """Subclasses fill their widgets here."""
+
+    # --- filter -----------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        try:
+            self.query_one(FilterBar).open()
+        except Exception:
+            pass
+
+    def on_input_changed(self, event: FilterBar.Changed) -> None:
+        if isinstance(event.input, FilterBar):
+            self.filter_text = event.value
+            self.refresh_from_store(None)
+
+    def on_input_submitted(self, event: FilterBar.Submitted) -> None:
+        if isinstance(event.input, FilterBar):
+            self.focus_main()
+
+    def focus_main(self) -> None:
+        """Focus this screen's main table."""
+
+    def action_back(self) -> None:
+        try:
+            bar = self.query_one(FilterBar)
+        except Exception:
+            bar = None
+        if bar is not None and (bar.shown or bar.value):
+            bar.close()
+            self.filter_text = ""
+            self.refresh_from_store(None)
+            self.focus_main()
+            return
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()

@@ -1,0 +1,164 @@
+"""Small modal screens: confirmation, YAML viewer, help, the `:` command line, the namespace picker."""
+
+from __future__ import annotations
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from multus_tui.ui.text import plain, sanitize
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Yes/no before anything destructive (k9s asks too)."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Confirm"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no", tooltip="Cancel"),
+    ]
+
+    def __init__(self, question: str, detail: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(plain(self.question, "bold"))
+            if self.detail:
+                yield Static(plain(self.detail, "dim", keep_newlines=True))
+            with Horizontal(classes="buttons"):
+                yield Button("Delete", variant="error", id="yes")
+                yield Button("Cancel", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+class YamlScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,y", "dismiss_none", "Close", id="yaml.close", tooltip="Back")]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_ = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Static(plain(self.title_, "bold"))
+            with VerticalScroll():
+                yield Static(Syntax(self.text, "yaml", theme="ansi_dark", word_wrap=True), id="yaml-text")
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class HelpScreen(ModalScreen[None]):
+    """`?`: the keys of the screen underneath, built from its active bindings (never out of date)."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss_none", "Close", id="help.close", tooltip="Close help")]
+
+    def __init__(self, title: str, rows: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.title_ = title
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Static(Text.assemble(("Keys: ", "bold"), sanitize(self.title_)))
+            yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            yield Static(Text("ctrl+p: command palette · esc: close", style="dim"))
+
+    def on_mount(self) -> None:
+        t = self.query_one(DataTable)
+        t.add_columns("KEY", "ACTION", "WHAT IT DOES")
+        for key, desc, tip in self.rows:
+            t.add_row(Text(key, style="bold cyan"), plain(desc), plain(tip))
+        t.focus()
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class CommandPrompt(ModalScreen[str | None]):
+    """k9s's `:` line: `ns NAME`, `ns`, `ctx NAME`, `ctx`, `home`, `help`, `q`."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel", tooltip="Close the prompt")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="prompt"):
+            yield Input(placeholder=":ns NAME · :ctx [NAME] · :home · :help · :q", id="prompt-input")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value.strip().lstrip(":"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PickerScreen(ModalScreen[str | None]):
+    """Pick one name from a list, typing to narrow it (namespaces, contexts)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker.cancel", tooltip="Close without choosing")]
+
+    def __init__(self, title: str, names: list[str], current: str | None = None) -> None:
+        super().__init__()
+        self.title_ = title
+        self.names = names
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(plain(self.title_, "bold"))
+            yield Input(placeholder="type to filter", id="picker-filter")
+            yield OptionList(id="picker-list")
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one("#picker-filter", Input).focus()
+
+    def _fill(self, needle: str) -> None:
+        ol = self.query_one(OptionList)
+        ol.clear_options()
+        for n in self.names:
+            if needle.lower() in n.lower():
+                label = plain(n, "bold" if n == self.current else "")
+                if n == self.current:
+                    label.append("  (current)", style="dim")
+                ol.add_option(Option(label, id=n))
+        if ol.option_count:
+            ol.highlighted = 0
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        ol = self.query_one(OptionList)
+        if ol.highlighted is not None and ol.option_count:
+            self.dismiss(ol.get_option_at_index(ol.highlighted).id)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def on_key(self, event: object) -> None:
+        # Up/down move in the list while typing in the filter.
+        key = getattr(event, "key", "")
+        if key in ("up", "down"):
+            ol = self.query_one(OptionList)
+            (ol.action_cursor_up if key == "up" else ol.action_cursor_down)()
+            event.stop()  # type: ignore[attr-defined]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,76 @@
+"""Home: every namespace with its NAD count, pods with attachments and failing attachments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from multus_tui.ui.model import namespace_summaries
+from multus_tui.ui.screens.base import BaseScreen
+from multus_tui.ui.text import plain
+from multus_tui.ui.widgets import FilterBar, LiveTable
+
+
+class HomeScreen(BaseScreen):
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="home.open", tooltip="Open the selected namespace"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        yield Static("Namespaces", classes="title")
+        yield FilterBar(id="filter")
+        yield LiveTable(
+            [("namespace", "NAMESPACE"), ("nads", "NADS"), ("pods", "PODS"),
+             ("attached", "PODS WITH ATTACHMENTS"), ("failing", "FAILING")],
+            id="namespaces",
+        )
+        yield Static("", id="empty", classes="empty")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.refresh_from_store(None)
+
+    def focus_main(self) -> None:
+        self.query_one("#namespaces", LiveTable).focus()
+
+    def update_view(self, changes: list[Any] | None) -> None:
+        if changes is not None and changes and all(getattr(c, "kind", "") == "state" for c in changes):
+            return
+        from multus_tui.ui.widgets.filter_bar import matches
+
+        rows = []
+        for s in namespace_summaries(self.store):
+            if not matches(self.filter_text, s.name):
+                continue
+            rows.append((s.name, (
+                plain(s.name, "bold"), Text(str(s.nads)), Text(str(s.pods)), Text(str(s.pods_with_attachments)),
+                Text(str(s.failing), style="bold red" if s.failing else "dim"),
+            )))
+        table = self.query_one("#namespaces", LiveTable)
+        table.sync(rows)
+        empty = self.query_one("#empty", Static)
+        synced = getattr(self.store, "state", None)
+        if not rows:
+            status = getattr(synced, "status", "")
+            empty.update("Loading…" if status in ("connecting", "") and not self.filter_text else
+                         "No namespace matches." if self.filter_text else "No namespaces.")
+        else:
+            empty.update("")
+
+    def action_open(self) -> None:
+        key = self.query_one("#namespaces", LiveTable).selected_key
+        if key:
+            from multus_tui.ui.screens.namespace import NamespaceScreen
+
+            self.app.push_screen(NamespaceScreen(key))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        from multus_tui.ui.screens.namespace import NamespaceScreen
+
+        self.app.push_screen(NamespaceScreen(str(event.row_key.value)))

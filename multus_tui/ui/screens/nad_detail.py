@@ -1,0 +1,199 @@
+"""One NAD: its config as a tree and as YAML, the findings of the domain validator, the pods using
+it and its pool use. Live: it follows the store (an edit elsewhere shows up here)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tree
+
+from multus_tui.ui.model import (
+    ipam_type,
+    master_or_bridge,
+    nad_usage,
+    plugin_chain,
+    pod_attachments,
+    pool_ips,
+    pool_size,
+    subnet_or_range,
+)
+from multus_tui.ui.screens.base import BaseScreen
+from multus_tui.ui.text import plain, sanitize, state_text
+from multus_tui.ui.widgets import LiveTable
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def nad_yaml(view: Any) -> str:
+    try:
+        return view.nad.render_yaml()
+    except Exception:
+        import yaml
+
+        return yaml.safe_dump(view.raw or {}, sort_keys=False)
+
+
+def fill_tree(node: Any, value: Any) -> None:
+    """Add `value` (JSON data) under a Tree node; leaves show `key: value` as plain text."""
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for k, v in items:
+        label = f"[{k}]" if isinstance(k, int) else str(k)
+        if isinstance(v, dict | list) and v:
+            kind = f"{{{len(v)}}}" if isinstance(v, dict) else f"[{len(v)}]"
+            # a plugin in a conflist is easier to find by its type
+            hint = f" ({v.get('type')})" if isinstance(v, dict) and "type" in v else ""
+            child = node.add(Text.assemble((sanitize(label), "bold"), f" {kind}{sanitize(hint)}"), expand=True)
+            fill_tree(child, v)
+        else:
+            node.add_leaf(Text.assemble((sanitize(label), "bold"), ": ", (sanitize(json.dumps(v)), "green")))
+
+
+class NadDetailScreen(BaseScreen):
+    BINDINGS = [
+        Binding("y", "show_tab('yaml')", "YAML", id="nad.yaml", tooltip="Show the manifest as YAML"),
+        Binding("t", "show_tab('tree')", "Tree", id="nad.tree", tooltip="Show the config as a tree"),
+        Binding("f", "show_tab('findings')", "Findings", id="nad.findings", tooltip="What the validator says"),
+        Binding("p", "show_tab('users')", "Pods", id="nad.pods", tooltip="Pods attached to this NAD"),
+        Binding("e", "edit_nad", "Edit", id="nad.edit", tooltip="Open this NAD in the builder"),
+        Binding("a", "attach", "Attach", id="nad.attach", tooltip="Attach pods to this NAD"),
+        Binding("ctrl+d", "delete", "Delete", id="nad.delete", tooltip="Delete this NAD (asks first)"),
+    ]
+
+    def __init__(self, namespace: str, name: str) -> None:
+        super().__init__()
+        self.namespace = namespace
+        self.name_ = name
+        self._rv: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        yield Static(Text.assemble(("NAD ", "dim"), (sanitize(f"{self.namespace}/{self.name_}"), "bold")),
+                     classes="title")
+        yield Static("", id="summary")
+        with TabbedContent(initial="tree", id="tabs"):
+            with TabPane("Config", id="tree"):
+                yield Tree("config", id="config-tree")
+            with TabPane("YAML", id="yaml"):
+                with VerticalScroll():
+                    yield Static("", id="yaml-view")
+            with TabPane("Findings", id="findings"):
+                yield DataTable(id="findings-table", cursor_type="row")
+            with TabPane("Pods", id="users"):
+                yield LiveTable([("pod", "POD"), ("namespace", "NAMESPACE"), ("interface", "IF"), ("ips", "IPS"),
+                                 ("state", "STATE")], id="users-table")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#findings-table", DataTable).add_columns("SEVERITY", "PATH", "MESSAGE")
+        self.refresh_from_store(None)
+
+    def view(self) -> Any | None:
+        for v in self.store.nads(self.namespace):
+            if v.name == self.name_:
+                return v
+        return None
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = tab
+
+    def update_view(self, changes: list[Any] | None) -> None:
+        if changes is not None and all(getattr(c, "kind", "") in ("state", "event") for c in changes):
+            return
+        v = self.view()
+        summary = self.query_one("#summary", Static)
+        if v is None:
+            summary.update(Text("This NAD no longer exists (deleted?).", style="bold red"))
+            return
+        nad = v.nad
+        ipam = _safe(lambda: nad.ipam)
+        key = f"{v.namespace}/{v.name}"
+        usage = nad_usage(self.store).get(key)
+        used = pool_ips(usage, ipam)
+        size = pool_size(ipam)
+        summary.update(Text.assemble(
+            ("plugins ", "dim"), sanitize(plugin_chain(nad)), ("   ipam ", "dim"), sanitize(ipam_type(nad)),
+            ("   master/bridge ", "dim"), sanitize(master_or_bridge(nad) or "-"),
+            ("   range ", "dim"), sanitize(subnet_or_range(ipam) or "-"),
+            ("   pool ", "dim"), (f"{len(used)}/{size}" if size else "n/a", "bold"),
+            ("   pods ", "dim"), str(len(usage.pods) if usage else 0),
+        ))
+        if v.resource_version != self._rv:  # the config only changes with the object
+            self._rv = v.resource_version
+            self._show_config(v)
+            self._show_findings(v)
+        self._show_users(key)
+
+    def _show_config(self, v: Any) -> None:
+        tree = self.query_one("#config-tree", Tree)
+        tree.clear()
+        nad = v.nad
+        if nad.config_error:
+            tree.root.set_label(Text("config is not valid JSON", style="bold red"))
+            tree.root.add_leaf(plain(nad.config_error, "red"))
+            tree.root.add_leaf(plain(nad.config_text or ""))
+        else:
+            tree.root.set_label(Text("spec.config", style="bold"))
+            fill_tree(tree.root, nad.config or {})
+        tree.root.expand()
+        self.query_one("#yaml-view", Static).update(Syntax(nad_yaml(v), "yaml", theme="ansi_dark", word_wrap=True))
+
+    def _show_findings(self, v: Any) -> None:
+        table = self.query_one("#findings-table", DataTable)
+        table.clear()
+        try:
+            from multus_tui.multus.validate import validate_nad
+
+            findings = validate_nad(v.nad)
+        except Exception as exc:
+            table.add_row(Text("error", style="bold red"), Text(""), plain(f"validator failed: {exc}"))
+            return
+        if not findings:
+            table.add_row(Text("ok", style="green"), Text(""), Text("no findings"))
+        for f in findings:
+            table.add_row(Text(f.severity, style=SEVERITY_STYLE.get(f.severity, "")), plain(f.path), plain(f.message))
+
+    def _show_users(self, key: str) -> None:
+        rows = []
+        for p in self.store.pods():
+            for i, a in enumerate(pod_attachments(self.store, p)):
+                if a.network == key:
+                    rows.append((f"{p.namespace}/{p.name}|{i}", [
+                        plain(p.name, "bold"), plain(p.namespace), plain(a.interface or ""),
+                        plain(", ".join(a.ips or ())), state_text(a.state, a.reason)]))
+        self.query_one("#users-table", LiveTable).sync(rows)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id != "users-table":
+            return
+        event.stop()
+        ns_name = str(event.row_key.value).split("|", 1)[0]
+        ns, name = ns_name.split("/", 1)
+        from multus_tui.ui.screens.pod_detail import PodDetailScreen
+
+        self.app.push_screen(PodDetailScreen(ns, name))
+
+    def action_edit_nad(self) -> None:
+        v = self.view()
+        if v is not None:
+            self.app.open_builder(nad_view=v, namespace=v.namespace)
+
+    def action_attach(self) -> None:
+        self.app.open_attach(self.ctx.namespace, [(self.namespace, self.name_)])
+
+    def action_delete(self) -> None:
+        v = self.view()
+        if v is not None:
+            self.app.confirm_delete_nad(v)
+
+
+def _safe(fn: Any) -> Any:
+    try:
+        return fn()
+    except Exception:
+        return None

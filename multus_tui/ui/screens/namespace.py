@@ -1,0 +1,262 @@
+"""A namespace: the NADs usable from it, its pods' attachments (live), its Multus events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+
+from multus_tui.ui.model import (
+    ipam_type,
+    master_or_bridge,
+    multus_events,
+    nad_usage,
+    nads_for_namespace,
+    plugin_chain,
+    pod_attachments,
+    pool_ips,
+    pool_size,
+    subnet_or_range,
+)
+from multus_tui.ui.screens.base import BaseScreen
+from multus_tui.ui.text import age, plain, sanitize, state_text
+from multus_tui.ui.widgets import FilterBar, LiveTable
+from multus_tui.ui.widgets.filter_bar import matches
+
+NAD_COLUMNS = [("name", "NAME"), ("namespace", "NAMESPACE"), ("chain", "PLUGINS"), ("ipam", "IPAM"),
+               ("master", "MASTER/BRIDGE"), ("range", "SUBNET/RANGE"), ("pods", "PODS"), ("pool", "POOL")]
+POD_COLUMNS = [("pod", "POD"), ("node", "NODE"), ("phase", "STATUS"), ("network", "NETWORK"),
+               ("interface", "IF"), ("ips", "IPS"), ("mac", "MAC"), ("default", "DEFAULT"), ("state", "STATE")]
+EVENT_COLUMNS = [("age", "LAST SEEN"), ("type", "TYPE"), ("reason", "REASON"), ("object", "OBJECT"),
+                 ("count", "COUNT"), ("message", "MESSAGE")]
+
+
+def pod_row_key(pod: str, index: int, network: str) -> str:
+    return f"{pod}|{index}|{network}"
+
+
+def pod_of_key(key: str) -> str:
+    return key.split("|", 1)[0]
+
+
+class NamespaceScreen(BaseScreen):
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="ns.open", tooltip="Open the selected NAD or pod"),
+        Binding("d", "open", "Describe", id="ns.describe", tooltip="Details of the selected NAD or pod (k9s's d)"),
+        Binding("y", "yaml", "YAML", id="ns.yaml", tooltip="The selected object as YAML"),
+        Binding("s", "shell", "Shell", id="ns.shell", tooltip="kubectl exec -it into the selected pod"),
+        Binding("ctrl+d", "delete", "Delete", id="ns.delete", tooltip="Delete the selected NAD or pod (asks first)"),
+        Binding("c", "create_nad", "Create NAD", id="ns.create", tooltip="Open the NAD builder in this namespace"),
+        Binding("e", "edit_nad", "Edit NAD", id="ns.edit", tooltip="Open the selected NAD in the builder"),
+        Binding("a", "attach", "Attach", id="ns.attach", tooltip="Attach pods to the selected NAD"),
+        Binding("1", "tab('attachments')", "Attachments", show=False, id="ns.tab1"),
+        Binding("2", "tab('pods')", "Pods", show=False, id="ns.tab2"),
+        Binding("3", "tab('events')", "Events", show=False, id="ns.tab3"),
+    ]
+
+    def __init__(self, namespace: str, tab: str = "attachments") -> None:
+        super().__init__()
+        self.namespace = namespace
+        self.initial_tab = tab
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        yield Static(Text.assemble(("Namespace ", "dim"), (sanitize(self.namespace), "bold")), classes="title")
+        yield FilterBar(id="filter")
+        with TabbedContent(initial=self.initial_tab, id="tabs"):
+            with TabPane("Attachments", id="attachments"):
+                yield LiveTable(NAD_COLUMNS, id="nads")
+            with TabPane("Pods", id="pods"):
+                yield LiveTable(POD_COLUMNS, id="pod-table")
+            with TabPane("Events", id="events"):
+                yield LiveTable(EVENT_COLUMNS, id="event-table")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.refresh_from_store(None)
+        self.focus_main()
+
+    @property
+    def active_tab(self) -> str:
+        return self.query_one("#tabs", TabbedContent).active or "attachments"
+
+    def _table_for(self, tab: str) -> LiveTable:
+        return self.query_one({"attachments": "#nads", "pods": "#pod-table", "events": "#event-table"}[tab],
+                              LiveTable)
+
+    def focus_main(self) -> None:
+        self._table_for(self.active_tab).focus()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.call_after_refresh(self.focus_main)
+        self.refresh_bindings()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = tab
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        allowed = super().check_action(action, parameters)
+        if not allowed:
+            return allowed
+        if not self.is_mounted:
+            return True
+        try:
+            tab = self.active_tab
+        except Exception:
+            return True
+        if action == "shell":
+            return tab == "pods"
+        if action == "edit_nad":
+            return tab == "attachments"
+        return True
+
+    # --- data -------------------------------------------------------------------------------------
+    def update_view(self, changes: list[Any] | None) -> None:
+        store = self.store
+        kinds = None if changes is None else {getattr(c, "kind", "") for c in changes}
+        if kinds is not None and kinds <= {"state"}:
+            return
+        usage = nad_usage(store)
+        self._table_for("attachments").sync(self.nad_rows(store, usage))
+        self._table_for("pods").sync(self.pod_rows(store))
+        if kinds is None or "event" in kinds:
+            self._table_for("events").sync(self.event_rows(store))
+
+    def nad_rows(self, store: Any, usage: dict) -> list[tuple[str, list[Text]]]:
+        rows = []
+        for v in nads_for_namespace(store, self.namespace):
+            nad = v.nad
+            ipam = _safe(lambda nad=nad: nad.ipam)
+            key = f"{v.namespace}/{v.name}"
+            u = usage.get(key)
+            used = pool_ips(u, ipam)
+            size = pool_size(ipam)
+            pool = f"{len(used)}/{size}" if size else (f"{len(used)}/?" if used else "")
+            own = v.namespace == self.namespace
+            cells = [
+                plain(v.name, "bold" if own else ""),
+                plain(v.namespace if own else f"↗ {v.namespace}", "" if own else "italic dim"),
+                plain(plugin_chain(nad), "red" if nad.config_error else ""),
+                plain(ipam_type(nad)), plain(master_or_bridge(nad)), plain(subnet_or_range(ipam)),
+                Text(str(len(u.pods) if u else 0)),
+                Text(pool, style="bold red" if size and len(used) >= size else ""),
+            ]
+            if matches(self.filter_text, *(c.plain for c in cells)):
+                rows.append((key, cells))
+        return rows
+
+    def pod_rows(self, store: Any) -> list[tuple[str, list[Text]]]:
+        rows = []
+        for p in sorted(store.pods(self.namespace), key=lambda p: p.name):
+            atts = pod_attachments(store, p)
+            status = getattr(p, "display_status", p.phase)
+            base = [plain(p.name, "bold"), plain(p.node or "<none>"), plain(status)]
+            if not atts:
+                cells = base + [Text("—", style="dim")] + [Text("")] * 4 + [Text("no attachments", style="dim")]
+                if matches(self.filter_text, *(c.plain for c in cells)):
+                    rows.append((pod_row_key(p.name, 0, ""), cells))
+                continue
+            for i, a in enumerate(atts):
+                cells = base + [
+                    plain(a.network), plain(a.interface or ""), plain(", ".join(a.ips or ())),
+                    plain(a.mac or ""), Text("yes" if a.default else "", style="cyan"), state_text(a.state, a.reason),
+                ]
+                if matches(self.filter_text, *(c.plain for c in cells)):
+                    rows.append((pod_row_key(p.name, i, a.network), cells))
+        return rows
+
+    def event_rows(self, store: Any) -> list[tuple[str, list[Text]]]:
+        rows = []
+        clock = self.ctx.clock
+        for e in multus_events(store, self.namespace):
+            cells = [
+                Text(age(e.last_timestamp, clock)), plain(e.type, "bold red" if e.type == "Warning" else ""),
+                plain(e.reason), plain(f"{e.involved_kind.lower()}/{e.involved_name}"), Text(str(e.count)),
+                plain(e.message),
+            ]
+            if matches(self.filter_text, *(c.plain for c in cells)):
+                rows.append((e.name, cells))
+        return rows
+
+    # --- actions ----------------------------------------------------------------------------------
+    def _selected(self) -> tuple[str, Any] | None:
+        """("nad", NADView) or ("pod", pod name) for the row under the cursor of the active tab."""
+        tab = self.active_tab
+        key = self._table_for(tab).selected_key
+        if key is None:
+            return None
+        if tab == "attachments":
+            ns, name = key.split("/", 1)
+            for v in self.store.nads(ns):
+                if v.name == name:
+                    return ("nad", v)
+            return None
+        if tab == "pods":
+            return ("pod", pod_of_key(key))
+        for e in self.store.events(self.namespace):
+            if e.name == key and e.involved_kind == "Pod":
+                return ("pod", e.involved_name)
+        return None
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        sel = self._selected()
+        if sel is None:
+            return
+        if sel[0] == "nad":
+            from multus_tui.ui.screens.nad_detail import NadDetailScreen
+
+            self.app.push_screen(NadDetailScreen(sel[1].namespace, sel[1].name))
+        else:
+            from multus_tui.ui.screens.pod_detail import PodDetailScreen
+
+            self.app.push_screen(PodDetailScreen(self.namespace, sel[1]))
+
+    def action_yaml(self) -> None:
+        sel = self._selected()
+        if sel is None:
+            return
+        if sel[0] == "nad":
+            self.app.show_nad_yaml(sel[1])
+        else:
+            self.app.show_pod_yaml(self.namespace, sel[1])
+
+    def action_shell(self) -> None:
+        sel = self._selected()
+        if sel and sel[0] == "pod":
+            self.app.shell_into(self.namespace, sel[1])
+
+    def action_delete(self) -> None:
+        sel = self._selected()
+        if sel is None:
+            return
+        if sel[0] == "nad":
+            self.app.confirm_delete_nad(sel[1])
+        else:
+            self.app.confirm_delete_pod(self.namespace, sel[1])
+
+    def action_create_nad(self) -> None:
+        self.app.open_builder(namespace=self.namespace)
+
+    def action_edit_nad(self) -> None:
+        sel = self._selected()
+        if sel and sel[0] == "nad":
+            self.app.open_builder(nad_view=sel[1], namespace=sel[1].namespace)
+
+    def action_attach(self) -> None:
+        sel = self._selected()
+        pre = [(sel[1].namespace, sel[1].name)] if sel and sel[0] == "nad" else []
+        self.app.open_attach(self.namespace, pre)
+
+
+def _safe(fn: Any) -> Any:
+    try:
+        return fn()
+    except Exception:
+        return None

@@ -1,0 +1,197 @@
+"""One pod: what it asked for (the networks annotation) against what Multus reported
+(network-status), the joined attachment state, and for a failure the cause from the event text
+mapped back to the NAD and field to fix. Actions: shell, delete, YAML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from multus_tui.ui.model import failure_for, pod_attachments
+from multus_tui.ui.screens.base import BaseScreen
+from multus_tui.ui.text import age, plain, sanitize, state_text
+from multus_tui.ui.widgets import LiveTable
+
+NETWORKS = "k8s.v1.cni.cncf.io/networks"
+
+
+class PodDetailScreen(BaseScreen):
+    BINDINGS = [
+        Binding("s", "shell", "Shell", id="pod.shell", tooltip="kubectl exec -it into this pod (bash or sh)"),
+        Binding("y", "yaml", "YAML", id="pod.yaml", tooltip="This pod as YAML"),
+        Binding("ctrl+d", "delete", "Delete", id="pod.delete", tooltip="Delete this pod (asks first)"),
+        Binding("n", "open_nad", "Open NAD", id="pod.nad", tooltip="Open the NAD of the selected attachment"),
+    ]
+
+    def __init__(self, namespace: str, name: str) -> None:
+        super().__init__()
+        self.namespace = namespace
+        self.pod_name = name
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        yield Static(Text.assemble(("Pod ", "dim"), (sanitize(f"{self.namespace}/{self.pod_name}"), "bold")),
+                     classes="title")
+        with VerticalScroll(id="pod-body"):
+            yield Static("", id="summary")
+            yield Static("Attachments", classes="section")
+            yield LiveTable([("network", "NETWORK"), ("interface", "IF"), ("ips", "IPS"), ("mac", "MAC"),
+                             ("default", "DEFAULT"), ("state", "STATE")], id="attachments")
+            yield Static("", id="failures")
+            yield Static("Requested (k8s.v1.cni.cncf.io/networks)", classes="section")
+            yield Static("", id="requested")
+            yield Static("Reported (k8s.v1.cni.cncf.io/network-status)", classes="section")
+            yield Static("", id="reported")
+            yield Static("Events", classes="section")
+            yield LiveTable([("age", "LAST SEEN"), ("type", "TYPE"), ("reason", "REASON"), ("count", "COUNT"),
+                             ("message", "MESSAGE")], id="pod-events")
+            yield Static("Annotations", classes="section")
+            yield Static("", id="annotations")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.refresh_from_store(None)
+        self.query_one("#attachments", LiveTable).focus()
+
+    def pod(self) -> Any | None:
+        for p in self.store.pods(self.namespace):
+            if p.name == self.pod_name:
+                return p
+        return None
+
+    def update_view(self, changes: list[Any] | None) -> None:
+        if changes is not None and all(getattr(c, "kind", "") == "state" for c in changes):
+            return
+        p = self.pod()
+        summary = self.query_one("#summary", Static)
+        if p is None:
+            summary.update(Text("This pod no longer exists.", style="bold red"))
+            self.query_one("#attachments", LiveTable).sync([])
+            return
+        summary.update(Text.assemble(
+            ("status ", "dim"), (sanitize(getattr(p, "display_status", p.phase)), "bold"),
+            ("   node ", "dim"), sanitize(p.node or "<none>"),
+            ("   pod IPs ", "dim"), sanitize(", ".join(getattr(p, "pod_ips", ()) or ()) or "-"),
+            ("   hostNetwork" if p.host_network else "", "bold yellow"),
+        ))
+        atts = pod_attachments(self.store, p)
+        self.query_one("#attachments", LiveTable).sync([
+            (f"{i}|{a.network}", [plain(a.network, "bold"), plain(a.interface or ""), plain(", ".join(a.ips or ())),
+                                  plain(a.mac or ""), Text("yes" if a.default else ""), state_text(a.state, a.reason)])
+            for i, a in enumerate(atts)
+        ])
+        events = sorted(self.store.events(self.namespace, self.pod_name),
+                        key=lambda e: str(e.last_timestamp or ""), reverse=True)
+        events = [e for e in events if e.involved_kind in ("Pod", "")]
+        self.query_one("#failures", Static).update(self._failures_text(p, events))
+        self.query_one("#requested", Static).update(self._requested_text(p))
+        self.query_one("#reported", Static).update(self._reported_text(p))
+        clock = self.ctx.clock
+        self.query_one("#pod-events", LiveTable).sync([
+            (e.name, [Text(age(e.last_timestamp, clock)), plain(e.type, "bold red" if e.type == "Warning" else ""),
+                      plain(e.reason), Text(str(e.count)), plain(e.message)])
+            for e in events
+        ])
+        ann = Text()
+        for k in sorted(p.annotations):
+            ann.append(sanitize(k), style="bold")
+            ann.append(": ")
+            ann.append(sanitize(p.annotations[k], keep_newlines=True) + "\n")
+        self.query_one("#annotations", Static).update(ann or Text("(none)", style="dim"))
+
+    def _failures_text(self, pod: Any, events: list[Any]) -> Text:
+        found = failure_for(self.store, pod, events)
+        if not found:
+            return Text("")
+        t = Text("Why it failed\n", style="bold red")
+        for f, nad_view, _ev in found:
+            t.append("  ")
+            t.append(sanitize(f.network or "?"), style="bold")
+            t.append(": " + sanitize(f.cause) + "\n")
+            if nad_view is not None:
+                t.append("    NAD ", style="dim")
+                t.append(sanitize(f"{nad_view.namespace}/{nad_view.name}"), style="cyan")
+                if getattr(f, "field", None):
+                    t.append("  field to fix: ", style="dim")
+                    t.append(sanitize(f.field), style="yellow")
+                t.append("\n")
+            elif f.kind == "no-network-found":
+                t.append("    that NAD does not exist: create it (press c on the namespace) and Multus retries\n",
+                         style="dim")
+        return t
+
+    def _requested_text(self, pod: Any) -> Text:
+        value = pod.annotations.get(NETWORKS)
+        if not value:
+            return Text("  (no networks annotation)", style="dim")
+        t = Text("  ")
+        t.append(sanitize(value), style="italic")
+        t.append("\n")
+        try:
+            from multus_tui.multus.selection import parse_networks
+
+            sels = parse_networks(value, pod.namespace)
+        except Exception as exc:  # the annotation is user input: show Multus' complaint, never crash
+            t.append("  cannot be parsed: " + sanitize(exc), style="bold red")
+            return t
+        for s in sels:
+            ns, name = s.target(pod.namespace)
+            t.append(f"  • {sanitize(ns)}/{sanitize(name)}", style="bold")
+            bits = []
+            if s.interface:
+                bits.append(f"interface {s.interface}")
+            if s.ips:
+                bits.append("ips " + ", ".join(s.ips))
+            if s.mac:
+                bits.append(f"mac {s.mac}")
+            if s.default_route:
+                bits.append("default-route " + ", ".join(s.default_route))
+            if s.extra:
+                bits.append("unknown keys (ignored by Multus): " + ", ".join(map(str, s.extra)))
+            if bits:
+                t.append("  " + sanitize("; ".join(bits)))
+            t.append("\n")
+        return t
+
+    def _reported_text(self, pod: Any) -> Text:
+        try:
+            from multus_tui.multus.status import status_from_annotations
+
+            statuses = status_from_annotations(pod.annotations)
+        except Exception as exc:
+            return Text("  cannot be parsed: " + sanitize(exc), style="bold red")
+        if not statuses:
+            return Text("  (nothing reported)", style="dim")
+        t = Text()
+        for s in statuses:
+            t.append(f"  • {sanitize(s.name)}", style="bold")
+            t.append(f"  {sanitize(s.interface or '?')}  {sanitize(', '.join(s.ips))}  {sanitize(s.mac or '')}")
+            if s.default:
+                t.append("  default", style="cyan")
+            t.append("\n")
+        return t
+
+    def action_shell(self) -> None:
+        self.app.shell_into(self.namespace, self.pod_name)
+
+    def action_yaml(self) -> None:
+        self.app.show_pod_yaml(self.namespace, self.pod_name)
+
+    def action_delete(self) -> None:
+        self.app.confirm_delete_pod(self.namespace, self.pod_name)
+
+    def action_open_nad(self) -> None:
+        key = self.query_one("#attachments", LiveTable).selected_key
+        if not key:
+            return
+        network = key.split("|", 1)[1]
+        if "/" in network:
+            from multus_tui.ui.screens.nad_detail import NadDetailScreen
+
+            ns, name = network.split("/", 1)
+            self.app.push_screen(NadDetailScreen(ns, name))

@@ -1,0 +1,84 @@
+"""Turning cluster strings into something safe to draw.
+
+Anything that came from the cluster (names, annotations, event messages) may hold Rich markup
+(`[red]`), ANSI escapes or other control characters. They are shown literally: control characters
+become visible `\\xNN` escapes, and the result is a `rich.text.Text`, which Textual never parses
+as markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from rich.text import Text
+
+# C0 controls except tab/newline handling below, DEL and C1 controls (ESC included).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def sanitize(value: object, *, keep_newlines: bool = False) -> str:
+    """The string with every control character replaced by a visible escape."""
+    s = "" if value is None else str(value)
+    s = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", s)
+    s = s.replace("\t", "\\t")
+    if not keep_newlines:
+        s = s.replace("\n", "\\n").replace("\r", "\\r")
+    return s
+
+
+def plain(value: object, style: str = "", *, keep_newlines: bool = False) -> Text:
+    """A `Text` that shows `value` literally (never parsed as markup)."""
+    return Text(sanitize(value, keep_newlines=keep_newlines), style=style)
+
+
+STATE_STYLES = {
+    "attached": "bold green",
+    "pending": "yellow",
+    "failed": "bold red",
+    "not-requested": "dim",
+}
+
+
+def state_text(state: str, reason: str | None = None) -> Text:
+    """The attachment state with its reason, coloured by state."""
+    t = Text(sanitize(state), style=STATE_STYLES.get(state, ""))
+    if reason:
+        t.append(": " + sanitize(reason))
+    return t
+
+
+def parse_time(value: object) -> datetime | None:
+    """A Kubernetes timestamp (RFC 3339 string or datetime) as an aware datetime."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        s = str(value).replace("Z", "+00:00")
+        dt = datetime.fromisoformat(s)
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def age(value: object, clock: Callable[[], datetime]) -> str:
+    """k9s/kubectl style age (`42s`, `5m`, `3h`, `2d`) of a timestamp, relative to `clock()`."""
+    dt = parse_time(value)
+    if dt is None:
+        return "?"
+    secs = int((clock() - dt).total_seconds())
+    if secs < 0:
+        secs = 0
+    if secs < 120:
+        return f"{secs}s"
+    if secs < 7200:
+        return f"{secs // 60}m"
+    if secs < 172800:
+        return f"{secs // 3600}h"
+    return f"{secs // 86400}d"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

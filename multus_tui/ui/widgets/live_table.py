@@ -1,0 +1,74 @@
+"""A DataTable that is kept in step with a desired set of rows by key (dolphie's habit).
+
+`sync(rows)` removes the rows whose keys are gone, `update_cell`s only the cells that changed,
+`add_row(key=...)`s the new ones, and re-orders only when the order changed: a live pod list
+never clears and refills, so the cursor and scroll position survive every update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+
+class LiveTable(DataTable):
+    def __init__(self, columns: Sequence[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+        self._column_spec = list(columns)  # (key, label)
+        self._cells: dict[str, tuple[Text, ...]] = {}
+        self._order: list[str] = []
+        # counters a test can read to prove updates are incremental
+        self.stats = {"added": 0, "removed": 0, "updated": 0, "sorted": 0}
+
+    def on_mount(self) -> None:
+        for key, label in self._column_spec:
+            self.add_column(label, key=key)
+
+    def sync(self, rows: Sequence[tuple[str, Sequence[Text]]]) -> None:
+        desired = {k: tuple(c) for k, c in rows}
+        order = [k for k, _ in rows]
+        keys = [k for k, _ in self._column_spec]
+        with self.app.batch_update():
+            for key in [k for k in self._cells if k not in desired]:
+                self.remove_row(key)
+                del self._cells[key]
+                self.stats["removed"] += 1
+            for key, cells in desired.items():
+                old = self._cells.get(key)
+                if old is None:
+                    self.add_row(*cells, key=key)
+                    self.stats["added"] += 1
+                else:
+                    for col, new, prev in zip(keys, cells, old, strict=False):
+                        if new != prev:
+                            self.update_cell(key, col, new)
+                            self.stats["updated"] += 1
+                self._cells[key] = cells
+            if order != self._order:
+                present = [k for k in self.ordered_keys() if k in desired]
+                if present != order:
+                    self._reorder(order)
+                self._order = order
+
+    def ordered_keys(self) -> list[str]:
+        return [str(r.key.value) for r in self.ordered_rows]
+
+    def _reorder(self, order: list[str]) -> None:
+        index = {k: i for i, k in enumerate(order)}
+        first_col = self._column_spec[0][0]
+        # DataTable.sort's key function only sees cell values; map the first cell (a distinct Text
+        # object per row) back to its row key by identity.
+        by_id = {id(self.get_cell(k, first_col)): k for k in order}
+        self.sort(first_col, key=lambda cell: index.get(by_id.get(id(cell), ""), len(index)))
+        self.stats["sorted"] += 1
+
+    @property
+    def selected_key(self) -> str | None:
+        if self.row_count == 0:
+            return None
+        try:
+            return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
+        except Exception:
+            return None
