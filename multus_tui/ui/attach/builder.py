@@ -1,0 +1,586 @@
+"""The attach builder: which networks a pod gets, its DNS, the test pod; then create, patch or copy.
+
+Everything that is a rule lives in the domain (`multus_tui.multus.podspec` and `selection`): this
+screen only edits a list of `Selection`s, a `TestPod`, an optional `DnsOverride` and the namespace
+isolation assumption, and re-renders the outputs and the pre-check findings on every change.
+Works offline (no cluster: the NADs cannot be looked up, so only syntax is checked).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Input,
+    Label,
+    Static,
+    Switch,
+    TabbedContent,
+    TabPane,
+)
+
+from multus_tui.multus import podspec
+from multus_tui.multus.podspec import DnsOverride, Isolation, TestPod
+from multus_tui.multus.selection import Selection
+from multus_tui.multus.validate import Finding
+from multus_tui.ui.attach.follow import PodFollowScreen
+from multus_tui.ui.attach.modals import ConfirmScreen, ExportScreen, NadPickerScreen, WorkloadScreen
+from multus_tui.ui.text import plain, sanitize
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+SEVERITY_MARK = {"error": "✗", "warning": "!", "info": "i"}
+OUTPUTS = ("annotation", "template", "pod")
+WRITE_ACTIONS = frozenset({"create_pod", "patch_workload"})
+
+
+def _field(label: str, widget: Any) -> Horizontal:
+    return Horizontal(Label(label, classes="attach-label"), widget, classes="attach-field")
+
+
+class AttachBuilderScreen(Screen):
+    """Build the `networks` annotation (+ DNS override, test pod) and create/patch/copy it.
+
+    `preselect` holds (namespace, NAD name) pairs to start with (e.g. the NAD row the user was on).
+    """
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="attach-back", tooltip="Leave the attach builder"),
+        Binding("ctrl+n", "add_network", "Add NAD", id="attach-add", tooltip="Add a network (NAD) to the pod"),
+        Binding("ctrl+r", "remove_network", "Remove", id="attach-remove", tooltip="Remove the selected network"),
+        Binding("alt+up", "move(-1)", "Up", id="attach-up", tooltip="Move the selected network up (order = net1, net2, …)"),
+        Binding("alt+down", "move(1)", "Down", id="attach-down", tooltip="Move the selected network down"),
+        Binding("ctrl+l", "copy", "Copy", id="attach-copy", tooltip="Copy the shown output to the clipboard"),
+        Binding("ctrl+o", "export", "Export", id="attach-export", tooltip="Write the shown output to a file"),
+        Binding("ctrl+s", "create_pod", "Create pod", id="attach-create", tooltip="Create the test pod in the cluster"),
+        Binding("ctrl+t", "patch_workload", "Patch workload", id="attach-patch",
+                tooltip="Put the annotation into a Deployment/StatefulSet/DaemonSet pod template (rolls its pods)"),
+    ]
+
+    def __init__(self, ctx: Any, namespace: str, preselect: list[tuple[str, str]] | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.pod = TestPod(namespace=namespace)
+        # Selections always carry their namespace here; `network_selections()` drops it when it is the
+        # pod's, so changing the pod namespace never silently retargets a selection.
+        self._sels: list[Selection] = [Selection(name=name, namespace=ns) for ns, name in (preselect or [])]
+        self.current: int | None = 0 if self._sels else None
+        self.dns = DnsOverride()
+        self.dns_on = False
+        self.isolation = Isolation()
+        self._form_findings: list[Finding] = []
+        self.findings: list[Finding] = []
+        self.refused: list[Finding] | None = None  # what the last create/patch was refused for
+        self._held: dict[str, list[podspec.Holder]] | None = None
+        self._unsubscribe: Any = None
+
+    # ------------------------------------------------------------------ context helpers
+    @property
+    def store(self) -> Any:
+        return getattr(self.ctx, "store", None)
+
+    @property
+    def cluster(self) -> Any:
+        return getattr(self.ctx, "cluster", None)
+
+    @property
+    def readonly(self) -> bool:
+        return bool(getattr(self.ctx, "readonly", False))
+
+    def network_selections(self) -> list[Selection]:
+        """The selections as they go into the annotation (own-namespace NADs without a namespace)."""
+        return [dataclasses.replace(s, namespace=None) if s.namespace == self.pod.namespace else s
+                for s in self._sels]
+
+    def _nad(self, ns: str, name: str) -> Any:
+        if self.store is None:
+            return None
+        view = self.store.nad(ns, name)
+        return view.nad if view is not None else None
+
+    # ------------------------------------------------------------------ compose
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="attach-main"):
+            with VerticalScroll(id="attach-form"):
+                yield Static("Networks (in order: net1, net2, …)", classes="attach-section")
+                yield DataTable(id="attach-selections", cursor_type="row", zebra_stripes=True)
+                with Horizontal(classes="attach-buttons"):
+                    yield Button("Add NAD", id="attach-add-btn")
+                    yield Button("Remove", id="attach-remove-btn")
+                    yield Button("Up", id="attach-up-btn")
+                    yield Button("Down", id="attach-down-btn")
+                with Vertical(id="attach-editor"):
+                    yield Static("", id="attach-target")
+                    yield _field("interface", Input(placeholder="default: net<N>", id="attach-interface"))
+                    yield _field("ips", Input(placeholder="e.g. 192.168.0.20/24", id="attach-ips"))
+                    yield Static("", id="attach-ips-hint", classes="attach-hint")
+                    yield _field("mac", Input(placeholder="e.g. 02:00:00:00:00:01", id="attach-mac"))
+                    yield _field("default-route", Input(placeholder="gateway IP", id="attach-default-route"))
+                    yield Button("Use IPAM gateway", id="attach-use-gateway", disabled=True)
+                yield Static("DNS override (dnsPolicy: None)", classes="attach-section")
+                yield _field("override", Switch(value=False, id="attach-dns"))
+                with Vertical(id="attach-dns-fields"):
+                    yield _field("nameservers", Input(placeholder="192.168.0.1, 192.168.0.2", id="attach-dns-nameservers"))
+                    yield _field("searches", Input(placeholder="zencoffee.org", id="attach-dns-searches"))
+                    yield _field("options", Input(placeholder="ndots:2, edns0", id="attach-dns-options"))
+                    yield Static(Text(podspec.DNS_WARNING, style="yellow"), id="attach-dns-warning")
+                yield Static("Test pod", classes="attach-section")
+                yield _field("name", Input(self.pod.name, id="attach-pod-name"))
+                yield _field("namespace", Input(self.pod.namespace, id="attach-pod-namespace"))
+                yield _field("image", Input(self.pod.image, id="attach-pod-image"))
+                yield _field("command", Input(json.dumps(self.pod.command), id="attach-pod-command"))
+                yield _field("nodeSelector", Input(placeholder="kubernetes.io/hostname=node-1", id="attach-pod-node-selector"))
+                yield Static("Assumptions (Multus settings the API does not show)", classes="attach-section")
+                yield _field("isolation", Switch(value=False, id="attach-isolation"))
+                yield _field("global ns", Input(", ".join(self.isolation.global_namespaces), id="attach-global-ns"))
+            with Vertical(id="attach-output"):
+                yield Static("", id="attach-findings")
+                with TabbedContent(id="attach-output-tabs", initial="attach-tab-annotation"):
+                    with TabPane("Annotation", id="attach-tab-annotation"):
+                        with VerticalScroll():
+                            yield Static("", id="attach-out-annotation")
+                    with TabPane("Template snippet", id="attach-tab-template"):
+                        with VerticalScroll():
+                            yield Static("", id="attach-out-template")
+                    with TabPane("Test pod", id="attach-tab-pod"):
+                        with VerticalScroll():
+                            yield Static("", id="attach-out-pod")
+                with Horizontal(classes="attach-buttons"):
+                    yield Button("Copy", id="attach-copy-btn")
+                    yield Button("Export", id="attach-export-btn")
+                    yield Button("Create pod", variant="primary", id="attach-create-btn")
+                    yield Button("Patch workload", variant="warning", id="attach-patch-btn")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#attach-selections", DataTable)
+        for key, label in (("n", "#"), ("network", "NETWORK"), ("interface", "INTERFACE"), ("ips", "IPS"),
+                           ("mac", "MAC"), ("route", "DEFAULT-ROUTE"), ("nad", "NAD")):
+            table.add_column(label, key=key)
+        self.query_one("#attach-dns-fields").display = False
+        if self.readonly or self.cluster is None:
+            # --readonly hides every write; offline there is nothing to write to.
+            self.query_one("#attach-create-btn").display = False
+            self.query_one("#attach-patch-btn").display = False
+        if self.store is not None:
+            self._unsubscribe = self.store.subscribe(self._store_changed)
+        self._rebuild_table()
+        self._load_editor()
+        self._refresh_outputs()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def _store_changed(self, changes: list[Any]) -> None:
+        # Store thread: a NAD appearing or a pod taking an address changes the findings.
+        if any(c.kind in ("nad", "pod", "state") for c in changes):
+            self._held = None
+            try:
+                self.app.call_from_thread(self._store_refresh)
+            except RuntimeError:
+                pass  # app shutting down
+
+    def _store_refresh(self) -> None:
+        if self.is_mounted:
+            self._rebuild_table()
+            self._load_editor(inputs=False)
+            self._refresh_outputs()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WRITE_ACTIONS and (self.readonly or self.cluster is None):
+            return False
+        return True
+
+    # ------------------------------------------------------------------ selection table
+    def _rebuild_table(self) -> None:
+        # A handful of rows edited by hand (not a live table): rebuilding keeps the order simple.
+        table = self.query_one("#attach-selections", DataTable)
+        table.clear()
+        for i, s in enumerate(self._sels):
+            if self.store is None:
+                nad_state = Text("offline", style="dim")
+            else:
+                nad_state = (Text("found", style="green") if self._nad(s.namespace or "", s.name) is not None
+                             else Text("missing", style="bold red"))
+            table.add_row(Text(str(i + 1)), plain(f"{s.namespace}/{s.name}"), plain(s.interface or f"(net{i + 1})"),
+                          plain(", ".join(s.ips or []) or "-"), plain(s.mac or "-"),
+                          plain(", ".join(s.default_route or []) or "-"), nad_state, key=str(i))
+        if self.current is not None and self._sels:
+            self.current = min(self.current, len(self._sels) - 1)
+            table.move_cursor(row=self.current)
+        else:
+            self.current = None
+
+    @on(DataTable.RowHighlighted, "#attach-selections")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row != self.current and 0 <= event.cursor_row < len(self._sels):
+            self.current = event.cursor_row
+            self._load_editor()
+
+    def _load_editor(self, inputs: bool = True) -> None:
+        editor = self.query_one("#attach-editor")
+        sel = self._sels[self.current] if self.current is not None else None
+        editor.display = sel is not None
+        if sel is None:
+            return
+        nad = self._nad(sel.namespace or "", sel.name)
+        target = f"{sel.namespace}/{sel.name}"
+        head = Text(f"Selection {self.current + 1}: ", style="bold")
+        head.append_text(plain(target))
+        if nad is not None:
+            head.append(f"  ({sanitize(nad.main_type or '?')}, IPAM {sanitize(nad.ipam_type or 'none')})", style="dim")
+        self.query_one("#attach-target", Static).update(head)
+        if inputs:
+            for wid, value in (("attach-interface", sel.interface), ("attach-ips", ", ".join(sel.ips or [])),
+                               ("attach-mac", sel.mac), ("attach-default-route", ", ".join(sel.default_route or []))):
+                inp = self.query_one(f"#{wid}", Input)
+                if inp.value != (value or ""):
+                    inp.value = value or ""
+        # ips: offered when the NAD can honour them, a warning when it cannot.
+        if self.store is None:
+            hint = Text("offline: whether the NAD honours ips cannot be checked", style="dim")
+        elif nad is None:
+            hint = Text("the NAD does not exist (yet): ips cannot be checked", style="yellow")
+        elif podspec.can_request_ips(nad):
+            hint = Text(f"ips honoured ({nad.ipam_type} IPAM with the ips capability)", style="green")
+        elif not nad.capabilities.get("ips"):
+            hint = Text("! the NAD does not declare the \"ips\" capability: requested ips would be dropped",
+                        style="yellow")
+        else:
+            hint = Text(f"! {nad.ipam_type or 'no'} IPAM does not honour requested ips", style="yellow")
+        self.query_one("#attach-ips-hint", Static).update(hint)
+        gw = podspec.suggested_gateway(nad)
+        button = self.query_one("#attach-use-gateway", Button)
+        button.label = f"Use IPAM gateway {gw}" if gw else "Use IPAM gateway (none known)"
+        button.disabled = gw is None
+
+    # ------------------------------------------------------------------ editing
+    @on(Input.Changed, "#attach-editor Input")
+    def _selection_edited(self, event: Input.Changed) -> None:
+        if self.current is None:
+            return
+        sel = self._sels[self.current]
+        # Read the input's *current* value: a queued Changed from loading another selection
+        # must not write stale text into this one.
+        value = event.input.value.strip()
+        wid = event.input.id
+        if wid == "attach-interface":
+            sel.interface = value or None
+        elif wid == "attach-ips":
+            sel.ips = podspec.split_list(value) or None
+        elif wid == "attach-mac":
+            sel.mac = value or None
+        elif wid == "attach-default-route":
+            sel.default_route = podspec.split_list(value) or None
+        self._update_row(self.current)
+        self._refresh_outputs()
+
+    def _update_row(self, i: int) -> None:
+        table = self.query_one("#attach-selections", DataTable)
+        s = self._sels[i]
+        table.update_cell(str(i), "interface", plain(s.interface or f"(net{i + 1})"))
+        table.update_cell(str(i), "ips", plain(", ".join(s.ips or []) or "-"))
+        table.update_cell(str(i), "mac", plain(s.mac or "-"))
+        table.update_cell(str(i), "route", plain(", ".join(s.default_route or []) or "-"))
+
+    @on(Button.Pressed, "#attach-use-gateway")
+    def _use_gateway(self) -> None:
+        if self.current is None:
+            return
+        sel = self._sels[self.current]
+        gw = podspec.suggested_gateway(self._nad(sel.namespace or "", sel.name))
+        if gw:
+            self.query_one("#attach-default-route", Input).value = gw
+
+    @on(Switch.Changed, "#attach-dns")
+    def _dns_switched(self, event: Switch.Changed) -> None:
+        self.dns_on = event.value
+        self.query_one("#attach-dns-fields").display = event.value
+        self._refresh_outputs()
+
+    @on(Input.Changed, "#attach-dns-fields Input")
+    def _dns_edited(self, event: Input.Changed) -> None:
+        self.dns = DnsOverride(
+            nameservers=podspec.split_list(self.query_one("#attach-dns-nameservers", Input).value),
+            searches=podspec.split_list(self.query_one("#attach-dns-searches", Input).value),
+            options=podspec.split_list(self.query_one("#attach-dns-options", Input).value),
+        )
+        self._refresh_outputs()
+
+    @on(Input.Changed, "#attach-form .attach-field Input")
+    def _pod_or_setting_edited(self, event: Input.Changed) -> None:
+        wid = event.input.id or ""
+        if not (wid.startswith("attach-pod-") or wid == "attach-global-ns"):
+            return
+        self._read_pod_fields()
+        if wid == "attach-pod-namespace":
+            self._load_editor(inputs=False)
+        self._refresh_outputs()
+
+    @on(Switch.Changed, "#attach-isolation")
+    def _isolation_switched(self, event: Switch.Changed) -> None:
+        self._read_pod_fields()
+        self._refresh_outputs()
+
+    def _read_pod_fields(self) -> None:
+        errors: list[Finding] = []
+        command_text = self.query_one("#attach-pod-command", Input).value.strip()
+        command: list[str] = []
+        if command_text.startswith("["):
+            try:
+                value = json.loads(command_text)
+                if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+                    raise ValueError("a JSON list of strings is needed")
+                command = value
+            except ValueError as exc:
+                errors.append(Finding("error", "spec.containers[0].command", f"command: {exc}", "pod-command-invalid"))
+        elif command_text:
+            try:
+                command = shlex.split(command_text)
+            except ValueError as exc:
+                errors.append(Finding("error", "spec.containers[0].command", f"command: {exc}", "pod-command-invalid"))
+        try:
+            selector = podspec.parse_key_values(self.query_one("#attach-pod-node-selector", Input).value)
+        except ValueError as exc:
+            selector = {}
+            errors.append(Finding("error", "spec.nodeSelector", f"node selector: {exc}", "pod-node-selector-invalid"))
+        self.pod = TestPod(
+            name=self.query_one("#attach-pod-name", Input).value.strip(),
+            namespace=self.query_one("#attach-pod-namespace", Input).value.strip(),
+            image=self.query_one("#attach-pod-image", Input).value.strip(),
+            command=command,
+            node_selector=selector,
+        )
+        self.isolation = Isolation(
+            enabled=self.query_one("#attach-isolation", Switch).value,
+            global_namespaces=tuple(podspec.split_list(self.query_one("#attach-global-ns", Input).value)),
+        )
+        self._form_findings = errors
+
+    # ------------------------------------------------------------------ outputs
+    def annotation(self) -> str | None:
+        return podspec.networks_annotation(self.network_selections())
+
+    def manifest(self) -> dict[str, Any]:
+        return podspec.pod_manifest(self.network_selections(), self.pod, self.dns if self.dns_on else None)
+
+    def snippet(self) -> dict[str, Any]:
+        return podspec.template_snippet(self.network_selections(), self.dns if self.dns_on else None)
+
+    def output_text(self, which: str) -> str:
+        if which == "annotation":
+            value = self.annotation()
+            return value if value is not None else ""
+        if which == "template":
+            return podspec.render_yaml(self.snippet())
+        return podspec.render_yaml(self.manifest())
+
+    def _held_addresses(self) -> dict[str, list[podspec.Holder]]:
+        if self._held is None:
+            pods = self.store.pods() if self.store is not None else []
+            self._held = podspec.held_addresses((p.namespace, p.name, p.annotations) for p in pods)
+        return self._held
+
+    def compute_findings(self) -> list[Finding]:
+        """Every finding for the current form (the pre-checks a create/patch must pass)."""
+        online = self.store is not None
+        findings = list(self._form_findings)
+        findings += self.pod.findings()
+        findings += podspec.precheck(
+            self.network_selections(), self.pod.namespace or "default", self._nad,
+            isolation=self.isolation, held=self._held_addresses() if online else None,
+            pod_name=self.pod.name, nads_known=online)
+        if self.dns_on:
+            findings += self.dns.findings()
+        return findings
+
+    def _refresh_outputs(self) -> None:
+        self.findings = self.compute_findings()
+        text = Text()
+        if not self.findings:
+            text.append("✓ no problems found", style="green")
+        for f in self.findings:
+            if text:
+                text.append("\n")
+            text.append(f"{SEVERITY_MARK.get(f.severity, '?')} {f.path}: ", style=SEVERITY_STYLE.get(f.severity, ""))
+            text.append(sanitize(f.message))
+        self.query_one("#attach-findings", Static).update(text)
+        value = self.annotation()
+        ann = Text(podspec.NETWORKS_ANNOTATION + ": ", style="bold")
+        ann.append(sanitize(value) if value is not None else "(no network selected)")
+        self.query_one("#attach-out-annotation", Static).update(ann)
+        self.query_one("#attach-out-template", Static).update(plain(self.output_text("template"), keep_newlines=True))
+        self.query_one("#attach-out-pod", Static).update(plain(self.output_text("pod"), keep_newlines=True))
+
+    def _active_output(self) -> str:
+        active = self.query_one("#attach-output-tabs", TabbedContent).active or "attach-tab-annotation"
+        return active.removeprefix("attach-tab-")
+
+    # ------------------------------------------------------------------ actions: list
+    @on(Button.Pressed, "#attach-add-btn")
+    def action_add_network(self) -> None:
+        nads = self.store.nads() if self.store is not None else []
+        self.app.push_screen(NadPickerScreen(nads, self.pod.namespace or "default"), self._picked)
+
+    def add_selection(self, namespace: str, name: str) -> None:
+        """Append a selection of NAD namespace/name and make it the current one."""
+        self._sels.append(Selection(name=name, namespace=namespace))
+        self.current = len(self._sels) - 1
+        self._rebuild_table()
+        self._load_editor()
+        self._refresh_outputs()
+
+    def _picked(self, target: tuple[str, str] | None) -> None:
+        if target is not None:
+            self.add_selection(*target)
+
+    @on(Button.Pressed, "#attach-remove-btn")
+    def action_remove_network(self) -> None:
+        if self.current is None:
+            return
+        del self._sels[self.current]
+        self.current = min(self.current, len(self._sels) - 1) if self._sels else None
+        self._rebuild_table()
+        self._load_editor()
+        self._refresh_outputs()
+
+    @on(Button.Pressed, "#attach-up-btn")
+    def _up(self) -> None:
+        self.action_move(-1)
+
+    @on(Button.Pressed, "#attach-down-btn")
+    def _down(self) -> None:
+        self.action_move(1)
+
+    def action_move(self, delta: int) -> None:
+        i = self.current
+        if i is None or not 0 <= i + delta < len(self._sels):
+            return
+        self._sels[i], self._sels[i + delta] = self._sels[i + delta], self._sels[i]
+        self.current = i + delta
+        self._rebuild_table()
+        self._load_editor()
+        self._refresh_outputs()
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+    # ------------------------------------------------------------------ actions: outputs
+    @on(Button.Pressed, "#attach-copy-btn")
+    def action_copy(self) -> None:
+        which = self._active_output()
+        self.app.copy_to_clipboard(self.output_text(which))
+        self.notify(f"Copied the {which} to the clipboard")
+
+    @on(Button.Pressed, "#attach-export-btn")
+    def action_export(self) -> None:
+        which = self._active_output()
+        default = {"annotation": "networks-annotation.txt", "template": "pod-template-snippet.yaml"}.get(
+            which, f"{self.pod.name or 'pod'}.yaml")
+        self.app.push_screen(ExportScreen(default), lambda path: self._export(which, path))
+
+    def _export(self, which: str, path: str | None) -> None:
+        if not path:
+            return
+        text = self.output_text(which)
+        try:
+            Path(path).expanduser().write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Could not write {path}: {exc.strerror or exc}", severity="error")
+            return
+        self.notify(f"Wrote the {which} to {path}")
+
+    # ------------------------------------------------------------------ actions: writes
+    def _refuse_if_blocked(self, what: str) -> list[Finding] | None:
+        """The warnings to confirm, or None (and a notice) when an error refuses the write."""
+        self.findings = self.compute_findings()
+        errors = podspec.blocking(self.findings)
+        if errors:
+            self.refused = errors
+            first = errors[0]
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            self.notify(Text(f"{what} refused: {sanitize(first.message)}{more}"), title="Pre-check",
+                        severity="error")
+            return None
+        self.refused = []
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @on(Button.Pressed, "#attach-create-btn")
+    def action_create_pod(self) -> None:
+        if self.readonly or self.cluster is None:
+            return
+        warnings = self._refuse_if_blocked("Create")
+        if warnings is None:
+            return
+        manifest = self.manifest()
+        lines = [Text(f"Create pod {self.pod.namespace}/{self.pod.name} with "
+                      f"{podspec.NETWORKS_ANNOTATION}: {self.annotation() or '(none)'}")]
+        lines += [Text(f"! {sanitize(w.message)}", style="yellow") for w in warnings]
+        self.app.push_screen(ConfirmScreen("Create the test pod?", lines, "Create"),
+                             lambda ok: self._create(manifest) if ok else None)
+
+    @work(thread=True, exclusive=True, group="attach-write", exit_on_error=False,
+          description="create the test pod")
+    def _create(self, manifest: dict[str, Any]) -> None:
+        from multus_tui.cluster import writes
+        from multus_tui.cluster.errors import from_exception
+
+        try:
+            writes.create_pod(self.cluster, manifest)
+        except Exception as exc:  # every cluster failure becomes one line, the form is kept
+            self.app.call_from_thread(self._write_failed, "Create", from_exception(exc).message)
+            return
+        meta = manifest["metadata"]
+        self.app.call_from_thread(self._created, meta["namespace"], meta["name"])
+
+    def _created(self, namespace: str, name: str) -> None:
+        self.notify(Text(f"Created pod {namespace}/{name}"))
+        self.app.push_screen(PodFollowScreen(self.ctx, namespace, name))
+
+    def _write_failed(self, what: str, message: str) -> None:
+        self.notify(Text(f"{what} failed: {message}"), severity="error", timeout=10)
+
+    @on(Button.Pressed, "#attach-patch-btn")
+    def action_patch_workload(self) -> None:
+        if self.readonly or self.cluster is None:
+            return
+        warnings = self._refuse_if_blocked("Patch")
+        if warnings is None:
+            return
+        notes = [w.message for w in warnings if not w.path.startswith(("metadata.", "spec.containers"))]
+        if self.dns_on:
+            notes.append("The DNS override is not part of the patch (only the networks annotation is): "
+                         "paste the template snippet into the workload for it.")
+        ns = self.pod.namespace or "default"
+        value = self.annotation()
+        self.app.push_screen(WorkloadScreen(ns, podspec.ROLLOUT_WARNING, notes),
+                             lambda choice: self._patch(choice[0], ns, choice[1], value) if choice else None)
+
+    @work(thread=True, exclusive=True, group="attach-write", exit_on_error=False,
+          description="patch a workload's pod template")
+    def _patch(self, kind: str, namespace: str, name: str, value: str | None) -> None:
+        from multus_tui.cluster import writes
+        from multus_tui.cluster.errors import from_exception
+
+        try:
+            writes.patch_workload_networks(self.cluster, kind, namespace, name, value)
+        except Exception as exc:
+            self.app.call_from_thread(self._write_failed, "Patch", from_exception(exc).message)
+            return
+        self.app.call_from_thread(
+            self.notify, Text(f"Patched {kind} {namespace}/{name}: its pods are being replaced"))

@@ -1,0 +1,153 @@
+"""Follow one pod live after it was created: attaching, then attached (interfaces, addresses) or failed.
+
+The widget subscribes to the LiveStore itself (only changes about its pod wake it up) and keeps a
+keyed table in step with `store.pod_attachments(...)`: cells are updated in place, never redrawn.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from multus_tui.ui.text import plain, sanitize, state_text
+from multus_tui.ui.widgets.live_table import LiveTable
+
+COLUMNS = [("network", "NETWORK"), ("interface", "INTERFACE"), ("ips", "IPS"), ("mac", "MAC"),
+           ("state", "STATE")]
+
+
+def overall_state(pod: Any, attachments: list[Any]) -> tuple[str, str | None]:
+    """(state, reason) of the pod's secondary attachments as a whole.
+
+    "waiting" (no pod yet), "failed" (first failed attachment's reason), "attached" (every
+    requested secondary attachment attached), otherwise "pending".
+    """
+    if pod is None:
+        return "waiting", "the pod is not in the cluster (yet)"
+    secondaries = [a for a in attachments if "/" in (a.network or "") and a.state != "not-requested"]
+    for a in secondaries:
+        if a.state == "failed":
+            return "failed", a.reason
+    if secondaries and all(a.state == "attached" for a in secondaries):
+        return "attached", None
+    return "pending", None
+
+
+class PodFollow(Vertical):
+    """Live view of one pod's attachments. `state` / `reason` are readable by tests."""
+
+    DEFAULT_CSS = """
+    PodFollow { height: auto; }
+    PodFollow #attach-follow-table { height: auto; max-height: 16; }
+    """
+
+    def __init__(self, store: Any, namespace: str, pod_name: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.store = store
+        self.namespace = namespace
+        self.pod_name = pod_name
+        self.state = "waiting"
+        self.reason: str | None = None
+        self._unsubscribe: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(plain(f"Pod {self.namespace}/{self.pod_name}"), id="attach-follow-title")
+        yield Static("", id="attach-follow-state")
+        yield LiveTable(COLUMNS, id="attach-follow-table")
+
+    def on_mount(self) -> None:
+        if self.store is not None:
+            self._unsubscribe = self.store.subscribe(self._on_changes)
+        self.refresh_state()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def _on_changes(self, changes: list[Any]) -> None:
+        # Runs in a store thread: only hop to the UI thread when a change concerns this pod.
+        for c in changes:
+            if self._concerns(c):
+                try:
+                    self.app.call_from_thread(self.refresh_state)
+                except RuntimeError:
+                    pass  # the app is shutting down
+                return
+
+    def _concerns(self, change: Any) -> bool:
+        if change.kind in ("state", "nad") or change.op == "reset":
+            return True  # a NAD appearing is what un-sticks a waiting pod; state: reconnects
+        if change.kind == "pod":
+            return change.key == (self.namespace, self.pod_name)
+        if change.kind == "event":
+            v = change.view
+            return v is None or (getattr(v, "involved_name", None) == self.pod_name
+                                 and getattr(v, "involved_namespace", self.namespace) in (self.namespace, None, ""))
+        return False
+
+    def refresh_state(self) -> None:
+        """Re-read the pod from the store and update only what changed."""
+        if not self.is_mounted or self.store is None:
+            return
+        pod = self.store.pod(self.namespace, self.pod_name)
+        atts: list[Any] = []
+        if pod is not None:
+            try:
+                atts = list(self.store.pod_attachments(self.namespace, self.pod_name))
+            except Exception as exc:  # a malformed annotation must be shown, not crash the screen
+                self.state, self.reason = "failed", f"cannot read the pod's annotations: {exc}"
+                self._show(pod)
+                return
+        self.state, self.reason = overall_state(pod, atts)
+        rows = []
+        for i, a in enumerate(atts):
+            if a.state == "not-requested":
+                continue
+            key = f"{i}:{a.network}"
+            rows.append((key, [plain(a.network), plain(a.interface or "-"),
+                               plain(", ".join(a.ips) if a.ips else "-"), plain(a.mac or "-"),
+                               state_text(a.state, a.reason)]))
+        self.query_one(LiveTable).sync(rows)
+        self._show(pod)
+
+    def _show(self, pod: Any) -> None:
+        label = {"waiting": "waiting for the pod", "pending": "attaching…", "attached": "attached",
+                 "failed": "failed"}.get(self.state, self.state)
+        text = Text(label, style={"attached": "bold green", "failed": "bold red"}.get(self.state, "yellow"))
+        if self.reason:
+            text.append(": " + sanitize(self.reason))
+        if pod is not None:
+            text.append(f"   (pod {sanitize(pod.display_status)}, node {sanitize(pod.node or '-')})", style="dim")
+        self.query_one("#attach-follow-state", Static).update(text)
+
+
+class PodFollowScreen(Screen):
+    """A full screen around `PodFollow` (pushed after the attach builder created a pod)."""
+
+    BINDINGS = [Binding("escape", "back", "Back", id="attach-follow-back", tooltip="Back to the attach builder")]
+
+    def __init__(self, ctx: Any, namespace: str, pod_name: str) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.namespace = namespace
+        self.pod_name = pod_name
+
+    def compose(self) -> ComposeResult:
+        yield PodFollow(getattr(self.ctx, "store", None), self.namespace, self.pod_name, id="attach-follow")
+        yield Static(Text("The attachments update live as Multus reports them (events, network-status).",
+                          style="dim"))
+        yield Footer()
+
+    @property
+    def follow(self) -> PodFollow:
+        return self.query_one(PodFollow)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,37 @@
+"""A minimal app hosting the attach screens for Pilot tests (independent of the app shell)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+
+from multus_tui.ui.attach import AttachBuilderScreen
+from multus_tui.ui.context import AppContext
+
+STYLES = Path(__file__).resolve().parents[2] / "styles" / "attach.tcss"
+
+
+def offline_ctx(readonly: bool = False) -> AppContext:
+    return AppContext(cluster=None, store=None, readonly=readonly, context_name=None, server=None)
+
+
+class AttachApp(App):
+    CSS_PATH = str(STYLES)
+
+    def __init__(self, ctx: Any, namespace: str = "default",
+                 preselect: list[tuple[str, str]] | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._namespace = namespace
+        self._preselect = preselect or []
+        self.copied: list[str] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(AttachBuilderScreen(self.ctx, self._namespace, self._preselect))
+
+    def copy_to_clipboard(self, text: str) -> None:
+        # Record instead of writing OSC 52 to a terminal that is not there.
+        self.copied.append(text)
+        super().copy_to_clipboard(text)
