@@ -1,0 +1,805 @@
+"""The generic form engine: renders the domain's FieldSpecs into Textual widgets.
+
+Nothing here knows a plugin type. Each section takes a `PluginSpec` from
+`multus_tui.multus.specs` and maps every `FieldSpec` kind to a widget:
+
+* str / int / cidr / ip / mac / ifname / ip-list / cidr-list -> `Input` with a `SpecValidator`
+  (the domain's `parse_value`), text converted with `format_value` / `parse_value`;
+* enum -> `Select`; bool -> `Checkbox`;
+* list of objects (addresses, routes, ipRanges, trunks, dhcp options) -> rows with add/remove;
+* list of lists of objects (host-local range sets) -> one row editor per set;
+* list of strings (search domains, conditions) -> comma-separated `Input` (JSON if an item has a comma);
+* map (tuning sysctl) -> key/value rows; object (dns, kubernetes) -> nested fields;
+* a value whose shape does not match its spec -> a JSON `Input`, so nothing is ever coerced away.
+
+Fields marked `advanced` go into a collapsed `Collapsible`. Every field widget's id is
+`field_id(virtual path)`, the same path the validator reports, so findings land on it.
+
+The form edits the draft in place (`Draft.set` / `Draft.delete`) and posts `NadForm.Edited`;
+structural edits (a type, an added row) rebuild the form from the draft.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Collapsible, Input, Label, Select, Static
+
+from multus_tui.multus import specs
+from multus_tui.multus.errors import ConfigError
+from multus_tui.multus.specs import FieldSpec, PluginSpec
+from multus_tui.ui.builder.draft import Draft
+from multus_tui.ui.builder.paths import field_id
+from multus_tui.ui.builder.validators import DNSLabel, SpecValidator
+
+SCALAR_KINDS = {"str", "int", "cidr", "ip", "mac", "ifname", "ip-list", "cidr-list"}
+#: keys of a plugin the form edits itself (type select, IPAM section, capability checkboxes)
+HANDLED_PLUGIN_KEYS = {"type", "ipam", "capabilities"}
+_NONE = "(none)"
+
+
+@dataclass
+class FieldBinding:
+    """What a widget edits: the virtual path, the domain spec and how its value is converted."""
+
+    vpath: str
+    spec: FieldSpec | None
+    mode: str  # scalar | enum | bool | strlist | json | cap | mapkey | mapval | meta
+    index: int = 0  # map entry index (mapkey / mapval)
+
+
+def _collapsible_id(vpath: str, what: str) -> str:
+    return field_id(vpath) + "-" + what
+
+
+class NadForm(VerticalScroll):
+    """The builder form for one draft; rebuilt from the draft on structural changes."""
+
+    class Edited(Message):
+        """The draft changed (`structural`: the form was rebuilt)."""
+
+        def __init__(self, structural: bool = False) -> None:
+            super().__init__()
+            self.structural = structural
+
+    class TemplateChosen(Message):
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    def __init__(self, draft: Draft, templates: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.draft = draft
+        self.templates = templates or []
+        self.bindings: dict[str, FieldBinding] = {}
+        #: widget ids whose text does not parse (the local half of "apply refused")
+        self.local_errors: dict[str, str] = {}
+        self._expanded: set[str] = set()
+
+    # ------------------------------------------------------------------ building
+    def compose(self) -> Iterator[Widget]:
+        yield from self.sections()
+
+    async def rebuild(self, focus: str | None = None) -> None:
+        """Re-render every section from the draft (after a structural edit or a raw-YAML sync)."""
+        for c in self.query(Collapsible):
+            if c.id and not c.collapsed:
+                self._expanded.add(c.id)
+            elif c.id:
+                self._expanded.discard(c.id)
+        self.bindings = {}
+        self.local_errors = {}
+        with self.app.batch_update():
+            await self.remove_children()
+            await self.mount_all(list(self.sections()))
+        if focus:
+            try:
+                self.query_one(f"#{focus}").focus()
+            except Exception:  # noqa: BLE001 - the widget may be gone after the change
+                pass
+
+    def sections(self) -> Iterator[Widget]:
+        d = self.draft
+        if self.templates:
+            yield self._section("Start from", [
+                Select([(label, key) for label, key in self.templates], prompt="a template…",
+                       id="template", compact=True),
+            ], sid="sec-template")
+        yield self._section("NetworkAttachmentDefinition", list(self._metadata_fields()), sid="sec-meta")
+        yield self._section("CNI network", list(self._network_fields()), sid="sec-network")
+        main_type = d.plugin(0).get("type")
+        main_spec = specs.PLUGINS.get(main_type) if isinstance(main_type, str) else None
+        yield self._section("Main plugin", list(self._main_plugin(main_spec)), sid="sec-main")
+        if main_spec is None or main_spec.ipam != "none" or isinstance(d.plugin(0).get("ipam"), dict):
+            yield self._section("IPAM", list(self._ipam(main_spec)), sid="sec-ipam")
+        yield self._section("Chained plugins", list(self._chained()), sid="sec-chained")
+        unknown = self.unknown_keys()
+        yield self._section("Unknown keys (kept)", [
+            Static(unknown, id="unknown-keys", classes="unknown-keys"),
+        ], sid="sec-unknown", hidden=not unknown.plain)
+
+    def _section(self, title: str, children: list[Widget], sid: str, hidden: bool = False) -> Widget:
+        box = Vertical(Label(Text(title, style="bold"), classes="section-title"), *children,
+                       id=sid, classes="form-section")
+        box.display = not hidden
+        return box
+
+    def _row(self, label: str, widget: Widget, vpath: str, help_text: str = "", required: bool = False) -> Widget:
+        title = Text(label + (" *" if required else ""))
+        lab = Label(title, classes="field-label")
+        if help_text:
+            lab.tooltip = help_text
+            widget.tooltip = help_text
+        msg = Static("", id=field_id(vpath) + "-msg", classes="field-msg")
+        msg.display = False
+        return Vertical(Horizontal(lab, widget, classes="field-row"), msg, classes="field")
+
+    def _input(self, vpath: str, value: str, *, placeholder: str = "", validators: list[Any] | None = None,
+               binding: FieldBinding) -> Input:
+        wid = field_id(vpath) if binding.mode not in ("mapkey", "mapval") else (
+            f"{field_id(vpath)}-{'k' if binding.mode == 'mapkey' else 'v'}{binding.index}")
+        self.bindings[wid] = binding
+        return Input(value, placeholder=placeholder, validators=validators or [], valid_empty=True,
+                     id=wid, compact=True, select_on_focus=False)
+
+    # ------------------------------------------------------------------ metadata / network
+    def _metadata_fields(self) -> Iterator[Widget]:
+        d = self.draft
+        for key, label, help_text, validators in (
+            ("metadata.name", "name", "NAD name (DNS-1123 label; pods reference it)", [DNSLabel()]),
+            ("metadata.namespace", "namespace", "namespace of the NAD (pods elsewhere use ns/name)", [DNSLabel()]),
+            ("metadata.description", "description", "free text, stored as annotation kubernetes.io/description",
+             []),
+        ):
+            widget = self._input(key, d.get(key) or "", validators=validators,
+                                 binding=FieldBinding(key, None, "meta"))
+            yield self._row(label, widget, key, help_text, required=key == "metadata.name")
+        main_type = d.plugin(0).get("type")
+        main_spec = specs.PLUGINS.get(main_type) if isinstance(main_type, str) else None
+        if (main_spec is not None and main_spec.needs_resource_name) or d.get("metadata.resourceName"):
+            key = "metadata.resourceName"
+            widget = self._input(key, d.get(key) or "", placeholder="intel.com/sriov_netdevice",
+                                 binding=FieldBinding(key, None, "meta"))
+            yield self._row("resourceName", widget, key,
+                            "annotation k8s.v1.cni.cncf.io/resourceName: the device-plugin/DRA resource; "
+                            "pods must request it")
+
+    def _network_fields(self) -> Iterator[Widget]:
+        d = self.draft
+        version = d.get("cniVersion")
+        versions = list(specs.CNI_VERSIONS)
+        if isinstance(version, str) and version not in versions:
+            versions.append(version)
+        self.bindings[field_id("cniVersion")] = FieldBinding("cniVersion", None, "enum")
+        sel = Select([(v, v) for v in versions], value=version if isinstance(version, str) else Select.NULL,
+                     allow_blank=True, id=field_id("cniVersion"), compact=True, prompt="(not set)")
+        yield self._row("cniVersion", sel, "cniVersion",
+                        f"CNI spec version (default proposal {specs.DEFAULT_CNI_VERSION})")
+        cni_name = d.get("name")
+        widget = self._input("name", cni_name if isinstance(cni_name, str) else "",
+                             placeholder="(the NAD name)", binding=FieldBinding("name", None, "meta-cni"))
+        yield self._row("CNI name", widget, "name",
+                        "CNI network name: Multus errors and host-local leases use it; keep it = NAD name")
+        box = Checkbox("plugin list (conflist)", value=d.is_conflist, id="conflist", compact=True,
+                       tooltip="a conflist can chain plugins (sbr, tuning, portmap, bandwidth)")
+        yield box
+
+    # ------------------------------------------------------------------ plugins
+    def _type_select(self, vpath: str, options: list[str], current: Any, allow_blank: bool) -> Select[str]:
+        opts = list(options)
+        if isinstance(current, str) and current and current not in opts:
+            opts.append(current)  # an unknown type is shown as it is, never replaced
+        self.bindings[field_id(vpath)] = FieldBinding(vpath, None, "type")
+        return Select([(o, o) for o in opts], value=current if isinstance(current, str) and current else Select.NULL,
+                      allow_blank=allow_blank, id=field_id(vpath), compact=True, prompt=_NONE)
+
+    def _main_plugin(self, spec: PluginSpec | None) -> Iterator[Widget]:
+        plugin = self.draft.plugin(0)
+        current = plugin.get("type")
+        yield self._row("type", self._type_select("plugins[0].type", list(specs.PLUGINS), current, False),
+                        "plugins[0].type", "the plugin that creates the pod's interface", required=True)
+        if spec is None:
+            if current:
+                yield Static(Text(f"No field spec for plugin type {current!r}: its keys are kept as they are "
+                                  "(see Unknown keys).", style="yellow"), classes="plugin-help")
+            return
+        yield Static(Text(spec.help, style="dim"), classes="plugin-help")
+        yield from self._fields(spec.fields, "plugins[0]", plugin)
+        ipam_type = plugin.get("ipam", {}).get("type") if isinstance(plugin.get("ipam"), dict) else None
+        ipam_spec = specs.IPAMS.get(ipam_type) if isinstance(ipam_type, str) else None
+        yield from self._capabilities(0, spec, ipam_spec)
+
+    def _ipam(self, main_spec: PluginSpec | None) -> Iterator[Widget]:
+        plugin = self.draft.plugin(0)
+        ipam = plugin.get("ipam")
+        ipam_type = ipam.get("type") if isinstance(ipam, dict) else None
+        required = main_spec is not None and main_spec.ipam == "required"
+        yield self._row("type", self._type_select("plugins[0].ipam.type", list(specs.IPAMS), ipam_type, True),
+                        "plugins[0].ipam.type",
+                        "how the interface gets its address (none: L2 only)" + (" — required here" if required
+                                                                               else ""), required=required)
+        spec = specs.IPAMS.get(ipam_type) if isinstance(ipam_type, str) else None
+        if spec is None:
+            if ipam_type:
+                yield Static(Text(f"No field spec for IPAM type {ipam_type!r}: its keys are kept.",
+                                  style="yellow"), classes="plugin-help")
+            return
+        yield Static(Text(spec.help, style="dim"), classes="plugin-help")
+        assert isinstance(ipam, dict)
+        yield from self._fields(spec.fields, "plugins[0].ipam", ipam)
+
+    def _capabilities(self, index: int, spec: PluginSpec, extra: PluginSpec | None = None) -> Iterator[Widget]:
+        """Checkboxes for the capabilities this plugin (and its IPAM) honours, each saying what it enables."""
+        plugin = self.draft.plugin(index)
+        present = plugin.get("capabilities") if isinstance(plugin.get("capabilities"), dict) else {}
+        offered: dict[str, str] = dict(spec.capabilities)
+        if extra is not None:
+            for k, v in extra.capabilities.items():
+                offered.setdefault(k, v)
+        for k in present:
+            offered.setdefault(k, specs.KNOWN_CAPABILITIES.get(k, "declared in the config"))
+        others = {k: v for k, v in specs.KNOWN_CAPABILITIES.items() if k not in offered}
+        rows = [self._cap_box(index, k, v, present.get(k) is True) for k, v in offered.items()]
+        if rows:
+            yield Vertical(Label(Text("capabilities", style="italic"), classes="caps-title"), *rows,
+                           classes="caps")
+        if others:
+            cid = f"caps-more-{index}"
+            yield Collapsible(*[self._cap_box(index, k, v, False) for k, v in others.items()],
+                              title="other capabilities", collapsed=cid not in self._expanded, id=cid)
+
+    def _cap_box(self, index: int, cap: str, what: str, value: bool) -> Widget:
+        vpath = f"plugins[{index}].capabilities.{cap}"
+        self.bindings[field_id(vpath)] = FieldBinding(vpath, None, "cap")
+        return Checkbox(Text(f"{cap} — {what}"), value=value, id=field_id(vpath), compact=True)
+
+    def _chained(self) -> Iterator[Widget]:
+        d = self.draft
+        for i in range(1, d.plugin_count()):
+            plugin = d.plugin(i)
+            ptype = plugin.get("type")
+            spec = specs.CHAINED.get(ptype) if isinstance(ptype, str) else None
+            title = f"{i}. {ptype}" + (f" — {spec.title}" if spec else "")
+            header = Horizontal(
+                Label(Text(title, style="bold"), classes="chained-title"),
+                Button("↑", name=f"up:{i}", classes="chain-btn", compact=True, tooltip="run earlier",
+                       id=f"chain-up-{i}"),
+                Button("↓", name=f"down:{i}", classes="chain-btn", compact=True, tooltip="run later",
+                       id=f"chain-down-{i}"),
+                Button("✕", name=f"remove-plugin:{i}", classes="chain-btn", compact=True,
+                       tooltip="remove this plugin", id=f"chain-remove-{i}"),
+                classes="chained-header",
+            )
+            body: list[Widget] = [header]
+            if spec is None:
+                body.append(Static(Text(f"No field spec for {ptype!r}: its keys are kept as they are.",
+                                        style="yellow"), classes="plugin-help"))
+            else:
+                body.append(Static(Text(spec.help, style="dim"), classes="plugin-help"))
+                body.extend(self._fields(spec.fields, f"plugins[{i}]", plugin))
+                body.extend(self._capabilities(i, spec))
+            yield Vertical(*body, classes="chained-plugin", id=f"chained-{i}")
+        yield Horizontal(
+            Select([(f"{t} — {s.title}", t) for t, s in specs.CHAINED.items()], prompt="add a chained plugin…",
+                   id="add-chained", compact=True),
+            Button("Add", id="btn-add-chained", compact=True),
+            classes="add-chained",
+        )
+
+    # ------------------------------------------------------------------ fields
+    def _fields(self, fields: tuple[FieldSpec, ...], base: str, obj: dict[str, Any]) -> Iterator[Widget]:
+        basic: list[Widget] = []
+        advanced: list[Widget] = []
+        for f in fields:
+            if f.name in HANDLED_PLUGIN_KEYS:
+                continue
+            widget = self._field(f, f"{base}.{f.name}", obj.get(f.name))
+            # An advanced field that is set is shown in the open: hiding a value is how it gets lost.
+            (advanced if f.advanced and f.name not in obj else basic).append(widget)
+        yield from basic
+        if advanced:
+            cid = _collapsible_id(base, "advanced")
+            yield Collapsible(*advanced, title=f"advanced ({len(advanced)})", collapsed=cid not in self._expanded,
+                              id=cid, classes="advanced")
+
+    def _field(self, f: FieldSpec, vpath: str, value: Any) -> Widget:
+        kind = f.kind
+        item = f.item_spec
+        if kind == "bool" and (value is None or isinstance(value, bool)):
+            self.bindings[field_id(vpath)] = FieldBinding(vpath, f, "bool")
+            checked = value if isinstance(value, bool) else f.default is True
+            box = Checkbox(f.name, value=checked, id=field_id(vpath), compact=True)
+            return self._row("", box, vpath, f.help)
+        if kind == "enum" and (value is None or isinstance(value, str)):
+            opts = list(f.choices)
+            if isinstance(value, str) and value not in opts:
+                opts.append(value)
+            self.bindings[field_id(vpath)] = FieldBinding(vpath, f, "enum")
+            prompt = f"(default: {f.default})" if f.default is not None else _NONE
+            sel = Select([(o, o) for o in opts], value=value if isinstance(value, str) else Select.NULL,
+                         allow_blank=True, id=field_id(vpath), compact=True, prompt=prompt)
+            return self._row(f.name, sel, vpath, f.help, f.required)
+        if kind in SCALAR_KINDS and (value is None or isinstance(value, (str, int, float))
+                                     and not isinstance(value, bool)
+                                     or kind in ("ip-list", "cidr-list") and _str_list(value)):
+            placeholder = f.placeholder or (f"default {f.default}" if f.default is not None else "")
+            widget = self._input(vpath, specs.format_value(f, value), placeholder=placeholder,
+                                 validators=[SpecValidator(f)], binding=FieldBinding(vpath, f, "scalar"))
+            return self._row(f.name, widget, vpath, f.help, f.required)
+        if kind == "list" and item is not None and item.kind == "object" and (value is None or _dict_list(value)):
+            return self._object_list(f, vpath, value or [])
+        if kind == "list" and item is not None and item.kind == "list" and item.item_spec is not None \
+                and item.item_spec.kind == "object" and (value is None or _nested_dict_list(value)):
+            return self._set_list(f, vpath, value or [])
+        if kind == "list" and item is not None and item.kind in SCALAR_KINDS and (value is None or _str_list(value)) \
+                and not any("," in v for v in value or []):
+            widget = self._input(vpath, ", ".join(value or []), placeholder="a, b, …",
+                                 binding=FieldBinding(vpath, f, "strlist"))
+            return self._row(f.name, widget, vpath, f.help + " (comma-separated)", f.required)
+        if kind == "map" and (value is None or isinstance(value, dict) and all(
+                isinstance(v, str) for v in value.values())):
+            return self._map(f, vpath, value or {})
+        if kind == "object" and (value is None or isinstance(value, dict)):
+            title = Label(Text(f.name, style="italic"), classes="object-title")
+            children = list(self._fields(f.fields, vpath, value or {}))
+            msg = Static("", id=field_id(vpath) + "-msg", classes="field-msg")
+            msg.display = False
+            return Vertical(title, msg, *children, classes="object-field")
+        # The value does not have the shape its spec expects: edit it as JSON, never coerce it away.
+        text = "" if value is None else json.dumps(value)
+        widget = self._input(vpath, text, placeholder="JSON", binding=FieldBinding(vpath, f, "json"))
+        return self._row(f.name, widget, vpath, f.help + " (JSON)", f.required)
+
+    def _object_list(self, f: FieldSpec, vpath: str, items: list[dict[str, Any]]) -> Widget:
+        assert f.item_spec is not None
+        rows: list[Widget] = []
+        for i, obj in enumerate(items):
+            ipath = f"{vpath}[{i}]"
+            rows.append(Vertical(
+                Horizontal(Label(Text(f"{f.item_spec.name} {i + 1}", style="italic"), classes="item-title"),
+                           Button("✕", name=f"remove:{ipath}", compact=True, classes="item-remove",
+                                  id=field_id(ipath) + "-remove", tooltip="remove this entry"),
+                           classes="item-header"),
+                *self._fields(f.item_spec.fields, ipath, obj),
+                classes="list-item",
+            ))
+        msg = Static("", id=field_id(vpath) + "-msg", classes="field-msg")
+        msg.display = False
+        add = Button(f"+ {f.item_spec.name}", name=f"add:{vpath}", compact=True, classes="item-add",
+                     id=field_id(vpath) + "-add", tooltip=f.help)
+        return Vertical(Label(Text(f.name, style="italic"), classes="list-title"), msg, *rows, add,
+                        classes="list-field")
+
+    def _set_list(self, f: FieldSpec, vpath: str, sets: list[list[dict[str, Any]]]) -> Widget:
+        assert f.item_spec is not None
+        inner = f.item_spec
+        blocks: list[Widget] = []
+        for s, ranges in enumerate(sets):
+            spath = f"{vpath}[{s}]"
+            header = Horizontal(Label(Text(f"range set {s + 1}", style="italic"), classes="item-title"),
+                                Button("✕ set", name=f"remove:{spath}", compact=True, classes="item-remove",
+                                       id=field_id(spath) + "-remove", tooltip="remove this range set"),
+                                classes="item-header")
+            blocks.append(Vertical(header, self._object_list(inner, spath, ranges), classes="range-set"))
+        msg = Static("", id=field_id(vpath) + "-msg", classes="field-msg")
+        msg.display = False
+        add = Button("+ range set", name=f"addset:{vpath}", compact=True, classes="item-add",
+                     id=field_id(vpath) + "-add", tooltip="one more address per pod (e.g. IPv6 for dual stack)")
+        return Vertical(Label(Text(f.name, style="italic"), classes="list-title"), msg, *blocks, add,
+                        classes="list-field")
+
+    def _map(self, f: FieldSpec, vpath: str, value: dict[str, str]) -> Widget:
+        rows: list[Widget] = []
+        for i, (k, v) in enumerate(value.items()):
+            key_in = self._input(vpath, k, placeholder=f.placeholder or "key",
+                                 binding=FieldBinding(vpath, f, "mapkey", i))
+            val_in = self._input(vpath, v, placeholder="value", binding=FieldBinding(vpath, f, "mapval", i))
+            rows.append(Horizontal(key_in, val_in,
+                                   Button("✕", name=f"mapremove:{vpath}:{i}", compact=True, classes="item-remove",
+                                          id=f"{field_id(vpath)}-r{i}"),
+                                   classes="map-row"))
+        msg = Static("", id=field_id(vpath) + "-msg", classes="field-msg")
+        msg.display = False
+        add = Button(f"+ {f.name}", name=f"mapadd:{vpath}", compact=True, classes="item-add",
+                     id=field_id(vpath) + "-add", tooltip=f.help)
+        return Vertical(Label(Text(f.name, style="italic"), classes="list-title"), msg, *rows, add,
+                        classes="list-field")
+
+    # ------------------------------------------------------------------ unknown keys
+    def unknown_keys(self) -> Text:
+        """Every key of the draft the form has no widget for (they are kept in the output)."""
+        d = self.draft
+        lines: list[str] = []
+        cfg = d.config
+        if d.is_conflist:
+            for k, v in cfg.items():
+                if k not in ("cniVersion", "name", "plugins"):
+                    lines.append(f"{k}: {json.dumps(v)}")
+        for i in range(d.plugin_count()):
+            plugin = d.plugin(i)
+            ptype = plugin.get("type")
+            spec = specs.spec_for(ptype) if isinstance(ptype, str) else None
+            known = {f.name for f in spec.fields} if spec else set()
+            skip = HANDLED_PLUGIN_KEYS | known | (set() if d.is_conflist else {"cniVersion", "name"})
+            for k, v in plugin.items():
+                if k not in skip:
+                    lines.append(f"plugins[{i}].{k}: {json.dumps(v)}")
+            caps = plugin.get("capabilities")
+            if caps is not None and not isinstance(caps, dict):
+                lines.append(f"plugins[{i}].capabilities: {json.dumps(caps)}")
+            ipam = plugin.get("ipam")
+            if i == 0 and isinstance(ipam, dict):
+                ispec = specs.IPAMS.get(ipam.get("type")) if isinstance(ipam.get("type"), str) else None
+                iknown = {f.name for f in ispec.fields} if ispec else set()
+                for k, v in ipam.items():
+                    if k != "type" and k not in iknown:
+                        lines.append(f"plugins[0].ipam.{k}: {json.dumps(v)}")
+            elif ipam is not None and not isinstance(ipam, dict):
+                lines.append(f"plugins[{i}].ipam: {json.dumps(ipam)}")
+        nad = d.nad
+        from multus_tui.multus.nad import DESCRIPTION_ANNOTATION, RESOURCE_NAME_ANNOTATION
+
+        for k, v in nad.labels.items():
+            lines.append(f"metadata.labels.{k}: {v}")
+        for k, v in nad.annotations.items():
+            if k not in (DESCRIPTION_ANNOTATION, RESOURCE_NAME_ANNOTATION) and not (
+                    k in ("description", "openshift.io/description") and v == nad.description):
+                lines.append(f"metadata.annotations.{k}: {v}")
+        manifest = nad.manifest if isinstance(nad.manifest, dict) else {}
+        meta = manifest.get("metadata") if isinstance(manifest.get("metadata"), dict) else {}
+        for k, v in meta.items():
+            if k not in ("name", "namespace", "labels", "annotations"):
+                lines.append(f"metadata.{k}: {json.dumps(v, default=str)}")
+        spec_obj = manifest.get("spec") if isinstance(manifest.get("spec"), dict) else {}
+        for k, v in spec_obj.items():
+            if k != "config":
+                lines.append(f"spec.{k}: {json.dumps(v, default=str)}")
+        for k, v in manifest.items():
+            if k not in ("apiVersion", "kind", "metadata", "spec"):
+                lines.append(f"{k}: {json.dumps(v, default=str)}")
+        return Text("\n".join(lines))
+
+    # ------------------------------------------------------------------ events
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        wid = event.input.id or ""
+        b = self.bindings.get(wid)
+        if b is None:
+            return
+        event.stop()
+        if self._apply_text(wid, b, event.value):
+            self.post_message(self.Edited())
+
+    def _apply_text(self, wid: str, b: FieldBinding, text: str) -> bool:
+        """Write the text of one input into the draft; False when nothing changed."""
+        d = self.draft
+        self.local_errors.pop(wid, None)
+        if b.mode in ("meta", "meta-cni"):
+            current = d.get(b.vpath)
+            if (current or "") == text.strip():
+                return False
+            if b.mode == "meta-cni":
+                if text.strip():
+                    d.set("name", text.strip())
+                else:
+                    d.delete("name")
+            else:
+                d.set(b.vpath, text.strip())
+            return True
+        if b.mode in ("mapkey", "mapval"):
+            return self._apply_map(wid, b, text)
+        assert b.spec is not None
+        current = d.get(b.vpath)
+        if b.mode == "strlist":
+            items = [t.strip() for t in text.split(",") if t.strip()]
+            if current == items or (current is None and not items):
+                return False
+            if items:
+                d.set(b.vpath, items)
+            else:
+                d.delete(b.vpath)
+            return True
+        if b.mode == "json":
+            if text.strip() == ("" if current is None else json.dumps(current)):
+                return False
+            if not text.strip():
+                d.delete(b.vpath)
+                return True
+            try:
+                d.set(b.vpath, json.loads(text))
+            except ValueError as exc:
+                self.local_errors[wid] = f"{b.spec.name}: not valid JSON ({exc})"
+                return False
+            return True
+        # scalar kinds
+        if text == specs.format_value(b.spec, current):
+            return False  # the text already says what the draft holds (mount, no-op edits)
+        try:
+            value = specs.parse_value(b.spec, text)
+        except ConfigError as exc:
+            self.local_errors[wid] = str(exc)
+            # Keep what was typed, as typed: the preview follows the keystrokes and the validator
+            # reports the same problem at the same path.
+            if b.spec.kind in ("ip-list", "cidr-list"):
+                value = [t.strip() for t in text.split(",") if t.strip()]
+            else:
+                value = text.strip()
+        if value is None:
+            if current is None:
+                return False
+            d.delete(b.vpath)
+        else:
+            if value == current and type(value) is type(current):
+                return False
+            d.set(b.vpath, value)
+        return True
+
+    def _apply_map(self, wid: str, b: FieldBinding, text: str) -> bool:
+        d = self.draft
+        current = d.get(b.vpath)
+        if not isinstance(current, dict):
+            current = {}
+        items = list(current.items())
+        if b.index >= len(items):
+            return False
+        k, v = items[b.index]
+        if b.mode == "mapkey":
+            new_key = text.strip()
+            if new_key == k:
+                return False
+            if new_key in current:
+                self.local_errors[wid] = f"{b.spec.name if b.spec else 'key'}: duplicate key {new_key}"
+                return False
+            items[b.index] = (new_key, v)  # renamed in place: the order of the map is kept
+        else:
+            if text == v:
+                return False
+            items[b.index] = (k, text)
+        d.set(b.vpath, dict(items))
+        return True
+
+    @on(Checkbox.Changed)
+    def _checkbox_changed(self, event: Checkbox.Changed) -> None:
+        wid = event.checkbox.id or ""
+        event.stop()
+        if wid == "conflist":
+            self._toggle_conflist(event.value)
+            return
+        b = self.bindings.get(wid)
+        if b is None:
+            return
+        d = self.draft
+        current = d.get(b.vpath)
+        if b.mode == "cap":
+            if event.value == (current is True):
+                return
+            caps_path = b.vpath.rsplit(".", 1)[0]
+            if event.value:
+                d.set(b.vpath, True)
+            else:
+                d.delete(b.vpath)
+                if d.get(caps_path) == {}:
+                    d.delete(caps_path)
+            self.post_message(self.Edited())
+            self.call_after_refresh(self.rebuild_if_cap_moved, b.vpath)
+            return
+        assert b.spec is not None
+        default = b.spec.default is True
+        if current is None and event.value == default:
+            return
+        if current == event.value:
+            return
+        if current is None and event.value == default:
+            d.delete(b.vpath)
+        else:
+            d.set(b.vpath, event.value)
+        self.post_message(self.Edited())
+
+    async def rebuild_if_cap_moved(self, vpath: str) -> None:
+        # A capability ticked under "other capabilities" moves up to the offered ones.
+        try:
+            box = self.query_one(f"#{field_id(vpath)}", Checkbox)
+        except Exception:  # noqa: BLE001
+            return
+        if any(isinstance(a, Collapsible) for a in box.ancestors):
+            await self.rebuild(focus=field_id(vpath))
+
+    def _toggle_conflist(self, value: bool) -> None:
+        d = self.draft
+        if value == d.is_conflist:
+            return
+        if value:
+            d.to_conflist()
+        else:
+            d.to_single()
+            if d.is_conflist:
+                self.app.notify("Remove the chained plugins (and list-level keys) first.", severity="warning")
+        self.run_worker(self._structural("conflist"), group="builder-form", exclusive=True)
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        wid = event.select.id or ""
+        event.stop()
+        value = event.value if isinstance(event.value, str) else None
+        if wid == "template":
+            if value:
+                self.post_message(self.TemplateChosen(value))
+            return
+        if wid == "add-chained":
+            return
+        b = self.bindings.get(wid)
+        if b is None:
+            return
+        d = self.draft
+        current = d.get(b.vpath)
+        if value == current or (value is None and current is None):
+            return
+        if b.mode == "type":
+            self._change_type(b.vpath, value)
+            self.run_worker(self._structural(wid), group="builder-form", exclusive=True)
+            return
+        if value is None:
+            d.delete(b.vpath)
+        else:
+            d.set(b.vpath, value)
+        self.post_message(self.Edited())
+
+    def _change_type(self, vpath: str, value: str | None) -> None:
+        d = self.draft
+        if vpath == "plugins[0].ipam.type":
+            old = d.get(vpath)
+            old_spec = specs.IPAMS.get(old) if isinstance(old, str) else None
+            new_spec = specs.IPAMS.get(value) if value else None
+            d.set_ipam_type(0, value, {f.name for f in old_spec.fields} if old_spec else set(),
+                            {f.name for f in new_spec.fields} if new_spec else set())
+            return
+        index = int(vpath.split("[", 1)[1].split("]", 1)[0])
+        old = d.plugin(index).get("type")
+        old_spec = specs.spec_for(old) if isinstance(old, str) else None
+        new_spec = specs.spec_for(value) if value else None
+        if value is None:
+            return
+        d.set_plugin_type(index, value, {f.name for f in old_spec.fields} if old_spec else set(),
+                          {f.name for f in new_spec.fields} if new_spec else set())
+        if new_spec is not None:
+            plugin = d.plugin(index)
+            for k, v in new_spec.defaults().items():
+                plugin.setdefault(k, v)
+
+    async def _structural(self, focus: str | None = None) -> None:
+        await self.rebuild(focus=focus)
+        self.post_message(self.Edited(structural=True))
+
+    @on(Button.Pressed)
+    def _button(self, event: Button.Pressed) -> None:
+        name = event.button.name or ""
+        bid = event.button.id or ""
+        d = self.draft
+        if bid == "btn-add-chained":
+            event.stop()
+            sel = self.query_one("#add-chained", Select)
+            if not isinstance(sel.value, str):
+                self.app.notify("Pick a chained plugin to add first.", severity="warning")
+                return
+            spec = specs.CHAINED.get(sel.value)
+            body = {k: v for k, v in (spec.defaults() if spec else {}).items() if k != "type"}
+            index = d.add_plugin(sel.value, body)
+            self.run_worker(self._structural(f"chained-{index}"), group="builder-form", exclusive=True)
+            return
+        if ":" not in name:
+            return
+        event.stop()
+        action, _, arg = name.partition(":")
+        focus: str | None = None
+        if action in ("up", "down"):
+            index = int(arg)
+            if not d.move_plugin(index, -1 if action == "up" else 1):
+                return
+            focus = f"chain-{action}-{index + (-1 if action == 'up' else 1)}"
+        elif action == "remove-plugin":
+            d.remove_plugin(int(arg))
+        elif action == "add":
+            items = d.get(arg)
+            items = list(items) if isinstance(items, list) else []
+            d.set(arg, [*items, {}])
+        elif action == "addset":
+            sets = d.get(arg)
+            sets = list(sets) if isinstance(sets, list) else []
+            d.set(arg, [*sets, [{}]])
+        elif action == "remove":
+            d.delete(arg)
+            parent = arg.rsplit("[", 1)[0]
+            if d.get(parent) == []:
+                d.delete(parent)
+        elif action == "mapadd":
+            current = d.get(arg)
+            current = dict(current) if isinstance(current, dict) else {}
+            n = 1
+            while f"key{n}" in current:
+                n += 1
+            current[f"key{n}"] = ""
+            d.set(arg, current)
+        elif action == "mapremove":
+            vpath, _, idx = arg.rpartition(":")
+            current = d.get(vpath)
+            if isinstance(current, dict):
+                keys = list(current)
+                i = int(idx)
+                if i < len(keys):
+                    del current[keys[i]]
+                if not current:
+                    d.delete(vpath)
+        else:
+            return
+        self.run_worker(self._structural(focus), group="builder-form", exclusive=True)
+
+    # ------------------------------------------------------------------ findings at the field
+    def widget_for_path(self, vpath: str) -> str | None:
+        """The id of the field that edits `vpath`, or of its nearest ancestor that has one."""
+        path = vpath
+        while path:
+            fid = field_id(path)
+            if fid in self.bindings or self._has(fid + "-msg"):
+                return fid
+            if path.endswith("]"):
+                path = path.rsplit("[", 1)[0]
+            elif "." in path:
+                path = path.rsplit(".", 1)[0]
+            else:
+                break
+        return None
+
+    def _has(self, wid: str) -> bool:
+        try:
+            self.query_one(f"#{wid}")
+        except Exception:  # noqa: BLE001
+            return False
+        return True
+
+    def show_messages(self, messages: dict[str, tuple[str, str]]) -> None:
+        """Put one message (severity, text) under each field id; clear the others."""
+        for msg in self.query(".field-msg").results(Static):
+            fid = (msg.id or "")[: -len("-msg")]
+            got = messages.get(fid)
+            if got is None:
+                if msg.display:
+                    msg.display = False
+                    msg.update("")
+                self._mark(fid, None)
+                continue
+            severity, text = got
+            msg.update(Text(text, style="red" if severity == "error" else "yellow"))
+            msg.set_class(severity == "error", "-error")
+            msg.set_class(severity != "error", "-warning")
+            msg.display = True
+            self._mark(fid, severity)
+
+    def _mark(self, fid: str, severity: str | None) -> None:
+        try:
+            w = self.query_one(f"#{fid}")
+        except Exception:  # noqa: BLE001
+            return
+        w.set_class(severity == "error", "has-error")
+        w.set_class(severity == "warning", "has-warning")
+        if isinstance(w, Input) and severity == "error":
+            w.add_class("-invalid")
+
+
+def _str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _dict_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+
+
+def _nested_dict_list(value: Any) -> bool:
+    return isinstance(value, list) and all(_dict_list(v) for v in value)

@@ -1,0 +1,500 @@
+"""The NAD builder screen: the spec-driven form, a live YAML preview, findings, raw YAML, export, apply.
+
+Layout: the form (or the raw YAML editor) on the left; the YAML preview and the findings list on
+the right; action buttons at the bottom. The preview follows every keystroke through a short
+debounce (one render + one validation per pause, not per key).
+
+Apply goes through the review screen (diff + server dry run); it is refused while errors remain
+(field-local syntax errors or validator errors) and warnings need a confirmation. Without a
+cluster (`ctx.cluster is None`) the builder is an offline editor: export to a file or the
+clipboard, for people who commit manifests to Git.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Button, ContentSwitcher, Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from multus_tui.multus.errors import MultusTuiError
+from multus_tui.multus.nad import NAD
+from multus_tui.multus.specs import DEFAULT_CNI_VERSION
+from multus_tui.multus.validate import Finding, validate_nad
+from multus_tui.ui.builder.draft import Draft
+from multus_tui.ui.builder.form import NadForm
+from multus_tui.ui.builder.modals import ConfirmScreen, PathPromptScreen
+from multus_tui.ui.builder.review import ReviewOutcome, ReviewScreen
+
+if TYPE_CHECKING:
+    from multus_tui.ui.context import AppContext
+
+#: how long the preview waits after a keystroke before re-rendering (seconds)
+PREVIEW_DEBOUNCE = 0.08
+RESOURCE_NAME_PATH = 'metadata.annotations["k8s.v1.cni.cncf.io/resourceName"]'
+#: server-maintained metadata: not the user's content, never written to a file or sent back
+SERVER_METADATA = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink")
+_ICON = {"error": "✗", "warning": "!", "info": "i"}
+_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def template_choices() -> list[tuple[str, str]]:
+    """(label, key) of the domain's templates; empty when the templates module is unavailable."""
+    try:
+        from multus_tui.multus import templates
+    except ImportError:
+        return []
+    return [(t.title, key) for key, t in templates.TEMPLATES.items()]
+
+
+def template_nad(key: str, namespace: str | None) -> NAD:
+    """A fresh NAD from a domain template (raises KeyError for an unknown key)."""
+    from multus_tui.multus import templates
+
+    nad = templates.TEMPLATES[key].build()
+    # Pools live in kube-system on purpose (shared by every namespace); per-namespace templates
+    # default to "default" and follow the namespace the builder was opened in.
+    if namespace and nad.namespace in (None, "default"):
+        nad.namespace = namespace
+    return nad
+
+
+def blank_nad(namespace: str | None) -> NAD:
+    """What a new NAD starts as when no template is chosen: macvlan, no IPAM yet."""
+    return NAD(name="", namespace=namespace, config={"cniVersion": DEFAULT_CNI_VERSION, "type": "macvlan"})
+
+
+def clean_manifest(nad: NAD) -> dict[str, Any]:
+    """The manifest to write or apply: everything the user had, minus server-maintained metadata."""
+    manifest = nad.to_manifest()
+    meta = manifest.get("metadata")
+    if isinstance(meta, dict):
+        for k in SERVER_METADATA:
+            meta.pop(k, None)
+    manifest.pop("status", None)
+    return manifest
+
+
+class NadBuilderScreen(Screen[dict[str, Any] | None]):
+    """Create or edit one NAD; dismisses with the applied manifest, or None."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "review", "Review & apply", id="builder.apply",
+                tooltip="Review the diff and the server's dry run, then apply"),
+        Binding("f2", "toggle_raw", "Raw YAML", id="builder.raw", tooltip="Edit the manifest as YAML (and back)"),
+        Binding("ctrl+o", "export", "Export", id="builder.export", tooltip="Write the YAML to a file"),
+        Binding("ctrl+y", "copy", "Copy YAML", id="builder.copy", tooltip="Copy the YAML to the clipboard"),
+        Binding("escape", "close", "Close", id="builder.close", tooltip="Leave the builder without applying"),
+    ]
+
+    def __init__(self, ctx: AppContext, nad: NAD | None = None, namespace: str | None = None,
+                 template: str | None = None) -> None:
+        super().__init__(id="nad-builder")
+        self.ctx = ctx
+        self.editing = nad is not None
+        if nad is not None:
+            source = copy.deepcopy(nad)
+        elif template:
+            try:
+                source = template_nad(template, namespace)
+            except (KeyError, ImportError, MultusTuiError):
+                source = blank_nad(namespace)
+        else:
+            source = blank_nad(namespace or ctx.namespace)
+        if source.manifest is not None:
+            # Server-maintained metadata is not the user's content (and SSA refuses managedFields).
+            source.manifest = clean_manifest(source)
+        self.original_error = source.config_error
+        self.original_text = source.render_yaml() if source.config_error else None
+        if source.config is None and source.config_error is None:
+            source.config = {}
+        self.draft = Draft(source)
+        self.findings: list[Finding] = []
+        self._timer: Timer | None = None
+        self._raw_timer: Timer | None = None
+        self._raw_error: str | None = None
+        self._raw_synced_text: str | None = None
+        self.server_message: str | None = None
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        nad = self.draft.nad
+        title = f"Edit {nad.key}" if self.editing else "New NetworkAttachmentDefinition"
+        mode = "offline (no cluster): export or copy the YAML" if self.ctx.cluster is None else (
+            "read-only" if self.ctx.readonly else f"context {self.ctx.context_name or '?'}")
+        with Horizontal(id="builder-titlebar"):
+            yield Label(Text(title, style="bold"), id="builder-title")
+            yield Label(Text(mode, style="dim"), id="builder-mode")
+        with Horizontal(id="builder-main"):
+            with ContentSwitcher(initial="builder-form", id="builder-switcher"):
+                yield NadForm(self.draft, templates=[] if self.editing else template_choices(), id="builder-form")
+                with Vertical(id="builder-raw"):
+                    yield TextArea("", id="raw-yaml", soft_wrap=False, show_line_numbers=True, tab_behavior="indent")
+                    yield Static("", id="raw-error")
+            with Vertical(id="builder-side"):
+                yield Label(Text("Preview", style="bold"), classes="side-title")
+                with VerticalScroll(id="preview-scroll"):
+                    yield Static(Text(""), id="preview")
+                yield Label(Text("Findings", style="bold"), classes="side-title")
+                yield OptionList(id="findings")
+        yield Static("", id="field-help")
+        yield Static("", id="server-message")
+        with Horizontal(id="builder-actions"):
+            yield Button("Review & apply", variant="primary", id="btn-apply")
+            yield Button("Raw YAML", id="btn-raw")
+            yield Button("Export…", id="btn-export")
+            yield Button("Copy", id="btn-copy")
+            yield Button("Close", id="btn-close")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        apply_btn = self.query_one("#btn-apply", Button)
+        apply_btn.display = self.can_apply
+        self.query_one("#server-message", Static).display = False
+        self.refresh_preview()
+        if self.original_error:
+            # The config does not parse: the form cannot show it without losing it; raw mode can.
+            self._enter_raw(self.original_text or self.draft.nad.render_yaml())
+            self._show_raw_error(self.original_error)
+
+    @property
+    def can_apply(self) -> bool:
+        return self.ctx.cluster is not None and not self.ctx.readonly
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "review":
+            return self.can_apply
+        return True
+
+    @property
+    def form(self) -> NadForm:
+        return self.query_one("#builder-form", NadForm)
+
+    @property
+    def raw_mode(self) -> bool:
+        return self.query_one("#builder-switcher", ContentSwitcher).current == "builder-raw"
+
+    # ------------------------------------------------------------------ preview + findings
+    @on(NadForm.Edited)
+    def _edited(self, event: NadForm.Edited) -> None:
+        event.stop()
+        if event.structural:
+            self.refresh_preview()
+        else:
+            self.schedule_preview()
+
+    def schedule_preview(self) -> None:
+        """Re-render soon: a burst of keystrokes costs one render."""
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(PREVIEW_DEBOUNCE, self.refresh_preview)
+
+    def refresh_preview(self) -> None:
+        """Render the YAML and run the validator now (tests call it instead of waiting)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        nad = self.draft.nad
+        self.query_one("#preview", Static).update(Text(nad.render_yaml()))
+        self.findings = validate_nad(nad)
+        self._show_findings()
+        unknown = self.form.unknown_keys()
+        try:
+            self.query_one("#unknown-keys", Static).update(unknown)
+            self.query_one("#sec-unknown").display = bool(unknown.plain)
+        except Exception:  # noqa: BLE001 - the form is being rebuilt
+            pass
+
+    def all_problems(self) -> list[tuple[str, str, str]]:
+        """(severity, virtual path, message) of every finding plus every field that does not parse."""
+        out: list[tuple[str, str, str]] = []
+        for f in self.findings:
+            path = RESOURCE_NAME_PATH if f.path == RESOURCE_NAME_PATH else f.path
+            vpath = "metadata.resourceName" if path == RESOURCE_NAME_PATH else self.draft.normalise(path)
+            out.append((f.severity, vpath, f.message))
+        for wid, message in self.form.local_errors.items():
+            b = self.form.bindings.get(wid)
+            out.append(("error", b.vpath if b else wid, message))
+        return out
+
+    def errors(self) -> list[tuple[str, str, str]]:
+        return [p for p in self.all_problems() if p[0] == "error"]
+
+    def _show_findings(self) -> None:
+        problems = self.all_problems()
+        form = self.form
+        at_field: dict[str, tuple[str, str]] = {}
+        order = {"error": 0, "warning": 1, "info": 2}
+        for severity, vpath, message in problems:
+            fid = form.widget_for_path(vpath)
+            if fid is None:
+                continue
+            have = at_field.get(fid)
+            if have is None or order[severity] < order[have[0]]:
+                at_field[fid] = (severity, message)
+        form.show_messages(at_field)
+        options = self.query_one("#findings", OptionList)
+        options.clear_options()
+        if not problems:
+            options.add_option(Option(Text("no findings", style="green"), id="none", disabled=True))
+            return
+        for n, (severity, vpath, message) in enumerate(sorted(problems, key=lambda p: order[p[0]])):
+            line = Text()
+            line.append(f"{_ICON[severity]} ", style=_STYLE[severity])
+            line.append(f"{vpath or '(config)'}: ", style="bold")
+            line.append(message)
+            options.add_option(Option(line, id=f"finding-{n}-{form.widget_for_path(vpath) or ''}"))
+
+    @on(OptionList.OptionSelected, "#findings")
+    def _jump_to_field(self, event: OptionList.OptionSelected) -> None:
+        oid = event.option.id or ""
+        fid = oid.split("-", 2)[2] if oid.count("-") >= 2 else ""
+        if not fid or self.raw_mode:
+            return
+        try:
+            self.query_one(f"#{fid}").focus()
+        except Exception:  # noqa: BLE001 - a container (list) has no focusable widget of that id
+            pass
+
+    def on_descendant_focus(self, event: Any) -> None:
+        widget = getattr(event, "widget", None)
+        tip = getattr(widget, "tooltip", None)
+        help_bar = self.query_one("#field-help", Static)
+        help_bar.update(Text(str(tip), style="dim") if isinstance(tip, str) else Text(""))
+
+    # ------------------------------------------------------------------ templates
+    @on(NadForm.TemplateChosen)
+    async def _template(self, event: NadForm.TemplateChosen) -> None:
+        event.stop()
+        try:
+            nad = template_nad(event.key, self.draft.nad.namespace or self.ctx.namespace)
+        except (KeyError, ImportError, MultusTuiError) as exc:
+            self.notify(f"Template {event.key} is not available: {exc}", severity="warning", markup=False)
+            return
+        await self.load(nad)
+
+    async def load(self, nad: NAD) -> None:
+        """Replace the draft (template, raw YAML sync) and rebuild the form from it."""
+        if nad.config is None:
+            nad.config = {}
+        self.draft = Draft(nad)
+        form = self.form
+        form.draft = self.draft
+        await form.rebuild()
+        self.refresh_preview()
+
+    # ------------------------------------------------------------------ raw YAML
+    def action_toggle_raw(self) -> None:
+        if self.raw_mode:
+            self.run_worker(self._leave_raw(), exclusive=True, group="builder-raw")
+        else:
+            self._enter_raw(self.draft.nad.render_yaml())
+
+    @on(Button.Pressed, "#btn-raw")
+    def _raw_button(self) -> None:
+        self.action_toggle_raw()
+
+    def _enter_raw(self, text: str) -> None:
+        area = self.query_one("#raw-yaml", TextArea)
+        self._raw_synced_text = text
+        area.text = text
+        self._show_raw_error(None)
+        self.query_one("#builder-switcher", ContentSwitcher).current = "builder-raw"
+        self.query_one("#btn-raw", Button).label = "Form"
+        area.focus()
+
+    async def _leave_raw(self) -> None:
+        """Back to the form with what the raw text says; invalid YAML keeps the last valid state."""
+        nad = self._parse_raw()
+        if nad is None:
+            if self.original_error and self.draft.nad.config_error is None and not self.draft.config:
+                # The NAD never had a parseable config: the form has nothing to show yet.
+                self.notify(f"Fix the YAML first: {self._raw_error}", severity="error", markup=False)
+                return
+            self.notify(f"The raw YAML does not parse ({self._raw_error}); the form keeps its last valid state.",
+                        severity="warning", markup=False)
+        elif self.query_one("#raw-yaml", TextArea).text != self._raw_synced_text:
+            await self.load(nad)
+        self.query_one("#builder-switcher", ContentSwitcher).current = "builder-form"
+        self.query_one("#btn-raw", Button).label = "Raw YAML"
+        self.refresh_preview()
+
+    def _parse_raw(self) -> NAD | None:
+        text = self.query_one("#raw-yaml", TextArea).text
+        try:
+            docs = [d for d in yaml.safe_load_all(text) if d is not None]
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+            self._show_raw_error(f"YAML error{where}: {getattr(exc, 'problem', None) or exc}")
+            return None
+        if len(docs) != 1:
+            self._show_raw_error(f"expected exactly one YAML document, found {len(docs)}")
+            return None
+        try:
+            nad = NAD.from_manifest(docs[0])
+        except MultusTuiError as exc:
+            self._show_raw_error(str(exc))
+            return None
+        if nad.config_error:
+            self._show_raw_error(nad.config_error)
+            return None
+        self._show_raw_error(None)
+        return nad
+
+    def _show_raw_error(self, message: str | None) -> None:
+        self._raw_error = message
+        err = self.query_one("#raw-error", Static)
+        err.update(Text(message or "", style="red"))
+        err.display = bool(message)
+
+    @on(TextArea.Changed, "#raw-yaml")
+    def _raw_changed(self) -> None:
+        if self._raw_timer is not None:
+            self._raw_timer.stop()
+        self._raw_timer = self.set_timer(PREVIEW_DEBOUNCE * 3, self.sync_raw)
+
+    def sync_raw(self) -> None:
+        """Parse the raw text now: valid YAML updates the draft (and so the preview)."""
+        if self._raw_timer is not None:
+            self._raw_timer.stop()
+            self._raw_timer = None
+        if not self.raw_mode:
+            return
+        area = self.query_one("#raw-yaml", TextArea)
+        if area.text == self._raw_synced_text:
+            return
+        nad = self._parse_raw()
+        if nad is None:
+            return
+        self._raw_synced_text = area.text
+        if nad.config is None:
+            nad.config = {}
+        self.original_error = None
+        self.draft = Draft(nad)
+        self.form.draft = self.draft
+        self._rebuild_later()
+        self.refresh_preview()
+
+    @work(exclusive=True, group="builder-raw-rebuild")
+    async def _rebuild_later(self) -> None:
+        await self.form.rebuild()
+        self.refresh_preview()
+
+    # ------------------------------------------------------------------ review / apply
+    @on(Button.Pressed, "#btn-apply")
+    def _apply_button(self) -> None:
+        self.action_review()
+
+    def action_review(self) -> None:
+        if not self.can_apply:
+            self.notify("Offline: export the YAML or copy it instead." if self.ctx.cluster is None
+                        else "Read-only mode: applying is disabled.", severity="warning")
+            return
+        if self.raw_mode:
+            self.sync_raw()
+            if self._raw_error:
+                self.notify(f"Apply refused: the raw YAML does not parse ({self._raw_error})",
+                            severity="error", markup=False)
+                return
+        else:
+            self.refresh_preview()
+        errors = self.errors()
+        if errors:
+            _, vpath, message = errors[0]
+            more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+            self.notify(f"{vpath}: {message}{more}", title="Apply refused: fix the errors first",
+                        severity="error", markup=False)
+            fid = self.form.widget_for_path(vpath)
+            if fid and not self.raw_mode:
+                try:
+                    self.query_one(f"#{fid}").focus()
+                except Exception:  # noqa: BLE001
+                    pass
+            return
+        warnings = [p for p in self.all_problems() if p[0] == "warning"]
+        if warnings:
+            body = Text("\n".join(f"! {v}: {m}" for _, v, m in warnings))
+            self.app.push_screen(ConfirmScreen(f"{len(warnings)} warning(s). Apply anyway?", body,
+                                               confirm="Review anyway"),
+                                 callback=lambda ok: self._open_review() if ok else None)
+            return
+        self._open_review()
+
+    def _open_review(self) -> None:
+        manifest = clean_manifest(self.draft.nad)
+        self.app.push_screen(ReviewScreen(self.ctx, manifest), callback=self._reviewed)
+
+    def _reviewed(self, outcome: ReviewOutcome | None) -> None:
+        if outcome is None:
+            return
+        message = self.query_one("#server-message", Static)
+        if outcome.error:
+            # The form is untouched; the server's words stay next to it until the next attempt.
+            self.server_message = outcome.error
+            message.update(Text("The server refused it: " + outcome.error, style="red"))
+            message.display = True
+            return
+        if outcome.applied is not None:
+            self.dismiss(outcome.applied)
+
+    # ------------------------------------------------------------------ export / clipboard
+    def current_yaml(self) -> str:
+        return yaml_text(self.draft.nad)
+
+    @on(Button.Pressed, "#btn-copy")
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.current_yaml())
+        self.notify("YAML copied to the clipboard")
+
+    @on(Button.Pressed, "#btn-export")
+    def action_export(self) -> None:
+        name = self.draft.nad.name or "nad"
+        self.app.push_screen(PathPromptScreen("Write the YAML to", f"{name}.yaml"), callback=self._export_to)
+
+    def _export_to(self, path: str | None) -> None:
+        if not path:
+            return
+        target = Path(path).expanduser()
+        if target.exists():
+            self.app.push_screen(ConfirmScreen("Overwrite?", f"{target} exists. Replace it?", confirm="Overwrite",
+                                               danger=True),
+                                 callback=lambda ok: self.write_file(target) if ok else None)
+            return
+        self.write_file(target)
+
+    def write_file(self, target: Path) -> bool:
+        try:
+            target.write_text(self.current_yaml(), encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Could not write {target}: {exc.strerror or exc}", severity="error", markup=False)
+            return False
+        self.notify(f"Wrote {target}", markup=False)
+        return True
+
+    # ------------------------------------------------------------------ leaving
+    @on(Button.Pressed, "#btn-close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def yaml_text(nad: NAD) -> str:
+    """The YAML written by export/copy: the canonical render minus server-maintained metadata."""
+    from multus_tui.multus.nad import dump_yaml
+
+    return dump_yaml(clean_manifest(nad))
+
+
+def focusable(widget: Widget) -> bool:
+    return isinstance(widget, (Input, Button)) and widget.can_focus
