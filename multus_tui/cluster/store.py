@@ -317,8 +317,8 @@ class LiveStore:
         if failed:
             st = ConnectionState("failed", f"{failed[0].kind}: {failed[0].reason}", kinds)
         elif recon:
-            status: Status = "reconnecting" if all(w.synced.is_set() for w in ws) or any(
-                w.synced.is_set() for w in ws) else "connecting"
+            # before the first successful list of every kind we are still "connecting"
+            status: Status = "reconnecting" if all(w.synced.is_set() for w in recon) else "connecting"
             st = ConnectionState(status, f"{recon[0].kind}: {recon[0].reason}", kinds)
         elif all(w.status in ("live", "absent") for w in ws):
             absent = [w for w in ws if w.status == "absent"]
