@@ -117,34 +117,34 @@ class AttachBuilderScreen(Screen):
                 yield Static("Networks (in order: net1, net2, …)", classes="attach-section")
                 yield DataTable(id="attach-selections", cursor_type="row", zebra_stripes=True)
                 with Horizontal(classes="attach-buttons"):
-                    yield Button("Add NAD", id="attach-add-btn")
-                    yield Button("Remove", id="attach-remove-btn")
-                    yield Button("Up", id="attach-up-btn")
-                    yield Button("Down", id="attach-down-btn")
+                    yield Button("Add NAD", id="attach-add-btn", compact=True)
+                    yield Button("Remove", id="attach-remove-btn", compact=True)
+                    yield Button("Up", id="attach-up-btn", compact=True)
+                    yield Button("Down", id="attach-down-btn", compact=True)
                 with Vertical(id="attach-editor"):
                     yield Static("", id="attach-target")
-                    yield _field("interface", Input(placeholder="default: net<N>", id="attach-interface"))
-                    yield _field("ips", Input(placeholder="e.g. 192.168.0.20/24", id="attach-ips"))
+                    yield _field("interface", Input(placeholder="default: net<N>", id="attach-interface", compact=True))
+                    yield _field("ips", Input(placeholder="e.g. 192.168.0.20/24", id="attach-ips", compact=True))
                     yield Static("", id="attach-ips-hint", classes="attach-hint")
-                    yield _field("mac", Input(placeholder="e.g. 02:00:00:00:00:01", id="attach-mac"))
-                    yield _field("default-route", Input(placeholder="gateway IP", id="attach-default-route"))
-                    yield Button("Use IPAM gateway", id="attach-use-gateway", disabled=True)
+                    yield _field("mac", Input(placeholder="e.g. 02:00:00:00:00:01", id="attach-mac", compact=True))
+                    yield _field("default-route", Input(placeholder="gateway IP", id="attach-default-route", compact=True))
+                    yield Button("Use IPAM gateway", id="attach-use-gateway", disabled=True, compact=True)
                 yield Static("DNS override (dnsPolicy: None)", classes="attach-section")
                 yield _field("override", Switch(value=False, id="attach-dns"))
                 with Vertical(id="attach-dns-fields"):
-                    yield _field("nameservers", Input(placeholder="192.168.0.1, 192.168.0.2", id="attach-dns-nameservers"))
-                    yield _field("searches", Input(placeholder="zencoffee.org", id="attach-dns-searches"))
-                    yield _field("options", Input(placeholder="ndots:2, edns0", id="attach-dns-options"))
+                    yield _field("nameservers", Input(placeholder="192.168.0.1, 192.168.0.2", id="attach-dns-nameservers", compact=True))
+                    yield _field("searches", Input(placeholder="zencoffee.org", id="attach-dns-searches", compact=True))
+                    yield _field("options", Input(placeholder="ndots:2, edns0", id="attach-dns-options", compact=True))
                     yield Static(Text(podspec.DNS_WARNING, style="yellow"), id="attach-dns-warning")
                 yield Static("Test pod", classes="attach-section")
-                yield _field("name", Input(self.pod.name, id="attach-pod-name"))
-                yield _field("namespace", Input(self.pod.namespace, id="attach-pod-namespace"))
-                yield _field("image", Input(self.pod.image, id="attach-pod-image"))
-                yield _field("command", Input(json.dumps(self.pod.command), id="attach-pod-command"))
-                yield _field("nodeSelector", Input(placeholder="kubernetes.io/hostname=node-1", id="attach-pod-node-selector"))
+                yield _field("name", Input(self.pod.name, id="attach-pod-name", compact=True))
+                yield _field("namespace", Input(self.pod.namespace, id="attach-pod-namespace", compact=True))
+                yield _field("image", Input(self.pod.image, id="attach-pod-image", compact=True))
+                yield _field("command", Input(json.dumps(self.pod.command), id="attach-pod-command", compact=True))
+                yield _field("nodeSelector", Input(placeholder="kubernetes.io/hostname=node-1", id="attach-pod-node-selector", compact=True))
                 yield Static("Assumptions (Multus settings the API does not show)", classes="attach-section")
                 yield _field("isolation", Switch(value=False, id="attach-isolation"))
-                yield _field("global ns", Input(", ".join(self.isolation.global_namespaces), id="attach-global-ns"))
+                yield _field("global ns", Input(", ".join(self.isolation.global_namespaces), id="attach-global-ns", compact=True))
             with Vertical(id="attach-output"):
                 yield Static("", id="attach-findings")
                 with TabbedContent(id="attach-output-tabs", initial="attach-tab-annotation"):
@@ -158,10 +158,10 @@ class AttachBuilderScreen(Screen):
                         with VerticalScroll():
                             yield Static("", id="attach-out-pod")
                 with Horizontal(classes="attach-buttons"):
-                    yield Button("Copy", id="attach-copy-btn")
-                    yield Button("Export", id="attach-export-btn")
-                    yield Button("Create pod", variant="primary", id="attach-create-btn")
-                    yield Button("Patch workload", variant="warning", id="attach-patch-btn")
+                    yield Button("Copy", id="attach-copy-btn", compact=True)
+                    yield Button("Export", id="attach-export-btn", compact=True)
+                    yield Button("Create pod", variant="primary", id="attach-create-btn", compact=True)
+                    yield Button("Patch workload", variant="warning", id="attach-patch-btn", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -292,10 +292,10 @@ class AttachBuilderScreen(Screen):
     def _update_row(self, i: int) -> None:
         table = self.query_one("#attach-selections", DataTable)
         s = self._sels[i]
-        table.update_cell(str(i), "interface", plain(s.interface or f"(net{i + 1})"))
-        table.update_cell(str(i), "ips", plain(", ".join(s.ips or []) or "-"))
-        table.update_cell(str(i), "mac", plain(s.mac or "-"))
-        table.update_cell(str(i), "route", plain(", ".join(s.default_route or []) or "-"))
+        table.update_cell(str(i), "interface", plain(s.interface or f"(net{i + 1})"), update_width=True)
+        table.update_cell(str(i), "ips", plain(", ".join(s.ips or []) or "-"), update_width=True)
+        table.update_cell(str(i), "mac", plain(s.mac or "-"), update_width=True)
+        table.update_cell(str(i), "route", plain(", ".join(s.default_route or []) or "-"), update_width=True)
 
     @on(Button.Pressed, "#attach-use-gateway")
     def _use_gateway(self) -> None:
