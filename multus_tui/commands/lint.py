@@ -35,6 +35,7 @@ from multus_tui.multus.manifests import (
     Document,
     PodTemplate,
     is_nad,
+    object_name,
     pod_templates,
     read_documents,
     requested_resources,
@@ -163,6 +164,12 @@ def lint(files: list[str]) -> tuple[list[Reported], list[str], bool]:
                 nad_docs.append((fname, doc, nad))
             else:
                 pod_docs.append((fname, doc, doc.obj))
+            stray = [k for k in ("name", "namespace", "labels", "annotations") if k in doc.obj]
+            if stray and "kind" in doc.obj:
+                kind = str(doc.obj.get("kind"))
+                reported.append(Reported(fname, doc.number, kind, object_name(doc.obj), None, Finding(
+                    "warning", stray[0], f"top-level '{stray[0]}' is ignored; indent it under metadata (a "
+                    "broken indentation makes the API server drop it)", "misplaced-metadata")))
 
     for fname, doc, nad in nad_docs:
         for f in validate_nad(nad):
