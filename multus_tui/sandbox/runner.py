@@ -1,0 +1,254 @@
+"""Run the sandbox cluster: store + scenario + simulator + HTTP API in a background thread.
+
+    with Sandbox("seed") as sb:
+        sb.write_kubeconfig(path)
+        ...  # kubectl --kubeconfig path get pods
+
+The server speaks HTTPS on 127.0.0.1 with a self-signed certificate made at start: kubectl
+(client-go's clientcmd) silently drops bearer tokens for http:// servers, so plain HTTP would make
+every request anonymous. The kubeconfig carries the certificate as certificate-authority-data,
+so clients verify the server instead of skipping verification.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import importlib
+import ssl
+import tempfile
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from .auth import Authenticator, self_signed_certificate
+from .discovery import nad_crd
+from .server import ApiServer
+from .store import ObjectStore
+
+log = logging.getLogger(__name__)
+
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+@dataclass
+class SandboxSettings:
+    """Knobs of the sandbox cluster (API server and simulated Multus)."""
+
+    namespace_isolation: bool = False
+    global_namespaces: list[str] = field(default_factory=lambda: ["default"])
+    retry_interval_s: float = 2.0
+    pod_start_delay_s: float = 0.2
+    watch_history: int = 10000
+    bookmark_interval_s: float = 5.0
+    # Anything a simulator or scenario wants to read that has no field yet.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def load_base(store: ObjectStore, *, multus: bool = True) -> None:
+    """The objects every cluster has: the system namespaces and, with Multus installed, the NAD CRD."""
+    for ns in SYSTEM_NAMESPACES:
+        store.create("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
+                     field_manager="kube-apiserver")
+    if multus:
+        store.create("customresourcedefinitions", nad_crd(), field_manager="kubectl-client-side-apply")
+
+
+def _fallback_scenario(name: str, store: ObjectStore) -> None:
+    # Used only while scenarios.py is not available: the scenarios the API server needs itself.
+    if name == "empty":
+        load_base(store)
+    elif name == "no-multus":
+        load_base(store, multus=False)
+    else:
+        raise ValueError(f"unknown scenario {name!r} (scenarios module not available)")
+
+
+class Sandbox:
+    """An embedded Kubernetes API (plus simulated Multus) serving on 127.0.0.1."""
+
+    def __init__(self, scenario: str = "seed", *, port: int = 0, host: str = "127.0.0.1",
+                 settings: SandboxSettings | None = None) -> None:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("the sandbox listens on the loopback interface only")
+        self.scenario = scenario
+        self.host = host
+        self.port = port
+        self.settings = settings or SandboxSettings()
+        self.store = ObjectStore(watch_history=self.settings.watch_history)
+        self._auth = Authenticator()
+        self.server = ApiServer(self.store, self._auth, bookmark_interval_s=self.settings.bookmark_interval_s)
+        self.simulator: Any = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._started = threading.Event()
+        self._error: BaseException | None = None
+        self._cert_pem = b""
+
+    # --- credentials and address -----------------------------------------------------------------
+
+    @property
+    def token(self) -> str:
+        """The admin bearer token."""
+        return self._auth.admin_token
+
+    @property
+    def readonly_token(self) -> str:
+        """The read-only bearer token (get/list/watch only)."""
+        return self._auth.readonly_token
+
+    @property
+    def url(self) -> str:
+        """https://127.0.0.1:PORT once started."""
+        return f"https://{self.host}:{self.port}"
+
+    @property
+    def ca_pem(self) -> bytes:
+        """The server's (self-signed) certificate, to trust as the CA."""
+        return self._cert_pem
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def _load_scenario(self) -> None:
+        try:
+            scenarios = importlib.import_module("multus_tui.sandbox.scenarios")
+            load = getattr(scenarios, "load_scenario")
+        except (ImportError, AttributeError):
+            _fallback_scenario(self.scenario, self.store)
+            return
+        load(self.scenario, self.store, self.settings)
+
+    def _start_simulator(self) -> None:
+        try:
+            kubelet = importlib.import_module("multus_tui.sandbox.kubelet")
+            simulator_cls = getattr(kubelet, "Simulator")
+        except (ImportError, AttributeError):
+            log.info("no simulator available: pods stay as created")
+            return
+        self.simulator = simulator_cls(self.store, self.settings)
+        self.simulator.start()
+
+    def start(self) -> None:
+        """Load the scenario, start the simulator and serve; returns once listening."""
+        if self._thread is not None:
+            raise RuntimeError("sandbox already started")
+        self._load_scenario()
+        self._ssl = self._ssl_context()
+        self._thread = threading.Thread(target=self._run, name="sandbox-api", daemon=True)
+        self._thread.start()
+        self._started.wait(30)
+        if self._error is not None:
+            raise RuntimeError(f"sandbox failed to start: {self._error}") from self._error
+        if not self._started.is_set():
+            raise RuntimeError("sandbox did not start within 30 s")
+        self._start_simulator()
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        cert, key = self_signed_certificate(tuple(dict.fromkeys((self.host, "127.0.0.1", "localhost"))))
+        self._cert_pem = cert
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        # load_cert_chain needs files; they live only as long as this call.
+        with tempfile.TemporaryDirectory() as d:
+            cf, kf = Path(d, "tls.crt"), Path(d, "tls.key")
+            cf.write_bytes(cert)
+            kf.touch(mode=0o600)
+            kf.write_bytes(key)
+            ctx.load_cert_chain(str(cf), str(kf))
+        ctx.set_alpn_protocols(["http/1.1"])
+        return ctx
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._serve())
+        except BaseException as exc:  # noqa: BLE001 - reported to start()
+            self._error = exc
+            self._started.set()
+            return
+        self._started.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    async def _serve(self) -> None:
+        app = self.server.make_app()
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True, ssl_context=self._ssl)
+        await site.start()
+        sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
+
+    def stop(self) -> None:
+        """Stop the simulator and the server; idempotent."""
+        if self.simulator is not None:
+            try:
+                self.simulator.stop()
+            finally:
+                self.simulator = None
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        if self._runner is not None and not loop.is_closed():
+            fut = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), loop)
+            try:
+                fut.result(10)
+            except Exception:  # noqa: BLE001 - stopping must not raise
+                log.exception("sandbox shutdown")
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        self._thread = None
+        self._loop = None
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- kubeconfig ------------------------------------------------------------------------------
+
+    def kubeconfig(self) -> dict[str, Any]:
+        """A kubeconfig with contexts `sandbox` (admin) and `sandbox-readonly`."""
+        return {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "sandbox", "cluster": {
+                "server": self.url,
+                "certificate-authority-data": base64.b64encode(self._cert_pem).decode(),
+            }}],
+            "users": [
+                {"name": "sandbox-admin", "user": {"token": self.token}},
+                {"name": "sandbox-readonly", "user": {"token": self.readonly_token}},
+            ],
+            "contexts": [
+                {"name": "sandbox", "context": {"cluster": "sandbox", "user": "sandbox-admin",
+                                                "namespace": "default"}},
+                {"name": "sandbox-readonly", "context": {"cluster": "sandbox", "user": "sandbox-readonly",
+                                                         "namespace": "default"}},
+            ],
+            "current-context": "sandbox",
+            "preferences": {},
+        }
+
+    def write_kubeconfig(self, path: str | Path) -> None:
+        """Write kubeconfig() to path (mode 0600: it holds tokens)."""
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.touch(mode=0o600, exist_ok=True)
+        p.chmod(0o600)
+        p.write_text(yaml.safe_dump(self.kubeconfig(), sort_keys=False))

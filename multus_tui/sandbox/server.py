@@ -1,0 +1,707 @@
+"""The sandbox's HTTP API: a kube-apiserver stand-in on aiohttp over the ObjectStore.
+
+One catch-all handler parses Kubernetes URLs itself (faster and closer to kube's routing than a
+route table): /api/v1/[namespaces/NS/]RESOURCE[/NAME[/SUBRESOURCE]] and the same under
+/apis/GROUP/VERSION. Lists are assembled from each object's cached JSON bytes; watches fan out
+from one store subscription through per-watch asyncio queues.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from . import auth as authz
+from . import discovery, errors, openapi, patch, tables
+from .discovery import VIRTUAL, ResourceType
+from .store import (
+    Entry,
+    ObjectStore,
+    decode_continue,
+    dumps,
+    encode_continue,
+    field_matches,
+    label_matches,
+    parse_field_selector,
+    parse_label_selector,
+)
+
+log = logging.getLogger(__name__)
+
+JSON = "application/json"
+AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+DEFAULT_WATCH_TIMEOUT_S = 1800.0
+
+
+def _json_response(obj: Any, status: int = 200, content_type: str = JSON) -> web.Response:
+    return web.Response(body=dumps(obj), status=status, headers={"Content-Type": content_type})
+
+
+def _error_response(err: errors.ApiError) -> web.Response:
+    return _json_response(err.to_status(), status=err.code)
+
+
+class _Watcher:
+    __slots__ = ("resource", "namespace", "queue")
+
+    def __init__(self, resource: str, namespace: str | None) -> None:
+        self.resource = resource
+        self.namespace = namespace
+        self.queue: asyncio.Queue[tuple[str, Entry] | None] = asyncio.Queue()
+
+
+class _Req:
+    """A parsed resource request."""
+
+    __slots__ = ("rt", "namespace", "name", "subresource")
+
+    def __init__(self, rt: ResourceType, namespace: str | None, name: str | None, subresource: str | None) -> None:
+        self.rt = rt
+        self.namespace = namespace
+        self.name = name
+        self.subresource = subresource
+
+
+class ApiServer:
+    """The aiohttp application serving an ObjectStore as kube-apiserver would."""
+
+    def __init__(self, store: ObjectStore, authenticator: authz.Authenticator, *,
+                 bookmark_interval_s: float = 5.0) -> None:
+        self.store = store
+        self.auth = authenticator
+        self.bookmark_interval_s = bookmark_interval_s
+        self._watchers: dict[str, set[_Watcher]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        # The newest resourceVersion handed to watchers; a bookmark never claims more.
+        self.fanout_rv = store.resource_version
+        self._stopping = False
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def make_app(self) -> web.Application:
+        """The aiohttp application (call from within the loop that will serve it)."""
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        app.on_startup.append(self._on_startup)
+        app.on_shutdown.append(self._on_shutdown)
+        return app
+
+    async def _on_startup(self, app: web.Application) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.fanout_rv = self.store.resource_version
+        self._unsubscribe = self.store.subscribe_entries(self._on_commit)
+
+    async def _on_shutdown(self, app: web.Application) -> None:
+        self._stopping = True
+        if self._unsubscribe:
+            self._unsubscribe()
+        for watchers in self._watchers.values():
+            for w in watchers:
+                w.queue.put_nowait(None)
+
+    def _on_commit(self, typ: str, resource: str, entry: Entry) -> None:
+        # Called in the writer's thread, outside the store lock: hand over to the loop, in order.
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            loop.call_soon_threadsafe(self._fanout, typ, resource, entry)
+        except RuntimeError:  # loop closed during shutdown
+            pass
+
+    def _fanout(self, typ: str, resource: str, entry: Entry) -> None:
+        self.fanout_rv = max(self.fanout_rv, entry.rv)
+        for w in self._watchers.get(resource, ()):
+            if w.namespace is None or entry.obj["metadata"].get("namespace") == w.namespace:
+                w.queue.put_nowait((typ, entry))
+
+    # --- dispatch ------------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Entry point of every request."""
+        try:
+            return await self._handle(request)
+        except errors.ApiError as err:
+            return _error_response(err)
+        except (ConnectionResetError, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug must come back as a 500 Status, not a dropped connection
+            log.exception("internal error serving %s %s", request.method, request.path)
+            return _error_response(errors.ApiError(500, "InternalError", f"Internal error occurred: {exc}"))
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        if path in ("/healthz", "/livez", "/readyz"):
+            return web.Response(text="ok", content_type="text/plain")
+        user = self.auth.authenticate(request.headers.get("Authorization"))
+        parts = [p for p in path.split("/") if p]
+        method = request.method
+        if not parts:
+            return _json_response({"paths": ["/api", "/api/v1", "/apis", "/healthz", "/openapi/v2", "/openapi/v3",
+                                             "/version"]})
+        if parts[0] == "version" and len(parts) == 1:
+            return _json_response(discovery.version_info())
+        if parts[0] == "openapi":
+            return self._openapi(request, parts[1:])
+        if parts[0] == "api":
+            if len(parts) == 1:
+                return self._discovery(request, core=True)
+            if parts[1] != "v1":
+                raise errors.not_found_path()
+            if len(parts) == 2:
+                types = [t for t in self.store.types() if not t.group]
+                return _json_response(discovery.resource_list("v1", types))
+            group, version, rest = "", "v1", parts[2:]
+        elif parts[0] == "apis":
+            if len(parts) == 1:
+                return self._discovery(request, core=False)
+            types = self.store.types()
+            if len(parts) == 2:
+                doc = discovery.api_group(parts[1], types)
+                if doc is None:
+                    raise errors.not_found_path()
+                return _json_response(doc)
+            group, version = parts[1], parts[2]
+            if len(parts) == 3:
+                gv_types = [t for t in types if t.group == group and t.version == version]
+                if not gv_types:
+                    raise errors.not_found_path()
+                return _json_response(discovery.resource_list(f"{group}/{version}", gv_types))
+            rest = parts[3:]
+        else:
+            raise errors.not_found_path()
+        req = self._parse(group, version, rest)
+        return await self._resource(request, user, method, req)
+
+    def _parse(self, group: str, version: str, rest: list[str]) -> _Req:
+        namespace = None
+        if rest[0] == "namespaces" and len(rest) >= 3 and rest[2] not in ("status", "finalize"):
+            namespace, rest = rest[1], rest[2:]
+        rt = self.store.find_type(group, version, rest[0])
+        if rt is None or len(rest) > 3:
+            raise errors.not_found_path()
+        if namespace is not None and not rt.namespaced:
+            raise errors.not_found_path()
+        name = rest[1] if len(rest) > 1 else None
+        sub = rest[2] if len(rest) > 2 else None
+        if sub is not None and sub not in rt.subresources:
+            raise errors.not_found_path()
+        return _Req(rt, namespace, name, sub)
+
+    def _discovery(self, request: web.Request, *, core: bool) -> web.Response:
+        accept = request.headers.get("Accept", "")
+        types = self.store.types()
+        if "as=APIGroupDiscoveryList" in accept and "v=v2;" in accept.replace("v=v2,", "v=v2;") + ";":
+            return _json_response(discovery.aggregated(types, core=core), content_type=AGGREGATED_V2)
+        if core:
+            return _json_response(discovery.api_versions())
+        return _json_response(discovery.api_group_list(types))
+
+    def _openapi(self, request: web.Request, rest: list[str]) -> web.Response:
+        types = self.store.types()
+        if rest == ["v3"]:
+            return _json_response(openapi.v3_index(types))
+        if rest and rest[0] == "v3":
+            doc = openapi.v3_document("/".join(rest[1:]), types)
+            if doc is None:
+                raise errors.not_found_path()
+            return web.Response(body=doc, headers={"Content-Type": JSON, "Cache-Control": "no-cache, private"})
+        if rest == ["v2"]:
+            # kubectl asks for protobuf here; JSON-only servers answer 406 so clients use /openapi/v3.
+            accept = request.headers.get("Accept", "")
+            if "protobuf" in accept and "json" not in accept:
+                raise errors.ApiError(406, "NotAcceptable", "only application/json is served")
+            return _json_response(openapi.v2_document(types))
+        raise errors.not_found_path()
+
+    # --- resources -----------------------------------------------------------------------------
+
+    async def _resource(self, request: web.Request, user: authz.User, method: str, req: _Req) -> web.StreamResponse:
+        q = request.query
+        rt = req.rt
+        if method == "GET":
+            if req.name is None:
+                verb = "watch" if q.get("watch") in ("1", "true", "True") else "list"
+            else:
+                verb = "get"
+        elif method == "POST":
+            verb = "create"
+        elif method == "PUT":
+            verb = "update"
+        elif method == "PATCH":
+            verb = "patch"
+        elif method == "DELETE":
+            verb = "delete" if req.name else "deletecollection"
+        else:
+            raise errors.method_not_allowed()
+        ns_for_authz = req.namespace if rt.namespaced else None
+        if verb == "create" and rt.namespaced and req.namespace is None:
+            raise errors.method_not_allowed()
+        if req.name is not None and verb == "create" and not req.subresource:
+            raise errors.method_not_allowed()
+        if req.name is None and verb in ("update", "patch"):
+            raise errors.method_not_allowed()
+        if rt.plural in VIRTUAL and verb != "create":
+            raise errors.method_not_allowed()
+        if verb not in rt.verbs and not (req.subresource and verb in ("get", "update", "patch")):
+            raise errors.method_not_allowed()
+        authz.authorize(user, verb, rt.plural, req.subresource, rt.group, ns_for_authz, req.name)
+        dry_run = q.get("dryRun") == "All"
+        if "dryRun" in q and q.get("dryRun") != "All":
+            raise errors.bad_request(f'dryRun: Unsupported value: "{q.get("dryRun")}": supported values: "All"')
+        if verb == "get":
+            return self._get(request, req)
+        if verb == "list":
+            return self._list(request, req)
+        if verb == "watch":
+            return await self._watch(request, req)
+        body_raw = await request.read()
+        if verb == "create":
+            if rt.plural == "selfsubjectaccessreviews":
+                body = self._decode(body_raw, request)
+                return _json_response(authz.self_subject_access_review(user, body), status=201)
+            return self._create(request, req, self._decode(body_raw, request), dry_run)
+        if verb == "update":
+            return self._update(request, req, self._decode(body_raw, request), dry_run)
+        if verb == "patch":
+            return self._patch(request, req, body_raw, dry_run)
+        if verb == "delete":
+            return self._delete(request, req, body_raw, dry_run)
+        return self._delete_collection(request, req, body_raw, dry_run)
+
+    @staticmethod
+    def _decode(raw: bytes, request: web.Request) -> dict:
+        ctype = request.headers.get("Content-Type", JSON)
+        try:
+            if "yaml" in ctype:
+                body = yaml.safe_load(raw.decode() or "null")
+            else:
+                body = patch.parse_body(raw, "body")
+        except yaml.YAMLError as exc:
+            raise errors.bad_request(f"error decoding YAML: {exc}") from None
+        if not isinstance(body, dict):
+            raise errors.bad_request("Object 'Kind' is missing in '" + raw.decode(errors="replace")[:200] + "'")
+        return body
+
+    def _check_kind(self, req: _Req, body: dict) -> None:
+        rt = req.rt
+        kind = body.get("kind")
+        api_version = body.get("apiVersion")
+        if kind and kind != rt.kind:
+            raise errors.bad_request(
+                f"the object provided is unrecognized (must be of type {rt.kind}): couldn't get version/kind; "
+                f"json parse error: Object 'Kind' is {kind}")
+        if api_version and api_version != rt.api_version:
+            raise errors.bad_request(
+                f"the API version in the data ({api_version}) does not match the expected API version "
+                f"({rt.api_version})")
+        meta = body.get("metadata")
+        if meta is not None and not isinstance(meta, dict):
+            raise errors.bad_request("metadata must be an object")
+        if req.namespace and isinstance(meta, dict) and meta.get("namespace") and meta["namespace"] != req.namespace:
+            raise errors.bad_request("the namespace of the provided object does not match the namespace sent on the "
+                                     "request")
+
+    @staticmethod
+    def _manager(request: web.Request) -> str:
+        fm = request.query.get("fieldManager")
+        if fm:
+            if len(fm) > 128:
+                raise errors.bad_request("fieldManager: Too long: must have at most 128 bytes")
+            return fm
+        ua = request.headers.get("User-Agent", "unknown")
+        return ua.split("/", 1)[0] or "unknown"
+
+    def _validate_fields(self, request: web.Request, req: _Req, body: dict) -> list[str]:
+        """Unknown-field check (fieldValidation=Strict/Warn); returns warnings for Warn."""
+        mode = request.query.get("fieldValidation", "")
+        if mode not in ("Strict", "Warn"):
+            return []
+        unknown = openapi.unknown_fields(req.rt, body)
+        if not unknown:
+            return []
+        if mode == "Strict":
+            if len(unknown) == 1:
+                raise errors.bad_request(f'strict decoding error: unknown field "{unknown[0]}"')
+            raise errors.bad_request("strict decoding error: " + ", ".join(f'unknown field "{u}"' for u in unknown))
+        return [f'unknown field "{u}"' for u in unknown]
+
+    def _respond_obj(self, request: web.Request, req: _Req, obj: dict, status: int = 200,
+                     warnings: list[str] | None = None) -> web.Response:
+        resp = self._render_one(request, req, obj, status)
+        for w in warnings or []:
+            resp.headers.add("Warning", f'299 - "{w}"')
+        return resp
+
+    def _render_one(self, request: web.Request, req: _Req, obj: dict, status: int = 200) -> web.Response:
+        if self._wants_table(request):
+            t = tables.table(req.rt, [obj], resource_version=obj["metadata"].get("resourceVersion", ""),
+                             include_object=request.query.get("includeObject", "Metadata"))
+            return _json_response(t, status=status)
+        return _json_response(obj, status=status)
+
+    @staticmethod
+    def _wants_table(request: web.Request) -> bool:
+        accept = request.headers.get("Accept", "")
+        return "as=Table" in accept and "g=meta.k8s.io" in accept
+
+    # --- verbs ---------------------------------------------------------------------------------
+
+    def _get(self, request: web.Request, req: _Req) -> web.Response:
+        assert req.name is not None
+        entry = self.store.get_entry(req.rt.plural, req.namespace, req.name)
+        if self._wants_table(request):
+            return self._render_one(request, req, entry.obj)
+        return web.Response(body=entry.raw, headers={"Content-Type": JSON})
+
+    def _selected(self, request: web.Request, req: _Req) -> tuple[Callable[[dict], bool] | None, Any, Any]:
+        q = request.query
+        lreqs = parse_label_selector(q.get("labelSelector"))
+        freqs = parse_field_selector(req.rt.plural, q.get("fieldSelector"), custom=req.rt.custom)
+        if not lreqs and not freqs:
+            return None, lreqs, freqs
+
+        def match(obj: dict) -> bool:
+            return (not lreqs or label_matches(obj["metadata"].get("labels"), lreqs)) and \
+                (not freqs or field_matches(obj, freqs))
+
+        return match, lreqs, freqs
+
+    def _list(self, request: web.Request, req: _Req) -> web.Response:
+        q = request.query
+        rt = req.rt
+        match, _, _ = self._selected(request, req)
+        limit = 0
+        if q.get("limit"):
+            try:
+                limit = max(0, int(q["limit"]))
+            except ValueError:
+                raise errors.bad_request(f"invalid limit: {q['limit']!r}") from None
+        after = None
+        token = q.get("continue")
+        list_rv: int | None = None
+        if token:
+            list_rv, after = decode_continue(token)
+            if list_rv < self.store.compacted_rv:
+                raise errors.gone(
+                    "The provided continue parameter is too old to display a consistent list result. You can start "
+                    "a new list without the continue parameter, or use the continue token in this response to "
+                    "retrieve the remainder of the results. Continuing with the provided token results in an "
+                    "inconsistent list - objects that were created, modified, or deleted between the time the "
+                    "first chunk was returned and now may show up in the list.")
+        entries, rv = self.store.snapshot(rt.plural, req.namespace, after=after)
+        if list_rv is None:
+            list_rv = rv
+        if match is not None:
+            entries = [e for e in entries if match(e.obj)]
+        cont = None
+        remaining = None
+        if limit and len(entries) > limit:
+            last = entries[limit - 1].obj["metadata"]
+            remaining = len(entries) - limit
+            entries = entries[:limit]
+            cont = encode_continue(list_rv, (last.get("namespace") or "", last["name"]))
+        if self._wants_table(request):
+            t = tables.table(rt, [e.obj for e in entries], resource_version=str(list_rv), cont=cont,
+                             remaining=remaining, include_object=q.get("includeObject", "Metadata"))
+            return _json_response(t)
+        meta: dict[str, Any] = {"resourceVersion": str(list_rv)}
+        if cont:
+            meta["continue"] = cont
+            meta["remainingItemCount"] = remaining
+        head = b'{"kind":"' + rt.list_kind.encode() + b'","apiVersion":"' + rt.api_version.encode() + \
+            b'","metadata":' + dumps(meta) + b',"items":['
+        body = head + b",".join([e.raw for e in entries]) + b"]}"
+        return web.Response(body=body, headers={"Content-Type": JSON})
+
+    def _create(self, request: web.Request, req: _Req, body: dict, dry_run: bool) -> web.Response:
+        self._check_kind(req, body)
+        if req.subresource:
+            raise errors.method_not_allowed()
+        warnings = self._validate_fields(request, req, body)
+        obj = self.store.create(req.rt.plural, body, dry_run=dry_run, namespace=req.namespace,
+                                field_manager=self._manager(request))
+        return self._respond_obj(request, req, obj, 201, warnings)
+
+    def _update(self, request: web.Request, req: _Req, body: dict, dry_run: bool) -> web.Response:
+        self._check_kind(req, body)
+        meta = body.setdefault("metadata", {})
+        if meta.get("name") and meta["name"] != req.name:
+            raise errors.bad_request("the name of the object (%s) does not match the name on the URL (%s)"
+                                     % (meta["name"], req.name))
+        meta["name"] = req.name
+        warnings = self._validate_fields(request, req, body)
+        if not meta.get("resourceVersion") and req.rt.plural in ("pods", "nodes", "namespaces", "events"):
+            # kube requires a resourceVersion on update for kinds that disallow unconditional update.
+            raise errors.invalid(req.rt.kind, req.rt.group, req.name or "", [{
+                "type": "FieldValueInvalid", "field": "metadata.resourceVersion",
+                "message": "Invalid value: 0x0: must be specified for an update"}])
+        obj = self.store.update(req.rt.plural, body, subresource=req.subresource, dry_run=dry_run,
+                                namespace=req.namespace, field_manager=self._manager(request))
+        return self._respond_obj(request, req, obj, 200, warnings)
+
+    def _patch(self, request: web.Request, req: _Req, raw: bytes, dry_run: bool) -> web.Response:
+        assert req.name is not None
+        rt = req.rt
+        ctype = request.headers.get("Content-Type", "").split(";")[0].strip()
+        q = request.query
+        force = q.get("force") in ("true", "1")
+        if ctype == "application/apply-patch+yaml":
+            manager = q.get("fieldManager")
+            if not manager:
+                raise errors.ApiError(422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: '
+                                      "Required value: is required for apply patch", {
+                                          "group": "meta.k8s.io", "kind": "PatchOptions",
+                                          "causes": [{"type": "FieldValueRequired", "message":
+                                                      "Required value: is required for apply patch",
+                                                      "field": "fieldManager"}]})
+            try:
+                applied = yaml.safe_load(raw.decode() or "null")
+            except yaml.YAMLError as exc:
+                raise errors.bad_request(f"error decoding YAML: {exc}") from None
+            if not isinstance(applied, dict):
+                raise errors.bad_request("invalid object type: expected an object for apply")
+            self._check_kind(req, applied)
+            if not applied.get("kind") or not applied.get("apiVersion"):
+                raise errors.bad_request("invalid object type: /, Kind=")
+            ameta = applied.setdefault("metadata", {})
+            if ameta.get("name") and ameta["name"] != req.name:
+                raise errors.bad_request(f"the name of the object ({ameta['name']}) does not match the name on the "
+                                         f"URL ({req.name})")
+            ameta["name"] = req.name
+            if rt.namespaced:
+                ameta["namespace"] = req.namespace
+            warnings = self._validate_fields(request, req, applied)
+            for _ in range(10):
+                try:
+                    entry = self.store.get_entry(rt.plural, req.namespace, req.name)
+                except errors.ApiError as exc:
+                    if exc.code != 404 or req.subresource:
+                        raise
+                    obj = patch.server_side_apply(None, applied, manager, rt.api_version, force=force)
+                    created = self.store.create(rt.plural, obj, dry_run=dry_run, namespace=req.namespace)
+                    return self._respond_obj(request, req, created, 201, warnings)
+                new = patch.server_side_apply(entry.obj, applied, manager, rt.api_version, force=force,
+                                              subresource=req.subresource,
+                                              include_status=req.subresource == "status"
+                                              or "status" not in rt.subresources)
+                new["metadata"]["resourceVersion"] = entry.obj["metadata"]["resourceVersion"]
+                try:
+                    out = self.store.update(rt.plural, new, subresource=req.subresource, dry_run=dry_run,
+                                            namespace=req.namespace)
+                    return self._respond_obj(request, req, out, 200, warnings)
+                except errors.ApiError as exc:
+                    if exc.reason != "Conflict" or "Apply failed" in exc.message:
+                        raise
+            raise errors.conflict(rt.plural, rt.group, req.name)
+        if ctype == "application/strategic-merge-patch+json" and rt.custom:
+            raise errors.ApiError(415, "UnsupportedMediaType",
+                                  "the body of the request was in an unknown format - accepted media types include: "
+                                  "application/json-patch+json, application/merge-patch+json, "
+                                  "application/apply-patch+yaml")
+        if ctype not in ("application/json-patch+json", "application/merge-patch+json",
+                         "application/strategic-merge-patch+json"):
+            raise errors.unsupported_media_type(ctype)
+        if force:
+            raise errors.ApiError(422, "Invalid", "PatchOptions.meta.k8s.io \"\" is invalid: force: Forbidden: "
+                                  "may not be specified for non-apply patch")
+        body = patch.parse_body(raw)
+        for _ in range(10):
+            entry = self.store.get_entry(rt.plural, req.namespace, req.name)
+            live = entry.obj
+            if ctype == "application/json-patch+json":
+                new = patch.json_patch(live, body)
+            elif ctype == "application/merge-patch+json":
+                if not isinstance(body, dict):
+                    raise errors.bad_request("json: cannot unmarshal into a merge patch: not an object")
+                new = patch.merge_patch(live, body)
+            else:
+                if not isinstance(body, dict):
+                    raise errors.bad_request("json: cannot unmarshal array into Go value of type map[string]interface {}")
+                new = patch.strategic_merge(live, body)
+            if not isinstance(new, dict):
+                raise errors.bad_request("the patch did not produce an object")
+            self._check_kind(req, new)
+            meta = new.setdefault("metadata", {})
+            if meta.get("name") != req.name:
+                raise errors.bad_request(f"the name of the object ({meta.get('name')}) does not match the name on "
+                                         f"the URL ({req.name})")
+            # A patch that does not set resourceVersion applies to the version it was computed on.
+            explicit_rv = _patch_sets_rv(ctype, body)
+            if not explicit_rv:
+                meta["resourceVersion"] = live["metadata"]["resourceVersion"]
+            warnings = self._validate_fields(request, req, new)
+            try:
+                out = self.store.update(rt.plural, new, subresource=req.subresource, dry_run=dry_run,
+                                        namespace=req.namespace, field_manager=self._manager(request))
+                return self._respond_obj(request, req, out, 200, warnings)
+            except errors.ApiError as exc:
+                if exc.reason != "Conflict" or explicit_rv:
+                    raise
+        raise errors.conflict(rt.plural, rt.group, req.name)
+
+    def _delete_options(self, raw: bytes) -> dict:
+        if not raw.strip():
+            return {}
+        opts = patch.parse_body(raw, "DeleteOptions")
+        return opts if isinstance(opts, dict) else {}
+
+    def _delete(self, request: web.Request, req: _Req, raw: bytes, dry_run: bool) -> web.Response:
+        assert req.name is not None
+        if req.subresource:
+            raise errors.method_not_allowed()
+        opts = self._delete_options(raw)
+        dry_run = dry_run or opts.get("dryRun") == ["All"]
+        last = self.store.delete(req.rt.plural, req.namespace, req.name, dry_run=dry_run,
+                                 preconditions=opts.get("preconditions"))
+        if req.rt.plural in ("pods", "namespaces"):
+            return _json_response(last)
+        details: dict[str, Any] = {"name": req.name, "kind": req.rt.plural, "uid": last["metadata"].get("uid")}
+        if req.rt.group:
+            details = {"name": req.name, "group": req.rt.group, "kind": req.rt.plural,
+                       "uid": last["metadata"].get("uid")}
+        return _json_response({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                               "details": details})
+
+    def _delete_collection(self, request: web.Request, req: _Req, raw: bytes, dry_run: bool) -> web.Response:
+        opts = self._delete_options(raw)
+        dry_run = dry_run or opts.get("dryRun") == ["All"]
+        match, _, _ = self._selected(request, req)
+        entries, rv = self.store.snapshot(req.rt.plural, req.namespace)
+        items = []
+        for e in entries:
+            if match is not None and not match(e.obj):
+                continue
+            try:
+                items.append(self.store.delete(req.rt.plural, e.obj["metadata"].get("namespace"),
+                                               e.obj["metadata"]["name"], dry_run=dry_run))
+            except errors.ApiError as exc:
+                if exc.code != 404:
+                    raise
+        return _json_response({"kind": req.rt.list_kind, "apiVersion": req.rt.api_version,
+                               "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": items})
+
+    # --- watch ---------------------------------------------------------------------------------
+
+    async def _watch(self, request: web.Request, req: _Req) -> web.StreamResponse:
+        q = request.query
+        rt = req.rt
+        match, _, _ = self._selected(request, req)
+        if req.name is not None:
+            raise errors.method_not_allowed()
+        rv_param = q.get("resourceVersion", "")
+        try:
+            timeout = float(q.get("timeoutSeconds") or DEFAULT_WATCH_TIMEOUT_S)
+        except ValueError:
+            raise errors.bad_request(f"invalid timeoutSeconds: {q.get('timeoutSeconds')!r}") from None
+        bookmarks = q.get("allowWatchBookmarks") in ("true", "1")
+        send_initial = q.get("sendInitialEvents") in ("true", "1")
+        as_table = self._wants_table(request)
+        include_object = q.get("includeObject", "Metadata")
+        if rv_param and not rv_param.isdigit():
+            raise errors.bad_request(f'resourceVersion: Invalid value: "{rv_param}": must be a number')
+        watcher = _Watcher(rt.plural, req.namespace)
+        self._watchers.setdefault(rt.plural, set()).add(watcher)
+        resp = web.StreamResponse(headers={"Content-Type": JSON, "Cache-Control": "no-cache, private"})
+        resp.enable_chunked_encoding()
+        try:
+            # Decide the replay before answering, so a too-old resourceVersion is known up front.
+            initial: list[tuple[str, Entry]] = []
+            last_rv = 0
+            gone: errors.ApiError | None = None
+            if rv_param in ("", "0") or send_initial:
+                entries, snap_rv = self.store.snapshot(rt.plural, req.namespace)
+                initial = [("ADDED", e) for e in entries]
+                last_rv = snap_rv
+            else:
+                try:
+                    initial = self.store.events_since(rt.plural, int(rv_param))
+                    last_rv = int(rv_param)
+                except errors.ApiError as exc:
+                    gone = exc
+            await resp.prepare(request)
+            headers_sent = False
+
+            async def send(typ: str, entry: Entry) -> None:
+                nonlocal headers_sent
+                obj = entry.obj
+                if match is not None and typ == "MODIFIED" and entry.prev is not None:
+                    now_m, was_m = match(obj), match(entry.prev)
+                    if not now_m and not was_m:
+                        return
+                    if now_m and not was_m:
+                        typ = "ADDED"
+                    elif was_m and not now_m:
+                        typ = "DELETED"
+                elif match is not None and not match(obj):
+                    return
+                if as_table:
+                    t = tables.table(rt, [obj], resource_version=obj["metadata"]["resourceVersion"],
+                                     include_object=include_object, headers=not headers_sent)
+                    headers_sent = True
+                    payload = b'{"type":"' + typ.encode() + b'","object":' + dumps(t) + b"}\n"
+                else:
+                    payload = b'{"type":"' + typ.encode() + b'","object":' + entry.raw + b"}\n"
+                await resp.write(payload)
+
+            if gone is not None:
+                await resp.write(b'{"type":"ERROR","object":' + dumps(gone.to_status()) + b"}\n")
+                return resp
+            for typ, entry in initial:
+                await send(typ, entry)
+                last_rv = max(last_rv, entry.rv)
+            if send_initial and bookmarks:
+                await resp.write(self._bookmark(rt, last_rv, initial_end=True))
+            deadline = time.monotonic() + timeout
+            while not self._stopping:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                wait = min(remaining, self.bookmark_interval_s) if bookmarks and not as_table else remaining
+                try:
+                    item = await asyncio.wait_for(watcher.queue.get(), timeout=wait)
+                except TimeoutError:
+                    if bookmarks and not as_table and time.monotonic() < deadline:
+                        if watcher.queue.empty():
+                            last_rv = max(last_rv, self.fanout_rv)
+                        await resp.write(self._bookmark(rt, last_rv))
+                    continue
+                if item is None:
+                    break
+                typ, entry = item
+                if entry.rv <= last_rv:
+                    continue  # already replayed from history or the snapshot
+                last_rv = entry.rv
+                await send(typ, entry)
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            self._watchers.get(rt.plural, set()).discard(watcher)
+        try:
+            await resp.write_eof()
+        except (ConnectionResetError, RuntimeError):
+            pass
+        return resp
+
+    @staticmethod
+    def _bookmark(rt: ResourceType, rv: int, *, initial_end: bool = False) -> bytes:
+        meta: dict[str, Any] = {"resourceVersion": str(rv), "creationTimestamp": None}
+        if initial_end:
+            meta["annotations"] = {"k8s.io/initial-events-end": "true"}
+        obj = {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": meta}
+        return b'{"type":"BOOKMARK","object":' + dumps(obj) + b"}\n"
+
+
+def _patch_sets_rv(ctype: str, body: Any) -> bool:
+    if ctype == "application/json-patch+json":
+        return any(isinstance(op, dict) and op.get("path") == "/metadata/resourceVersion" for op in body or [])
+    if isinstance(body, dict):
+        return bool((body.get("metadata") or {}).get("resourceVersion"))
+    return False

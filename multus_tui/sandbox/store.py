@@ -1,0 +1,794 @@
+"""The sandbox's object store: the single source of truth, thread-safe, with no HTTP in it.
+
+Committed objects are never mutated in place: each write stores a new dict. That lets readers
+(list serialisation, watch fan-out) use references taken under the lock after releasing it, and
+lets each committed object carry its serialised bytes, computed once (issue 9: listing 10,000
+pods must not be the bottleneck).
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import itertools
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from . import errors, validation
+from .discovery import BUILTIN, NAD_CRD_NAME, VIRTUAL, ResourceType, resource_from_crd
+
+try:  # orjson is several times faster; plain json is the fallback (orjson is not a dependency).
+    import orjson
+
+    def dumps(obj: Any) -> bytes:
+        """Serialise to compact JSON bytes."""
+        return orjson.dumps(obj)
+
+    def loads(data: bytes | str) -> Any:
+        """Parse JSON."""
+        return orjson.loads(data)
+except ImportError:  # pragma: no cover - depends on the environment
+    import json
+
+    def dumps(obj: Any) -> bytes:
+        """Serialise to compact JSON bytes."""
+        return json.dumps(obj, separators=(",", ":")).encode()
+
+    def loads(data: bytes | str) -> Any:
+        """Parse JSON."""
+        return json.loads(data)
+
+
+def deep_copy(obj: Any) -> Any:
+    """Copy a JSON-shaped value (dicts, lists, scalars) much faster than copy.deepcopy."""
+    if isinstance(obj, dict):
+        return {k: deep_copy(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [deep_copy(v) for v in obj]
+    return obj
+
+
+def now_rfc3339() -> str:
+    """The current time as Kubernetes formats metav1.Time (seconds, Z)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+Key = tuple[str, str]  # (namespace or "", name)
+Subscriber = Callable[[str, str, dict], None]
+
+
+class Entry:
+    """One committed object version and its lazily computed JSON bytes."""
+
+    __slots__ = ("obj", "rv", "prev", "_raw")
+
+    def __init__(self, obj: dict, rv: int, prev: dict | None = None) -> None:
+        self.obj = obj
+        self.rv = rv
+        # The object this version replaced (for watches with selectors: "stopped matching" is a DELETED).
+        self.prev = prev
+        self._raw: bytes | None = None
+
+    @property
+    def raw(self) -> bytes:
+        # A benign race: two threads may both serialise; both get the same bytes.
+        raw = self._raw
+        if raw is None:
+            raw = self._raw = dumps(self.obj)
+        return raw
+
+
+class _Table:
+    """The objects of one resource type and its recent change history."""
+
+    def __init__(self, history: int) -> None:
+        self.objects: dict[Key, Entry] = {}
+        self.sorted_keys: list[Key] | None = None
+        self.history: collections.deque[tuple[int, str, Entry]] = collections.deque(maxlen=history)
+        # Watches from a resourceVersion older than this get 410 Gone.
+        self.oldest_rv = 0
+
+
+# --- selectors -----------------------------------------------------------------------------------
+
+_REQ_RE = re.compile(r"^\s*(!)?\s*([A-Za-z0-9._/-]+)\s*(?:(==|=|!=|\s+in\s+|\s+notin\s+|>|<)\s*(.*?))?\s*$")
+
+
+def _split_top(expr: str) -> list[str]:
+    parts, depth, cur = [], 0, []
+    for ch in expr:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return [p for p in parts if p.strip()]
+
+
+LabelReq = tuple[str, str, tuple[str, ...]]  # (key, op, values); op in =, !=, in, notin, exists, !, >, <
+
+
+def parse_label_selector(expr: str | None) -> list[LabelReq]:
+    """Parse a label selector (=, ==, !=, in, notin, exists, !exists, >, <); 400 on bad syntax."""
+    if not expr:
+        return []
+    reqs: list[LabelReq] = []
+    for part in _split_top(expr):
+        m = _REQ_RE.match(part)
+        if not m:
+            raise errors.bad_request(f"unable to parse requirement: {part.strip()!r}")
+        neg, key, op, val = m.groups()
+        if neg:
+            if op:
+                raise errors.bad_request(f"unable to parse requirement: {part.strip()!r}")
+            reqs.append((key, "!", ()))
+            continue
+        if not op:
+            reqs.append((key, "exists", ()))
+            continue
+        op = op.strip()
+        if op in ("in", "notin"):
+            val = val.strip()
+            if not (val.startswith("(") and val.endswith(")")):
+                raise errors.bad_request(f"unable to parse requirement: found '{val}', expected: '('")
+            values = tuple(v.strip() for v in val[1:-1].split(",") if v.strip())
+            reqs.append((key, op, values))
+        else:
+            reqs.append((key, "=" if op == "==" else op, (val.strip(),)))
+    return reqs
+
+
+def label_matches(labels: dict[str, str] | None, reqs: list[LabelReq]) -> bool:
+    """Whether labels satisfy every requirement."""
+    labels = labels or {}
+    for key, op, values in reqs:
+        has = key in labels
+        val = labels.get(key)
+        if op == "exists":
+            ok = has
+        elif op == "!":
+            ok = not has
+        elif op == "=":
+            ok = has and val == values[0]
+        elif op == "!=":
+            ok = not has or val != values[0]
+        elif op == "in":
+            ok = has and val in values
+        elif op == "notin":
+            ok = not has or val not in values
+        else:  # > and < compare integers
+            try:
+                ok = has and (int(val or "") > int(values[0]) if op == ">" else int(val or "") < int(values[0]))
+            except ValueError:
+                ok = False
+        if not ok:
+            return False
+    return True
+
+
+FIELD_LABELS: dict[str, tuple[str, ...]] = {
+    "pods": ("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+             "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName"),
+    "events": ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
+               "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
+               "reason", "reportingComponent", "source", "type"),
+    "nodes": ("spec.unschedulable",),
+    "namespaces": ("status.phase",),
+}
+
+FieldReq = tuple[str, bool, str]  # (field, equal?, value)
+
+
+def parse_field_selector(resource: str, expr: str | None, *, custom: bool = False) -> list[FieldReq]:
+    """Parse a field selector (=, ==, !=) and check the fields are supported for the resource."""
+    if not expr:
+        return []
+    allowed = ("metadata.name", "metadata.namespace") + FIELD_LABELS.get(resource, ())
+    reqs: list[FieldReq] = []
+    for part in expr.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        m = re.match(r"^([^=!]+)(==|=|!=)(.*)$", part)
+        if not m:
+            raise errors.bad_request(f"invalid selector: '{expr}'; can't understand '{part}'")
+        field, op, value = m.group(1).strip(), m.group(2), m.group(3).strip()
+        if field not in allowed:
+            if custom:
+                raise errors.bad_request(
+                    f'"{field}" is not a known field selector: only "metadata.name", "metadata.namespace"')
+            raise errors.bad_request(f"field label not supported: {field}")
+        reqs.append((field, op != "!=", value))
+    return reqs
+
+
+def _field_value(obj: dict, field: str) -> str:
+    if field == "source":  # events: source means source.component
+        return str(((obj.get("source") or {}).get("component")) or "")
+    cur: Any = obj
+    for part in field.split("."):
+        if not isinstance(cur, dict):
+            return ""
+        cur = cur.get(part)
+    if cur is None:
+        return ""
+    if isinstance(cur, bool):
+        return "true" if cur else "false"
+    return str(cur)
+
+
+def field_matches(obj: dict, reqs: list[FieldReq]) -> bool:
+    """Whether the object satisfies every field requirement."""
+    for field, equal, value in reqs:
+        if (_field_value(obj, field) == value) != equal:
+            return False
+    return True
+
+
+# --- the store -----------------------------------------------------------------------------------
+
+
+def encode_continue(rv: int, start: Key) -> str:
+    """An opaque continue token carrying the list's resourceVersion and where to resume."""
+    raw = dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": f"{start[0]}/{start[1]}\x00"})
+    return base64.b64encode(raw).decode()
+
+
+def decode_continue(token: str) -> tuple[int, Key]:
+    """Inverse of encode_continue; 400 BadRequest on a malformed token."""
+    try:
+        data = loads(base64.b64decode(token.encode(), validate=True))
+        ns, _, name = str(data["start"]).rstrip("\x00").partition("/")
+        return int(data["rv"]), (ns, name)
+    except Exception as exc:  # noqa: BLE001 - any decoding failure is the client's bad token
+        raise errors.bad_request(f"continue key is not valid: {exc}") from None
+
+
+class ObjectStore:
+    """Thread-safe store of Kubernetes objects by resource plural; see /tmp/sandbox_api.md for the contract."""
+
+    def __init__(self, *, watch_history: int = 10000) -> None:
+        self._lock = threading.RLock()
+        self._rv = itertools.count(1)
+        self._current_rv = 0
+        self._history_len = watch_history
+        self._tables: dict[str, _Table] = {}
+        self._types: dict[str, ResourceType] = {rt.plural: rt for rt in BUILTIN}
+        self._subscribers: list[Subscriber] = []
+        self._raw_subscribers: list[Callable[[str, str, Entry], None]] = []
+        self._pending: collections.deque[tuple[str, str, Entry]] = collections.deque()
+        self._dispatch_lock = threading.RLock()
+        self._dispatching = threading.local()
+        # Bump to invalidate discovery/OpenAPI caches when the CRD set changes.
+        self.types_generation = 0
+        self.default_field_manager = "sandbox"
+
+    # --- registry ------------------------------------------------------------------------------
+
+    def types(self) -> list[ResourceType]:
+        """Every served resource type (built-in and from stored CRDs)."""
+        with self._lock:
+            return list(self._types.values())
+
+    def resource_type(self, resource: str) -> ResourceType:
+        """The type of a served resource; 404 NotFound when it is not served (e.g. no CRD)."""
+        rt = self._types.get(resource)
+        if rt is None:
+            raise errors.not_found_path()
+        return rt
+
+    def find_type(self, group: str, version: str, resource: str) -> ResourceType | None:
+        """The type served at /apis/<group>/<version>/<resource>, or None."""
+        rt = self._types.get(resource)
+        if rt is None or rt.group != group or rt.version != version:
+            return None
+        return rt
+
+    def _table(self, resource: str) -> _Table:
+        t = self._tables.get(resource)
+        if t is None:
+            t = self._tables[resource] = _Table(self._history_len)
+        return t
+
+    def _sync_crd(self, crd: dict | None, old: dict | None) -> None:
+        # Called under the lock: keep the registry in step with the stored CRDs.
+        if old is not None:
+            for rt in resource_from_crd(old):
+                if self._types.get(rt.plural, None) is not None and self._types[rt.plural].custom:
+                    del self._types[rt.plural]
+        if crd is not None:
+            for rt in resource_from_crd(crd):
+                self._types[rt.plural] = rt
+        self.types_generation += 1
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    @property
+    def resource_version(self) -> int:
+        """The store's latest resourceVersion."""
+        return self._current_rv
+
+    def get(self, resource: str, namespace: str | None, name: str) -> dict:
+        """A deep copy of one object; 404 NotFound when absent."""
+        return deep_copy(self.get_entry(resource, namespace, name).obj)
+
+    def get_entry(self, resource: str, namespace: str | None, name: str) -> Entry:
+        """The committed entry of one object (read-only!); 404 NotFound when absent."""
+        rt = self.resource_type(resource)
+        with self._lock:
+            entry = self._table(resource).objects.get((namespace or "" if rt.namespaced else "", name))
+        if entry is None:
+            raise errors.not_found(resource, rt.group, name)
+        return entry
+
+    def snapshot(self, resource: str, namespace: str | None = None, *, after: Key | None = None) -> tuple[list[Entry], int]:
+        """Committed entries (read-only!) in key order, and the resourceVersion they were read at."""
+        rt = self.resource_type(resource)
+        with self._lock:
+            table = self._table(resource)
+            keys = table.sorted_keys
+            if keys is None:
+                keys = table.sorted_keys = sorted(table.objects)
+            objects = table.objects
+            rv = self._current_rv
+            if namespace and rt.namespaced:
+                entries = [objects[k] for k in keys if k[0] == namespace and (after is None or k > after)]
+            elif after is not None:
+                entries = [objects[k] for k in keys if k > after]
+            else:
+                entries = [objects[k] for k in keys]
+        return entries, rv
+
+    def list(self, resource: str, namespace: str | None = None, *, label_selector: str | None = None,
+             field_selector: str | None = None) -> tuple[list[dict], str]:
+        """Deep copies of the matching objects and the list's resourceVersion."""
+        rt = self.resource_type(resource)
+        lreqs = parse_label_selector(label_selector)
+        freqs = parse_field_selector(resource, field_selector, custom=rt.custom)
+        entries, rv = self.snapshot(resource, namespace)
+        items = [deep_copy(e.obj) for e in entries
+                 if (not lreqs or label_matches(e.obj["metadata"].get("labels"), lreqs))
+                 and (not freqs or field_matches(e.obj, freqs))]
+        return items, str(rv)
+
+    def events_since(self, resource: str, rv: int) -> list[tuple[str, Entry]]:
+        """The changes to a resource after `rv`, oldest first; 410 Gone when they are no longer known."""
+        with self._lock:
+            table = self._table(resource)
+            if rv < table.oldest_rv:
+                raise errors.gone(f"too old resource version: {rv} ({table.oldest_rv})")
+            if rv > self._current_rv:
+                # kube-apiserver waits for a future RV; there is nothing to replay.
+                return []
+            return [(typ, e) for (erv, typ, e) in table.history if erv > rv]
+
+    def compact(self) -> None:
+        """Forget all change history so watches from any older resourceVersion get 410 Gone."""
+        with self._lock:
+            rv = self._current_rv
+            for table in self._tables.values():
+                table.history.clear()
+                table.oldest_rv = rv
+            self._compacted_rv = rv
+
+    @property
+    def compacted_rv(self) -> int:
+        """The resourceVersion of the last compact(); continue tokens older than it are expired."""
+        return getattr(self, "_compacted_rv", 0)
+
+    # --- subscriptions -------------------------------------------------------------------------
+
+    def subscribe(self, fn: Subscriber) -> Callable[[], None]:
+        """Call fn(event_type, resource, obj) after each commit (obj is shared: treat it as read-only)."""
+        with self._lock:
+            self._subscribers.append(fn)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if fn in self._subscribers:
+                    self._subscribers.remove(fn)
+
+        return unsubscribe
+
+    def subscribe_entries(self, fn: Callable[[str, str, Entry], None]) -> Callable[[], None]:
+        """Like subscribe, but receives the committed Entry (for the HTTP server's watch fan-out)."""
+        with self._lock:
+            self._raw_subscribers.append(fn)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if fn in self._raw_subscribers:
+                    self._raw_subscribers.remove(fn)
+
+        return unsubscribe
+
+    def _dispatch(self) -> None:
+        # Deliver committed events in resourceVersion order, outside the store lock. A subscriber that
+        # writes to the store from inside its callback must not recurse: the outer loop drains.
+        if getattr(self._dispatching, "active", False):
+            return
+        with self._dispatch_lock:
+            self._dispatching.active = True
+            try:
+                while True:
+                    try:
+                        typ, resource, entry = self._pending.popleft()
+                    except IndexError:
+                        break
+                    for raw_fn in list(self._raw_subscribers):
+                        raw_fn(typ, resource, entry)
+                    subs = list(self._subscribers)
+                    if subs:
+                        obj = deep_copy(entry.obj)
+                        for fn in subs:
+                            try:
+                                fn(typ, resource, obj)
+                            except Exception:  # noqa: BLE001 - one broken subscriber must not stop the others
+                                import logging
+
+                                logging.getLogger(__name__).exception("store subscriber failed")
+            finally:
+                self._dispatching.active = False
+
+    # --- writes --------------------------------------------------------------------------------
+
+    def _commit(self, resource: str, typ: str, key: Key, obj: dict | None, rv: int, deleted: dict | None = None) -> Entry:
+        # Under the lock.
+        table = self._table(resource)
+        if obj is not None:
+            old = table.objects.get(key)
+            entry = Entry(obj, rv, old.obj if old is not None else None)
+            if old is None:
+                table.sorted_keys = None
+            table.objects[key] = entry
+        else:
+            assert deleted is not None
+            entry = Entry(deleted, rv)
+            del table.objects[key]
+            table.sorted_keys = None
+        table.history.append((rv, typ, entry))
+        if len(table.history) == table.history.maxlen:
+            table.oldest_rv = max(table.oldest_rv, table.history[0][0] - 1)
+        self._current_rv = rv
+        self._pending.append((typ, resource, entry))
+        return entry
+
+    def _check_namespace(self, rt: ResourceType, obj: dict, namespace: str | None) -> str:
+        meta = obj.setdefault("metadata", {})
+        if not rt.namespaced:
+            meta.pop("namespace", None)
+            return ""
+        ns = namespace or meta.get("namespace") or "default"
+        if meta.get("namespace") and meta["namespace"] != ns:
+            raise errors.bad_request("the namespace of the provided object does not match the namespace sent on "
+                                     "the request")
+        meta["namespace"] = ns
+        return ns
+
+    def _validate(self, rt: ResourceType, obj: dict) -> None:
+        causes = validation.metadata_causes(obj, name_kind=rt.name_kind, namespaced=rt.namespaced)
+        if rt.plural == "customresourcedefinitions":
+            causes.extend(_crd_causes(obj))
+        if causes:
+            raise errors.invalid(rt.kind, rt.group, (obj.get("metadata") or {}).get("name") or "", causes)
+
+    def create(self, resource: str, obj: dict, *, dry_run: bool = False, namespace: str | None = None,
+               field_manager: str | None = None) -> dict:
+        """Store a new object (fills uid, resourceVersion, creationTimestamp, generation); returns a copy."""
+        rt = self.resource_type(resource)
+        if resource in VIRTUAL:
+            raise errors.method_not_allowed()
+        obj = deep_copy(obj)
+        if not isinstance(obj.get("metadata"), dict):
+            obj["metadata"] = {}
+        meta = obj["metadata"]
+        ns = self._check_namespace(rt, obj, namespace)
+        obj["apiVersion"] = rt.api_version
+        obj["kind"] = rt.kind
+        if meta.get("resourceVersion"):
+            raise errors.bad_request("resourceVersion should not be set on objects to be created")
+        for k in ("resourceVersion", "uid", "creationTimestamp", "deletionTimestamp", "selfLink"):
+            meta.pop(k, None)
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = meta["generateName"] + uuid.uuid4().hex[:5]
+        self._validate(rt, obj)
+        _apply_defaults(rt, obj)
+        from . import patch  # patch imports store helpers; import late
+
+        with self._lock:
+            if rt.namespaced and ("", ns) not in self._table("namespaces").objects:
+                raise errors.not_found("namespaces", "", ns)
+            key = (ns, meta["name"])
+            table = self._table(resource)
+            if key in table.objects:
+                raise errors.already_exists(resource, rt.group, meta["name"])
+            meta["uid"] = str(uuid.uuid4())
+            meta["creationTimestamp"] = now_rfc3339()
+            meta["generation"] = 1
+            if "managedFields" not in meta:
+                meta["managedFields"] = patch.update_managed_fields(
+                    None, obj, field_manager or self.default_field_manager, rt.api_version, None)
+            if not meta["managedFields"]:
+                del meta["managedFields"]
+            if dry_run:
+                meta["resourceVersion"] = str(self._current_rv)
+                return deep_copy(obj)
+            rv = next(self._rv)
+            meta["resourceVersion"] = str(rv)
+            self._commit(resource, "ADDED", key, obj, rv)
+            if resource == "customresourcedefinitions":
+                self._sync_crd(obj, None)
+            out = deep_copy(obj)
+        self._dispatch()
+        return out
+
+    def update(self, resource: str, obj: dict, *, subresource: str | None = None, dry_run: bool = False,
+               namespace: str | None = None, field_manager: str | None = None) -> dict:
+        """Replace an object; 409 Conflict when metadata.resourceVersion is set and stale.
+
+        subresource "status" changes only status (and, as for pods/status, labels and annotations).
+        """
+        rt = self.resource_type(resource)
+        obj = deep_copy(obj)
+        if not isinstance(obj.get("metadata"), dict):
+            obj["metadata"] = {}
+        ns = self._check_namespace(rt, obj, namespace)
+        name = obj["metadata"].get("name") or ""
+        if not name:
+            raise errors.invalid(rt.kind, rt.group, "", [{"type": "FieldValueRequired",
+                                                          "message": "Required value: name is required",
+                                                          "field": "metadata.name"}])
+        from . import patch
+
+        with self._lock:
+            table = self._table(resource)
+            key = (ns, name)
+            old_entry = table.objects.get(key)
+            if old_entry is None:
+                raise errors.not_found(resource, rt.group, name)
+            old = old_entry.obj
+            want_rv = obj["metadata"].get("resourceVersion")
+            if want_rv and want_rv != old["metadata"]["resourceVersion"]:
+                raise errors.conflict(resource, rt.group, name)
+            new = _merge_update(rt, old, obj, subresource)
+            self._validate(rt, new)
+            meta = new["metadata"]
+            old_meta = old["metadata"]
+            for k in ("uid", "creationTimestamp", "generation", "deletionTimestamp"):
+                if k in old_meta:
+                    meta[k] = old_meta[k]
+                else:
+                    meta.pop(k, None)
+            if _spec_changed(old, new):
+                meta["generation"] = int(old_meta.get("generation") or 1) + 1
+            req_mf = obj["metadata"].get("managedFields")
+            if req_mf is not None and req_mf != old_meta.get("managedFields"):
+                # An explicit managedFields in the request replaces them, as kube-apiserver does.
+                meta["managedFields"] = req_mf
+                if not req_mf:
+                    del meta["managedFields"]
+            else:
+                mf = patch.update_managed_fields(old, new, field_manager or self.default_field_manager,
+                                                 rt.api_version, subresource)
+                if mf:
+                    meta["managedFields"] = mf
+                else:
+                    meta.pop("managedFields", None)
+            if _same_content(old, new):
+                # A no-op write keeps the resourceVersion and emits nothing, like kube-apiserver.
+                return deep_copy(old)
+            if dry_run:
+                meta["resourceVersion"] = old_meta["resourceVersion"]
+                return deep_copy(new)
+            rv = next(self._rv)
+            meta["resourceVersion"] = str(rv)
+            self._commit(resource, "MODIFIED", key, new, rv)
+            if resource == "customresourcedefinitions":
+                self._sync_crd(new, old)
+            out = deep_copy(new)
+        self._dispatch()
+        return out
+
+    def delete(self, resource: str, namespace: str | None, name: str, *, dry_run: bool = False,
+               preconditions: dict | None = None) -> dict:
+        """Remove an object (a namespace with everything in it, finalized at once); returns the last state."""
+        rt = self.resource_type(resource)
+        ns = (namespace or "") if rt.namespaced else ""
+        with self._lock:
+            table = self._table(resource)
+            entry = table.objects.get((ns, name))
+            if entry is None:
+                raise errors.not_found(resource, rt.group, name)
+            pre = preconditions or {}
+            if pre.get("uid") and pre["uid"] != entry.obj["metadata"].get("uid"):
+                raise errors.conflict(resource, rt.group, name,
+                                      f"Precondition failed: UID in precondition: {pre['uid']}, UID in object meta: "
+                                      f"{entry.obj['metadata'].get('uid')}")
+            if pre.get("resourceVersion") and pre["resourceVersion"] != entry.obj["metadata"]["resourceVersion"]:
+                raise errors.conflict(resource, rt.group, name,
+                                      f"Precondition failed: ResourceVersion in precondition: "
+                                      f"{pre['resourceVersion']}, ResourceVersion in object meta: "
+                                      f"{entry.obj['metadata']['resourceVersion']}")
+            if dry_run:
+                return deep_copy(entry.obj)
+            if resource == "namespaces":
+                for other, otable in list(self._tables.items()):
+                    ort = self._types.get(other)
+                    if ort is None or not ort.namespaced:
+                        continue
+                    for key in [k for k in otable.objects if k[0] == name]:
+                        self._delete_locked(other, key)
+            last = self._delete_locked(resource, (ns, name))
+            if resource == "customresourcedefinitions":
+                # Deleting a CRD deletes its objects and stops serving it.
+                for rt2 in resource_from_crd(entry.obj):
+                    t2 = self._tables.get(rt2.plural)
+                    if t2 is not None:
+                        for key in list(t2.objects):
+                            self._delete_locked(rt2.plural, key)
+                self._sync_crd(None, entry.obj)
+        self._dispatch()
+        return deep_copy(last)
+
+    def _delete_locked(self, resource: str, key: Key) -> dict:
+        table = self._table(resource)
+        old = table.objects[key].obj
+        rv = next(self._rv)
+        last = dict(old)
+        last["metadata"] = dict(old["metadata"], resourceVersion=str(rv))
+        self._commit(resource, "DELETED", key, None, rv, deleted=last)
+        return last
+
+    def mutate(self, resource: str, namespace: str | None, name: str, fn: Callable[[dict], Any], *,
+               subresource: str | None = None, field_manager: str | None = None, attempts: int = 20) -> dict:
+        """Get, let fn edit the copy in place, update; retried on conflict. Returns the stored object."""
+        for _ in range(attempts):
+            obj = self.get(resource, namespace, name)
+            fn(obj)
+            try:
+                return self.update(resource, obj, subresource=subresource, namespace=namespace,
+                                   field_manager=field_manager)
+            except errors.ApiError as exc:
+                if exc.reason != "Conflict":
+                    raise
+        raise errors.conflict(resource, self.resource_type(resource).group, name)
+
+    def load(self, resource: str, objs: Iterable[dict]) -> None:
+        """Create many objects (scenario loading); each is validated as a create."""
+        for obj in objs:
+            self.create(resource, obj)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+_SERVER_META = ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "deletionTimestamp")
+
+
+def _same_content(old: dict, new: dict) -> bool:
+    o = {k: v for k, v in old.items() if k != "metadata"}
+    n = {k: v for k, v in new.items() if k != "metadata"}
+    if o != n:
+        return False
+    om = {k: v for k, v in old["metadata"].items() if k not in ("resourceVersion",)}
+    nm = {k: v for k, v in new["metadata"].items() if k not in ("resourceVersion",)}
+    return om == nm
+
+
+def _spec_changed(old: dict, new: dict) -> bool:
+    skip = ("metadata", "status", "apiVersion", "kind")
+    return {k: v for k, v in old.items() if k not in skip} != {k: v for k, v in new.items() if k not in skip}
+
+
+def _merge_update(rt: ResourceType, old: dict, obj: dict, subresource: str | None) -> dict:
+    """The object an update stores, honouring the status subresource split."""
+    if subresource == "status":
+        new = dict(old)
+        new["metadata"] = dict(old["metadata"])
+        if "status" in obj:
+            new["status"] = obj["status"]
+        else:
+            new.pop("status", None)
+        # pods/status (and nodes/status) also take labels and annotations from the body.
+        body_meta = obj.get("metadata") or {}
+        for k in ("labels", "annotations"):
+            if k in body_meta:
+                new["metadata"][k] = body_meta[k]
+        return new
+    new = obj
+    new["apiVersion"] = rt.api_version
+    new["kind"] = rt.kind
+    if "status" in rt.subresources:
+        # The main resource ignores status changes when a status subresource exists.
+        if "status" in old:
+            new["status"] = old["status"]
+        else:
+            new.pop("status", None)
+    return new
+
+
+def _apply_defaults(rt: ResourceType, obj: dict) -> None:
+    """The defaults kube-apiserver fills on create, for the kinds whose defaults clients read."""
+    if rt.plural == "namespaces":
+        obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
+        obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+        obj["status"] = {"phase": "Active"}
+    elif rt.plural == "pods":
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("restartPolicy", "Always")
+        spec.setdefault("terminationGracePeriodSeconds", 30)
+        spec.setdefault("dnsPolicy", "ClusterFirst")
+        spec.setdefault("serviceAccountName", "default")
+        spec.setdefault("serviceAccount", spec["serviceAccountName"])
+        spec.setdefault("securityContext", {})
+        spec.setdefault("schedulerName", "default-scheduler")
+        spec.setdefault("enableServiceLinks", True)
+        spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+        spec.setdefault("priority", 0)
+        for c in spec.get("containers") or []:
+            if isinstance(c, dict):
+                c.setdefault("terminationMessagePath", "/dev/termination-log")
+                c.setdefault("terminationMessagePolicy", "File")
+                image = str(c.get("image", ""))
+                c.setdefault("imagePullPolicy", "Always" if image.endswith(":latest") or ":" not in image.split("/")[-1]
+                             else "IfNotPresent")
+                c.setdefault("resources", {})
+        status = obj.setdefault("status", {})
+        status.setdefault("phase", "Pending")
+        status.setdefault("qosClass", "BestEffort")
+    elif rt.plural == "nodes":
+        obj.setdefault("spec", {})
+        obj.setdefault("status", {})
+    elif rt.plural == "events":
+        obj.setdefault("count", 1) if "series" not in obj else None
+        obj.setdefault("type", "Normal")
+        obj.setdefault("reportingComponent", "")
+        obj.setdefault("reportingInstance", "")
+    elif rt.plural == "customresourcedefinitions":
+        spec = obj.get("spec") or {}
+        names = spec.get("names") or {}
+        obj["status"] = {
+            "acceptedNames": names,
+            "conditions": [
+                {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts",
+                 "message": "no conflicts found", "lastTransitionTime": now_rfc3339()},
+                {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
+                 "message": "the initial names have been accepted", "lastTransitionTime": now_rfc3339()},
+            ],
+            "storedVersions": [v.get("name") for v in spec.get("versions") or [] if v.get("storage")],
+        }
+
+
+def _crd_causes(obj: dict) -> list[dict[str, str]]:
+    causes = []
+    spec = obj.get("spec") or {}
+    names = spec.get("names") or {}
+    name = (obj.get("metadata") or {}).get("name", "")
+    plural, group = names.get("plural", ""), spec.get("group", "")
+    if name != f"{plural}.{group}":
+        causes.append({"type": "FieldValueInvalid",
+                       "message": f"Invalid value: \"{name}\": must be spec.names.plural+\".\"+spec.group",
+                       "field": "metadata.name"})
+    if not names.get("kind"):
+        causes.append({"type": "FieldValueRequired", "message": "Required value", "field": "spec.names.kind"})
+    if not spec.get("versions"):
+        causes.append({"type": "FieldValueRequired", "message": "Required value: must have exactly one version "
+                       "marked as storage version", "field": "spec.versions"})
+    if spec.get("scope") not in ("Namespaced", "Cluster"):
+        causes.append({"type": "FieldValueNotSupported",
+                       "message": f"Unsupported value: \"{spec.get('scope', '')}\": supported values: "
+                                  "\"Cluster\", \"Namespaced\"", "field": "spec.scope"})
+    return causes
+
+
+def is_nad_crd(obj: dict) -> bool:
+    """Whether a CRD object is Multus' NetworkAttachmentDefinition CRD."""
+    return (obj.get("metadata") or {}).get("name") == NAD_CRD_NAME
