@@ -1,0 +1,315 @@
+"""What the sandbox cluster holds when it starts: `load_scenario(name, store, settings)`.
+
+Scenarios
+---------
+``seed`` (default): the world of the user stories (seed-scenarios.md S1-S5).
+
+* namespaces ``default``, ``kube-system``, ``tenant-a`` and the NAD CRD (Multus installed);
+* nodes ``node-1``..``node-3`` with host interfaces ``eth0,k8s-vlan1`` and ``node-4`` with only
+  ``eth0`` (annotation ``sandbox.multus-tui.io/host-interfaces``), podCIDRs 10.244.N.0/24;
+* NADs, with the stories' exact configs:
+
+  - ``default/vlan1-internal-static`` (S1): conflist macvlan on k8s-vlan1 + static
+    192.168.0.20/24 gw .254, then sbr; cniVersion 0.3.1;
+  - ``tenant-a/vlan1-internal-static-dr`` (S2): single-plugin macvlan on k8s-vlan1,
+    capability ``ips``, static IPAM without addresses (the pod brings address and gateway);
+  - ``kube-system/vlan1-internal-pool`` (S4): conflist macvlan on k8s-vlan1 + host-local
+    192.168.0.0/24 range .20-.49 gw .254, then sbr;
+
+* pods (all reach their final state within ~2 s of start):
+
+  - ``default/samplepod`` (S5 spec, annotation ``kube-system/vlan1-internal-pool``), the only
+    pod left to the scheduler, so round-robin deterministically puts it on node-1 -> 192.168.0.20;
+  - ``default/pool-twin`` on node-2 from the same pool -> also 192.168.0.20: host-local allocates
+    per node, the S4 pitfall (two pods, two nodes, one address);
+  - ``tenant-a/static-default-route`` on node-2 (S2): JSON selection with
+    ``ips: ["192.168.0.10/24"]`` and ``default-route: ["192.168.0.254"]`` (.10 rather than the
+    story's .20 so the only collisions are the ones meant);
+  - ``default/dns-override`` on node-3 (S3): ``dnsPolicy: None``, nameservers 192.168.0.1/.2,
+    search zencoffee.org, attached with S1's ``vlan1-internal-static`` (S3 speaks of S1's source
+    routing), so it holds S1's fixed 192.168.0.20 -- the S1 pitfall, the same address as the pool's
+    first lease;
+  - ``tenant-a/waiting-for-nad`` on node-1 referencing ``vlan1-later``, which does not exist:
+    it stays ContainerCreating with NoNetworkFound + FailedCreatePodSandBox, and attaches as soon
+    as someone creates ``tenant-a/vlan1-later``.
+
+``empty``: the namespaces, the four nodes and the NAD CRD; no NADs, no pods.
+
+``no-multus``: like ``seed`` without the NAD CRD and NADs: pods run with eth0 only and no
+network-status (Multus is not installed), their networks annotations silently ignored.
+
+``large:N``: N pods over ~N/50 namespaces (``bench-000``...) and ~N/10 NADs (``net-000``... in
+each namespace), on ~N/100 nodes (at least 4), all already Running with network-status written:
+built directly in the store, not through the simulated kubelet, so 10,000 pods load in seconds.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from multus_tui.multus.status import NETWORK_STATUS_ANNOTATION, NetworkStatus, render_network_status
+
+from .discovery import nad_crd
+from .multus_sim import CLUSTER_NETWORK, HOST_INTERFACES_ANNOTATION, make_mac
+from .store import ObjectStore
+
+NAD_RESOURCE = "network-attachment-definitions"
+NETWORKS = "k8s.v1.cni.cncf.io/networks"
+TENANT = "tenant-a"
+VLAN_LINKS = "eth0,k8s-vlan1"
+S5_IMAGE = "dougbtv/centos-network"
+S5_COMMAND = ["/bin/bash", "-c", "trap : TERM INT; sleep infinity & wait"]
+
+SCENARIOS = ("seed", "empty", "no-multus", "large:N")
+
+# --------------------------------------------------------------------------- the stories' NADs
+
+S1_CONFIG = {
+    "cniVersion": "0.3.1",
+    "name": "vlan1-internal-static",
+    "plugins": [
+        {
+            "type": "macvlan",
+            "master": "k8s-vlan1",
+            "mode": "bridge",
+            "ipam": {"type": "static", "addresses": [{"address": "192.168.0.20/24", "gateway": "192.168.0.254"}]},
+        },
+        {"type": "sbr"},
+    ],
+}
+S2_CONFIG = {
+    "cniVersion": "0.3.1",
+    "name": "vlan1-internal-static-dr",
+    "type": "macvlan",
+    "master": "k8s-vlan1",
+    "mode": "bridge",
+    "capabilities": {"ips": True},
+    "ipam": {"type": "static"},
+}
+S4_CONFIG = {
+    "cniVersion": "0.3.1",
+    "name": "vlan1-internal-pool",
+    "plugins": [
+        {
+            "type": "macvlan",
+            "master": "k8s-vlan1",
+            "mode": "bridge",
+            "ipam": {
+                "type": "host-local",
+                "ranges": [[{"subnet": "192.168.0.0/24", "rangeStart": "192.168.0.20",
+                             "rangeEnd": "192.168.0.49", "gateway": "192.168.0.254"}]],
+            },
+        },
+        {"type": "sbr"},
+    ],
+}
+
+
+def nad(namespace: str, name: str, config: dict[str, Any]) -> dict[str, Any]:
+    """A NAD manifest with `config` rendered as indented JSON (as `fmt` would write it)."""
+    return {
+        "apiVersion": "k8s.cni.cncf.io/v1",
+        "kind": "NetworkAttachmentDefinition",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"config": json.dumps(config, indent=2)},
+    }
+
+
+def node(index: int, links: str = VLAN_LINKS) -> dict[str, Any]:
+    """Node `node-<index>` with host interfaces `links`, podCIDR 10.244.<index>.0/24."""
+    name = f"node-{index}"
+    ip = f"192.168.122.{10 + index}"
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "labels": {
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                "beta.kubernetes.io/os": "linux",
+                "beta.kubernetes.io/arch": "amd64",
+                **({"node-role.kubernetes.io/control-plane": ""} if index == 1 else {}),
+            },
+            "annotations": {HOST_INTERFACES_ANNOTATION: links},
+        },
+        "spec": {"podCIDR": f"10.244.{index}.0/24", "podCIDRs": [f"10.244.{index}.0/24"]},
+        "status": {
+            "addresses": [{"type": "InternalIP", "address": ip}, {"type": "Hostname", "address": name}],
+            "capacity": {"cpu": "4", "memory": "8131040Ki", "pods": "110", "ephemeral-storage": "41152812Ki"},
+            "allocatable": {"cpu": "4", "memory": "8028640Ki", "pods": "110", "ephemeral-storage": "37926431477"},
+            "conditions": [
+                {"type": "Ready", "status": "True", "reason": "KubeletReady",
+                 "message": "kubelet is posting ready status", "lastHeartbeatTime": "2024-01-01T00:00:00Z",
+                 "lastTransitionTime": "2024-01-01T00:00:00Z"},
+            ],
+            "nodeInfo": {
+                "architecture": "amd64", "operatingSystem": "linux", "osImage": "Ubuntu 24.04 LTS",
+                "kernelVersion": "6.8.0-45-generic", "containerRuntimeVersion": "containerd://1.7.22",
+                "kubeletVersion": "v1.31.1", "kubeProxyVersion": "v1.31.1", "machineID": f"{index:032x}",
+                "systemUUID": f"00000000-0000-0000-0000-{index:012x}", "bootID": f"{index:08x}-0000-0000-0000-000000000000",
+            },
+        },
+    }
+
+
+def pod(namespace: str, name: str, networks: str | None = None, *, node_name: str | None = None,
+        container: str = "app", extra_spec: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A pod running S5's image and command, with the networks annotation when given."""
+    meta: dict[str, Any] = {"name": name, "namespace": namespace}
+    if networks is not None:
+        meta["annotations"] = {NETWORKS: networks}
+    spec: dict[str, Any] = {"containers": [{"name": container, "image": S5_IMAGE, "command": list(S5_COMMAND)}]}
+    if node_name:
+        spec["nodeName"] = node_name
+    spec.update(extra_spec or {})
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+
+
+def _namespace(name: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+
+
+def _base(store: ObjectStore, *, multus: bool) -> None:
+    for ns in ("default", "kube-system", TENANT):
+        store.create("namespaces", _namespace(ns))
+    if multus:
+        store.create("customresourcedefinitions", nad_crd())
+    for i in (1, 2, 3):
+        store.create("nodes", node(i))
+    store.create("nodes", node(4, "eth0"))
+
+
+def seed_pods() -> list[dict[str, Any]]:
+    """The seed's pods (see the module docstring)."""
+    s2 = json.dumps([{"name": "vlan1-internal-static-dr", "ips": ["192.168.0.10/24"],
+                      "default-route": ["192.168.0.254"]}])
+    dns = {"dnsPolicy": "None",
+           "dnsConfig": {"nameservers": ["192.168.0.1", "192.168.0.2"], "searches": ["zencoffee.org"]}}
+    return [
+        pod("default", "samplepod", "kube-system/vlan1-internal-pool", container="samplepod"),
+        pod("default", "pool-twin", "kube-system/vlan1-internal-pool", node_name="node-2"),
+        pod(TENANT, "static-default-route", s2, node_name="node-2"),
+        pod("default", "dns-override", "vlan1-internal-static", node_name="node-3", extra_spec=dns),
+        pod(TENANT, "waiting-for-nad", "vlan1-later", node_name="node-1"),
+    ]
+
+
+def load_seed(store: ObjectStore, *, multus: bool = True) -> None:
+    """The `seed` scenario (or `no-multus` with multus=False)."""
+    _base(store, multus=multus)
+    if multus:
+        store.create(NAD_RESOURCE, nad("default", "vlan1-internal-static", S1_CONFIG))
+        store.create(NAD_RESOURCE, nad(TENANT, "vlan1-internal-static-dr", S2_CONFIG))
+        store.create(NAD_RESOURCE, nad("kube-system", "vlan1-internal-pool", S4_CONFIG))
+    for p in seed_pods():
+        store.create("pods", p)
+
+
+# --------------------------------------------------------------------------- large:N
+
+_MANAGED = [{"manager": "kubectl-client-side-apply", "operation": "Update", "apiVersion": "v1",
+             "time": "2024-01-01T00:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {}}}]
+
+
+def load_large(store: ObjectStore, count: int) -> None:
+    """`large:N`: built straight into the store, already Running (see the module docstring)."""
+    n_ns = max(1, round(count / 50))
+    n_nads = max(1, round(count / 10))
+    per_ns = max(1, -(-n_nads // n_ns))
+    n_nodes = max(4, round(count / 100))
+    for ns in ("default", "kube-system"):
+        store.create("namespaces", _namespace(ns))
+    store.create("customresourcedefinitions", nad_crd())
+    namespaces = [f"bench-{i:03d}" for i in range(n_ns)]
+    for ns in namespaces:
+        store.create("namespaces", _namespace(ns))
+    nodes = [node(i + 1) for i in range(n_nodes)]
+    for n in nodes:
+        n["metadata"]["managedFields"] = _MANAGED
+        store.create("nodes", n)
+    # NAD j gets its own /24 from 10.(100+j//256).(j%256).0 with whereabouts, so addresses are
+    # unique cluster-wide and the simulator can keep allocating after adoption.
+    nad_subnets: dict[tuple[str, str], str] = {}
+    j = 0
+    for ns in namespaces:
+        for k in range(per_ns):
+            if j >= n_nads:
+                break
+            name = f"net-{k:03d}"
+            subnet = f"10.{100 + j // 256}.{j % 256}"
+            config = {
+                "cniVersion": "0.3.1", "name": name, "type": "macvlan", "master": "k8s-vlan1", "mode": "bridge",
+                "ipam": {"type": "whereabouts", "range": f"{subnet}.0/24", "network_name": f"{ns}-{name}"},
+            }
+            obj = nad(ns, name, config)
+            obj["metadata"]["managedFields"] = _MANAGED
+            store.create(NAD_RESOURCE, obj)
+            nad_subnets[(ns, name)] = subnet
+            j += 1
+    nads_by_ns: dict[str, list[str]] = {}
+    for ns, name in nad_subnets:
+        nads_by_ns.setdefault(ns, []).append(name)
+    used: dict[tuple[str, str], int] = {}
+    node_next = [2] * n_nodes
+    stamp = "2024-01-01T00:00:00Z"
+    for i in range(count):
+        ns = namespaces[i % n_ns]
+        names = nads_by_ns.get(ns) or []
+        idx = i % n_nodes
+        node_name = f"node-{idx + 1}"
+        pod_ip = f"10.244.{(idx + 1) % 256}.{node_next[idx] % 254 + 1}" if idx < 255 else f"10.245.0.{i % 250 + 2}"
+        node_next[idx] += 1
+        name = f"pod-{i:05d}"
+        uid = f"00000000-0000-4000-8000-{i:012d}"
+        statuses = [NetworkStatus(name=CLUSTER_NETWORK, interface="eth0", ips=[pod_ip],
+                                  mac=make_mac(uid, "eth0"), default=True)]
+        ann: dict[str, str] = {}
+        if names:
+            nad_name = names[(i // n_ns) % len(names)]
+            used[(ns, nad_name)] = used.get((ns, nad_name), 0) + 1
+            host = used[(ns, nad_name)] + 1
+            ip = f"{nad_subnets[(ns, nad_name)]}.{host if host < 255 else 254}"
+            ann[NETWORKS] = nad_name
+            statuses.append(NetworkStatus(name=f"{ns}/{nad_name}", interface="net1", ips=[ip],
+                                          mac=make_mac(uid, "net1")))
+        ann[NETWORK_STATUS_ANNOTATION] = render_network_status(statuses)
+        store.create("pods", {
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": ns, "annotations": ann, "labels": {"app": "bench"},
+                         "managedFields": _MANAGED},
+            "spec": {"nodeName": node_name,
+                     "containers": [{"name": "app", "image": S5_IMAGE, "command": S5_COMMAND}]},
+            "status": {
+                "phase": "Running", "hostIP": nodes[idx]["status"]["addresses"][0]["address"],
+                "podIP": pod_ip, "podIPs": [{"ip": pod_ip}], "startTime": stamp,
+                "conditions": [{"type": t, "status": "True", "lastProbeTime": None, "lastTransitionTime": stamp}
+                               for t in ("PodReadyToStartContainers", "Initialized", "Ready",
+                                         "ContainersReady", "PodScheduled")],
+                "containerStatuses": [{"name": "app", "image": S5_IMAGE, "imageID": "", "ready": True,
+                                       "started": True, "restartCount": 0,
+                                       "state": {"running": {"startedAt": stamp}}, "lastState": {}}],
+            },
+        })
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def load_scenario(name: str, store: ObjectStore, settings: Any = None) -> None:
+    """Fill `store` with scenario `name` (see the module docstring); ValueError when unknown."""
+    if name == "seed":
+        load_seed(store, multus=True)
+    elif name == "no-multus":
+        load_seed(store, multus=False)
+    elif name == "empty":
+        _base(store, multus=True)
+    elif name.startswith("large:"):
+        text = name.split(":", 1)[1]
+        if not text.isdigit() or int(text) < 1:
+            raise ValueError(f"scenario {name!r}: large:N needs a positive number of pods, e.g. large:10000")
+        load_large(store, int(text))
+    else:
+        raise ValueError(f"unknown scenario {name!r} (known: {', '.join(SCENARIOS)})")
