@@ -15,9 +15,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import importlib
+import logging
 import ssl
 import tempfile
-import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +90,8 @@ class Sandbox:
         self._started = threading.Event()
         self._error: BaseException | None = None
         self._cert_pem = b""
+        # Where write_kubeconfig last wrote (tests and commands read it back).
+        self.kubeconfig_path: Path | None = None
 
     # --- credentials and address -----------------------------------------------------------------
 
@@ -118,7 +120,7 @@ class Sandbox:
     def _load_scenario(self) -> None:
         try:
             scenarios = importlib.import_module("multus_tui.sandbox.scenarios")
-            load = getattr(scenarios, "load_scenario")
+            load = scenarios.load_scenario
         except (ImportError, AttributeError):
             _fallback_scenario(self.scenario, self.store)
             return
@@ -127,7 +129,7 @@ class Sandbox:
     def _start_simulator(self) -> None:
         try:
             kubelet = importlib.import_module("multus_tui.sandbox.kubelet")
-            simulator_cls = getattr(kubelet, "Simulator")
+            simulator_cls = kubelet.Simulator
         except (ImportError, AttributeError):
             log.info("no simulator available: pods stay as created")
             return
@@ -252,3 +254,4 @@ class Sandbox:
         p.touch(mode=0o600, exist_ok=True)
         p.chmod(0o600)
         p.write_text(yaml.safe_dump(self.kubeconfig(), sort_keys=False))
+        self.kubeconfig_path = p

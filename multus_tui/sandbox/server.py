@@ -434,8 +434,8 @@ class ApiServer:
         self._check_kind(req, body)
         meta = body.setdefault("metadata", {})
         if meta.get("name") and meta["name"] != req.name:
-            raise errors.bad_request("the name of the object (%s) does not match the name on the URL (%s)"
-                                     % (meta["name"], req.name))
+            raise errors.bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL "
+                                     f"({req.name})")
         meta["name"] = req.name
         warnings = self._validate_fields(request, req, body)
         if not meta.get("resourceVersion") and req.rt.plural in ("pods", "nodes", "namespaces", "events"):
