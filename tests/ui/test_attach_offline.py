@@ -91,7 +91,7 @@ async def test_add_edit_reorder_remove_selections():
         assert "no-selection" in [f.code for f in s.findings]
         # add through the picker by typing ns/name
         for target in ("kube-system/vlan1-internal-pool", "vlan1-internal-static"):
-            await pilot.press("ctrl+n")
+            await pilot.press("ctrl+g")
             await pilot.pause()
             app.screen.query_one("#attach-picker-input").value = target
             await pilot.press("enter")
@@ -99,11 +99,12 @@ async def test_add_edit_reorder_remove_selections():
         assert s.annotation() == "kube-system/vlan1-internal-pool,vlan1-internal-static"
         await _type(pilot, "#attach-interface", "vlan1")
         assert s.annotation() == "kube-system/vlan1-internal-pool,vlan1-internal-static@vlan1"
-        s.action_move(-1)
+        s.query_one("#attach-selections").focus()
+        await pilot.press("shift+up")
         await pilot.pause()
         assert s.annotation() == "vlan1-internal-static@vlan1,kube-system/vlan1-internal-pool"
         assert s.query_one("#attach-interface").value == "vlan1"  # the editor follows the moved row
-        s.action_remove_network()
+        await pilot.press("delete")
         await pilot.pause()
         assert s.annotation() == "kube-system/vlan1-internal-pool"
 
@@ -162,11 +163,11 @@ async def test_copy_and_export(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         s = _screen(app)
-        await pilot.press("ctrl+l")
+        await pilot.press("ctrl+y")
         assert app.copied == ["kube-system/vlan1-internal-pool"]
         s.query_one("#attach-output-tabs").active = "attach-tab-pod"
         await pilot.pause()
-        await pilot.press("ctrl+o")
+        await pilot.press("ctrl+l")
         await pilot.pause()
         target = tmp_path / "pod.yaml"
         app.screen.query_one("#attach-export-path").value = str(target)
@@ -174,7 +175,7 @@ async def test_copy_and_export(tmp_path):
         await pilot.pause()
         assert yaml.safe_load(target.read_text())["metadata"]["name"] == "samplepod"
         # an unwritable path is a notice, not a crash
-        await pilot.press("ctrl+o")
+        await pilot.press("ctrl+l")
         await pilot.pause()
         app.screen.query_one("#attach-export-path").value = str(tmp_path / "missing" / "dir" / "x.yaml")
         await pilot.press("enter")

@@ -46,6 +46,19 @@ OUTPUTS = ("annotation", "template", "pod")
 WRITE_ACTIONS = frozenset({"create_pod", "patch_workload"})
 
 
+class SelectionTable(DataTable):
+    """The selected networks; list keys work here without stealing letters from the inputs."""
+
+    BINDINGS = [
+        Binding("a,insert", "screen.add_network", "Add", id="attach-table-add", tooltip="Add a network (NAD)"),
+        Binding("d,delete", "screen.remove_network", "Remove", id="attach-table-remove",
+                tooltip="Remove the selected network"),
+        Binding("shift+up,K", "screen.move(-1)", "Up", id="attach-table-up", tooltip="Move the selected network up"),
+        Binding("shift+down,J", "screen.move(1)", "Down", id="attach-table-down",
+                tooltip="Move the selected network down"),
+    ]
+
+
 def _field(label: str, widget: Any) -> Horizontal:
     return Horizontal(Label(label, classes="attach-label"), widget, classes="attach-field")
 
@@ -56,16 +69,16 @@ class AttachBuilderScreen(Screen):
     `preselect` holds (namespace, NAD name) pairs to start with (e.g. the NAD row the user was on).
     """
 
+    # Keys avoid the app's global ctrl+n/ctrl+o/ctrl+t/ctrl+r/ctrl+p and the Input editing keys.
     BINDINGS = [
         Binding("escape", "back", "Back", id="attach-back", tooltip="Leave the attach builder"),
-        Binding("ctrl+n", "add_network", "Add NAD", id="attach-add", tooltip="Add a network (NAD) to the pod"),
-        Binding("ctrl+r", "remove_network", "Remove", id="attach-remove", tooltip="Remove the selected network"),
+        Binding("ctrl+g", "add_network", "Add NAD", id="attach-add", tooltip="Add a network (NAD) to the pod"),
         Binding("alt+up", "move(-1)", "Up", id="attach-up", tooltip="Move the selected network up (order = net1, net2, …)"),
         Binding("alt+down", "move(1)", "Down", id="attach-down", tooltip="Move the selected network down"),
-        Binding("ctrl+l", "copy", "Copy", id="attach-copy", tooltip="Copy the shown output to the clipboard"),
-        Binding("ctrl+o", "export", "Export", id="attach-export", tooltip="Write the shown output to a file"),
+        Binding("ctrl+y", "copy", "Copy", id="attach-copy", tooltip="Copy (yank) the shown output to the clipboard"),
+        Binding("ctrl+l", "export", "Export", id="attach-export", tooltip="Write the shown output to a file"),
         Binding("ctrl+s", "create_pod", "Create pod", id="attach-create", tooltip="Create the test pod in the cluster"),
-        Binding("ctrl+t", "patch_workload", "Patch workload", id="attach-patch",
+        Binding("ctrl+b", "patch_workload", "Patch workload", id="attach-patch",
                 tooltip="Put the annotation into a Deployment/StatefulSet/DaemonSet pod template (rolls its pods)"),
     ]
 
@@ -115,7 +128,7 @@ class AttachBuilderScreen(Screen):
         with Horizontal(id="attach-main"):
             with VerticalScroll(id="attach-form"):
                 yield Static("Networks (in order: net1, net2, …)", classes="attach-section")
-                yield DataTable(id="attach-selections", cursor_type="row", zebra_stripes=True)
+                yield SelectionTable(id="attach-selections", cursor_type="row", zebra_stripes=True)
                 with Horizontal(classes="attach-buttons"):
                     yield Button("Add NAD", id="attach-add-btn", compact=True)
                     yield Button("Remove", id="attach-remove-btn", compact=True)
