@@ -397,6 +397,7 @@ def selection_from_dict(obj: dict) -> Selection:
     def get(key: str) -> Any:
         return matched[key][1] if key in matched else None
 
+    # Go semantics: an empty string is the zero value, i.e. "not given" (omitempty on the way out).
     sel = Selection(name=_want_str("name", get("name")) or "", extra=extra, key_spelling=spelling)
     sel.namespace = _want_str("namespace", get("namespace")) or None
     sel.interface = _want_str("interface", get("interface")) or None
@@ -404,10 +405,10 @@ def selection_from_dict(obj: dict) -> Selection:
     if alias and not sel.interface:
         sel.interface = alias
         spelling["interface"] = matched[_ALIAS_INTERFACE][0]
-    sel.mac = _want_str("mac", get("mac"))
-    sel.infiniband_guid = _want_str("infiniband-guid", get("infiniband-guid"))
-    sel.ipam_claim_reference = _want_str("ipam-claim-reference", get("ipam-claim-reference"))
-    sel.device_id = _want_str("deviceID", get("deviceID"))
+    sel.mac = _want_str("mac", get("mac")) or None
+    sel.infiniband_guid = _want_str("infiniband-guid", get("infiniband-guid")) or None
+    sel.ipam_claim_reference = _want_str("ipam-claim-reference", get("ipam-claim-reference")) or None
+    sel.device_id = _want_str("deviceID", get("deviceID")) or None
     sel.ips = _want_str_list("ips", get("ips"))
     sel.default_route = _want_str_list("default-route", get("default-route"), "[]net.IP")
     if "default-route" in matched and matched["default-route"][1] is not None and sel.default_route is None:
