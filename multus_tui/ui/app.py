@@ -244,13 +244,12 @@ class MultusApp(App[str | None]):
         seen: set[str] = set()
         for active in self.screen.active_bindings.values():
             b = active.binding
-            if not active.enabled or b.action in seen and not b.description:
+            tip = active.tooltip or b.tooltip
+            # widget plumbing (cursor keys, copy) has no tooltip; everything we bind has one
+            if not active.enabled or not tip or b.action in seen or b.action.startswith("copy"):
                 continue
             seen.add(b.action)
-            if not b.description and not b.tooltip:
-                continue
-            rows.append((self.get_key_display(b), b.description, active.tooltip or b.tooltip))
-        rows.append(("ctrl+p", "Palette", "Every command, searchable"))
+            rows.append((self.get_key_display(b), b.description, tip))
         self.push_screen(HelpScreen(type(self.screen).__name__.replace("Screen", ""), rows))
 
     def action_prompt(self) -> None:

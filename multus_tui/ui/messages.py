@@ -19,9 +19,6 @@ class StoreChanged(Message):
 
     changes: list[Any] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        super().__init__()
-
     def can_replace(self, message: Message) -> bool:
         if isinstance(message, StoreChanged):
             message.changes[:0] = self.changes
@@ -41,9 +38,6 @@ class ClusterChecked(Message):
     multus_installed: bool | None
     forbidden: list[str] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        super().__init__()
-
 
 @dataclass
 class ContextSwitched(Message):
@@ -51,6 +45,3 @@ class ContextSwitched(Message):
 
     context: str | None
     error: str | None = None
-
-    def __post_init__(self) -> None:
-        super().__init__()

@@ -89,6 +89,9 @@ class Draft:
         if vpath.startswith("metadata."):
             self._set_meta(vpath, value)
             return
+        if vpath in LIST_KEYS:
+            self._set_top(vpath, value)
+            return
         set_in(self.config, self.real_steps(vpath), value)
 
     def delete(self, vpath: str) -> None:
@@ -103,8 +106,9 @@ class Draft:
             self.nad.name = value or ""
             # Multus recommends CNI name == NAD name; follow it while they were equal.
             if self.config.get("name") in (None, "", old):
-                self.config["name"] = self.nad.name
-                if not self.nad.name:
+                if self.nad.name:
+                    self._set_top("name", self.nad.name)
+                else:
                     self.config.pop("name", None)
         elif vpath == "metadata.namespace":
             self.nad.namespace = value or None
@@ -187,6 +191,22 @@ class Draft:
             if key != "type" and key in known_old and key not in known_new:
                 del ipam[key]
         self._replace_value(ipam, "type", itype)
+
+    def _set_top(self, key: str, value: Any) -> None:
+        """Set a list-level key; a new one goes in its canonical place (cniVersion, name, ...)."""
+        cfg = self.config
+        if key in cfg:
+            cfg[key] = value
+            return
+        order = list(LIST_KEYS)
+        items = list(cfg.items())
+        pos = 0
+        for i, (k, _) in enumerate(items):
+            if k in order and order.index(k) < order.index(key):
+                pos = i + 1
+        items.insert(pos, (key, value))
+        cfg.clear()
+        cfg.update(items)
 
     @staticmethod
     def _replace_value(d: dict[str, Any], key: str, value: Any) -> None:

@@ -53,6 +53,8 @@ class BaseScreen(Screen):
                 tooltip="Show only rows containing a text (k9s's /)"),
     ]
 
+    # The hidden filter Input would otherwise take the first focus and swallow every key.
+    AUTO_FOCUS = "LiveTable"
     filter_text: str = ""
 
     def compose_header(self) -> ComposeResult:

@@ -17,7 +17,8 @@ from multus_tui.ui.widgets import FilterBar, LiveTable
 
 class HomeScreen(BaseScreen):
     BINDINGS = [
-        Binding("enter", "open", "Open", id="home.open", tooltip="Open the selected namespace"),
+        Binding("enter", "open", "Open", id="home.open", priority=True,
+                tooltip="Open the selected namespace"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -63,6 +64,9 @@ class HomeScreen(BaseScreen):
             empty.update("")
 
     def action_open(self) -> None:
+        if isinstance(self.focused, FilterBar):  # enter in the filter: done typing, back to the table
+            self.focus_main()
+            return
         key = self.query_one("#namespaces", LiveTable).selected_key
         if key:
             from multus_tui.ui.screens.namespace import NamespaceScreen

@@ -44,7 +44,8 @@ def pod_of_key(key: str) -> str:
 
 class NamespaceScreen(BaseScreen):
     BINDINGS = [
-        Binding("enter", "open", "Open", id="ns.open", tooltip="Open the selected NAD or pod"),
+        Binding("enter", "open", "Open", id="ns.open", priority=True,
+                tooltip="Open the selected NAD or pod"),
         Binding("d", "open", "Describe", id="ns.describe", tooltip="Details of the selected NAD or pod (k9s's d)"),
         Binding("y", "yaml", "YAML", id="ns.yaml", tooltip="The selected object as YAML"),
         Binding("s", "shell", "Shell", id="ns.shell", tooltip="kubectl exec -it into the selected pod"),
@@ -206,6 +207,9 @@ class NamespaceScreen(BaseScreen):
         self.action_open()
 
     def action_open(self) -> None:
+        if isinstance(self.focused, FilterBar):  # enter in the filter: done typing, back to the table
+            self.focus_main()
+            return
         sel = self._selected()
         if sel is None:
             return

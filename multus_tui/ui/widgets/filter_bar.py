@@ -14,16 +14,21 @@ class FilterBar(Input):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(placeholder="filter (substring, esc to clear)", **kwargs)  # type: ignore[arg-type]
 
+    def on_mount(self) -> None:
+        self.can_focus = False  # hidden: tab must not land here
+
     @property
     def shown(self) -> bool:
         return self.has_class("-shown")
 
     def open(self) -> None:
         self.add_class("-shown")
+        self.can_focus = True
         self.focus()
 
     def close(self) -> None:
         self.remove_class("-shown")
+        self.can_focus = False
         self.value = ""
 
 

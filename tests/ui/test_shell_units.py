@@ -1,0 +1,67 @@
+"""The app shell's building blocks without a cluster: keyed table sync, message collapse, plain text."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+
+from multus_tui.ui.messages import StoreChanged
+from multus_tui.ui.text import age, plain, sanitize
+from multus_tui.ui.widgets import LiveTable
+
+
+class TableApp(App):
+    def compose(self) -> ComposeResult:
+        yield LiveTable([("a", "A"), ("b", "B")], id="t")
+
+
+def rows(*pairs: tuple[str, str, str]) -> list[tuple[str, list[Text]]]:
+    return [(k, [Text(a), Text(b)]) for k, a, b in pairs]
+
+
+async def test_live_table_updates_by_key_without_refilling():
+    app = TableApp()
+    async with app.run_test() as pilot:
+        t = app.query_one(LiveTable)
+        await pilot.pause()
+        t.sync(rows(("x", "1", "one"), ("y", "2", "two")))
+        first_x = t.get_row_index("x")
+        t.move_cursor(row=1)
+        t.sync(rows(("x", "1", "ONE"), ("y", "2", "two"), ("z", "3", "three")))
+        assert t.stats == {"added": 3, "removed": 0, "updated": 1, "sorted": 0}
+        assert [c.plain for c in t.get_row("x")] == ["1", "ONE"]
+        assert t.get_row_index("x") == first_x
+        assert t.cursor_row == 1  # the cursor stayed where the user put it
+        t.sync(rows(("z", "3", "three"), ("x", "1", "ONE")))
+        assert t.stats["removed"] == 1 and t.stats["sorted"] == 1
+        assert t.ordered_keys() == ["z", "x"]
+        t.sync(rows(("z", "3", "three"), ("x", "1", "ONE")))  # nothing changed: nothing done
+        assert t.stats == {"added": 3, "removed": 1, "updated": 1, "sorted": 1}
+
+
+def test_store_changed_collapses_without_losing_changes():
+    first, second = StoreChanged(["a", "b"]), StoreChanged(["c"])
+    assert first.can_replace(second)
+    assert second.changes == ["a", "b", "c"]
+    assert not first.can_replace(Text("x"))  # type: ignore[arg-type]
+
+
+def test_cluster_strings_are_shown_literally():
+    evil = "[bold red]boom[/]\x1b[31m\x07tab\tnl\n"
+    s = sanitize(evil)
+    assert "\x1b" not in s and "\x07" not in s and "\n" not in s
+    assert s == "[bold red]boom[/]\\x1b[31m\\x07tab\\tnl\\n"
+    t = plain(evil)
+    assert t.plain == s and not t.spans  # never parsed as markup
+
+
+def test_age_uses_the_injected_clock():
+    from datetime import UTC, datetime
+
+    def clock():
+        return datetime(2026, 1, 2, tzinfo=UTC)
+
+    assert age("2026-01-01T23:59:00Z", clock) == "60s"
+    assert age("2026-01-01T00:00:00Z", clock) == "24h"
+    assert age("2025-12-01T00:00:00Z", clock) == "32d"
+    assert age(None, clock) == "?"

@@ -1,0 +1,166 @@
+"""Snapshot tests of every app-shell screen (pytest-textual-snapshot) on the sandbox's seed scenario.
+
+Deterministic: fixed terminal size, the clock pinned (ages), the ephemeral port masked in the header,
+cursor blink frozen, and every snapshot taken only once the data it shows has settled.
+Update with `pytest tests/ui/test_snapshots.py --snapshot-update` and review the SVGs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from multus_tui.ui.screens.dialogs import ConfirmScreen
+from multus_tui.ui.screens.home import HomeScreen
+from multus_tui.ui.screens.nad_detail import NadDetailScreen
+from multus_tui.ui.screens.namespace import NamespaceScreen
+from multus_tui.ui.screens.pod_detail import PodDetailScreen
+from multus_tui.ui.widgets import LiveTable
+from tests.ui.ui_harness import SIZE, freeze_blink, make_app, start_sandbox, table_rows, wait_for
+
+
+@pytest.fixture(scope="module")
+def seed_kc(tmp_path_factory):
+    sb, kc = start_sandbox(tmp_path_factory.mktemp("snap"), "seed")
+    yield kc
+    sb.stop()
+
+
+async def settled(pilot) -> None:
+    """The connection is live, Multus checked, samplepod attached: nothing left to change."""
+    app = pilot.app
+    await wait_for(pilot, lambda: app.connection[0] == "live" and app.multus_installed is not None, what="live")
+    await wait_for(pilot, lambda: any(a.state == "attached" and "/" in a.network
+                                      for a in app.ctx.store.pod_attachments("default", "samplepod")),
+                   what="samplepod attached")
+    await pilot.pause(0.3)
+    app.screen.refresh_from_store(None) if hasattr(app.screen, "refresh_from_store") else None
+    freeze_blink(app)
+    await pilot.pause()
+
+
+def test_home(snap_compare, seed_kc):
+    async def run_before(pilot):
+        await settled(pilot)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HomeScreen))
+
+    assert snap_compare(make_app(seed_kc, snapshot=True), run_before=run_before, terminal_size=SIZE)
+
+
+@pytest.mark.parametrize("tab", ["attachments", "pods", "events"])
+def test_namespace_tabs(snap_compare, seed_kc, tab):
+    async def run_before(pilot):
+        await settled(pilot)
+        pilot.app.open_namespace_screen("default", tab)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, NamespaceScreen))
+        if tab == "events":
+            await wait_for(pilot, lambda: table_rows(pilot.app.screen.query_one("#event-table", LiveTable)))
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(seed_kc, snapshot=True), run_before=run_before, terminal_size=SIZE)
+
+
+@pytest.mark.parametrize("tab", ["tree", "yaml", "findings", "users"])
+def test_nad_detail(snap_compare, seed_kc, tab):
+    async def run_before(pilot):
+        await settled(pilot)
+        pilot.app.push_screen(NadDetailScreen("kube-system", "vlan1-internal-pool"))
+        screen = await wait_for(pilot, lambda: isinstance(pilot.app.screen, NadDetailScreen) and pilot.app.screen)
+        screen.action_show_tab(tab)
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(seed_kc, snapshot=True), run_before=run_before, terminal_size=SIZE)
+
+
+def test_pod_detail(snap_compare, seed_kc):
+    async def run_before(pilot):
+        await settled(pilot)
+        pilot.app.push_screen(PodDetailScreen("default", "samplepod"))
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PodDetailScreen))
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(seed_kc, snapshot=True), run_before=run_before, terminal_size=SIZE)
+
+
+def test_help(snap_compare, seed_kc):
+    async def run_before(pilot):
+        await settled(pilot)
+        pilot.app.open_namespace_screen("default", "pods")
+        await pilot.pause(0.2)
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(seed_kc, snapshot=True), run_before=run_before, terminal_size=SIZE)
+
+
+def test_confirm_delete(snap_compare, seed_kc):
+    async def run_before(pilot):
+        await settled(pilot)
+        pilot.app.confirm_delete_pod("default", "samplepod")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(seed_kc, snapshot=True), run_before=run_before, terminal_size=SIZE)
+
+
+def test_readonly_namespace(snap_compare, seed_kc):
+    async def run_before(pilot):
+        await settled(pilot)
+        pilot.app.open_namespace_screen("default", "pods")
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(seed_kc, readonly=True, snapshot=True), run_before=run_before,
+                        terminal_size=SIZE)
+
+
+def test_namespace_picker(snap_compare, seed_kc):
+    async def run_before(pilot):
+        await settled(pilot)
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.2)
+        freeze_blink(pilot.app)
+        await pilot.pause()
+
+    assert snap_compare(make_app(seed_kc, snapshot=True), run_before=run_before, terminal_size=SIZE)
+
+
+def test_no_kubeconfig(snap_compare, tmp_path: Path):
+    async def run_before(pilot):
+        await pilot.pause(0.2)
+
+    # a fixed path so the message is the same on every machine
+    assert snap_compare(make_app("/nonexistent/kubeconfig"), run_before=run_before, terminal_size=SIZE)
+
+
+def test_unreachable(snap_compare, tmp_path: Path):
+    kc = tmp_path / "kubeconfig"
+    # port 1 on loopback: nothing listens there, the refusal is immediate and the message fixed
+    kc.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "dead",
+        "clusters": [{"name": "dead", "cluster": {"server": "http://127.0.0.1:1"}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+        "contexts": [{"name": "dead", "context": {"cluster": "dead", "user": "u"}}]}))
+
+    async def run_before(pilot):
+        from multus_tui.ui.screens.errors import UnreachableScreen
+
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, UnreachableScreen))
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(str(kc)), run_before=run_before, terminal_size=SIZE)
+
+
+def test_multus_not_installed(snap_compare, tmp_path: Path):
+    sb, kc = start_sandbox(tmp_path, "no-multus")
+    try:
+        async def run_before(pilot):
+            app = pilot.app
+            await wait_for(pilot, lambda: app.multus_installed is False and app.connection[0] == "live")
+            await wait_for(pilot, lambda: table_rows(app.screen.query_one("#namespaces", LiveTable)))
+            await pilot.pause(0.3)
+
+        assert snap_compare(make_app(kc, snapshot=True), run_before=run_before, terminal_size=SIZE)
+    finally:
+        sb.stop()

@@ -1,0 +1,86 @@
+"""Shared plumbing for the app shell's UI tests: a real sandbox, the app on it, polling helpers.
+
+(Not a conftest.py: tests/conftest.py already owns that module name without a package around it.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+SIZE = (150, 40)
+# Ages in snapshots: a clock far after every timestamp the sandbox writes makes every age read
+# the same number of days, whatever second the test ran at.
+_T0 = datetime.now(UTC)
+
+
+def fixed_clock() -> datetime:
+    return _T0 + timedelta(days=1000)
+
+
+def start_sandbox(tmp_path: Path, scenario: str = "seed", **settings: Any) -> tuple[Any, str]:
+    from multus_tui.sandbox.runner import Sandbox
+
+    kwargs: dict[str, Any] = {}
+    if settings:
+        from multus_tui.sandbox.runner import SandboxSettings
+
+        kwargs["settings"] = SandboxSettings(**settings)
+    sb = Sandbox(scenario, **kwargs)
+    sb.start()
+    path = tmp_path / f"kubeconfig-{scenario.replace(':', '_')}"
+    sb.write_kubeconfig(str(path))
+    return sb, str(path)
+
+
+def make_app(kubeconfig: str | None, *, context: str | None = None, readonly: bool = False,
+             namespace: str | None = None, snapshot: bool = False) -> Any:
+    """The app exactly as `multus-tui` builds it (commands/tui.build_context), clock pinned."""
+    from multus_tui.commands.tui import build_context
+    from multus_tui.ui.app import MultusApp
+
+    ctx, why = build_context(kubeconfig, context, namespace, readonly)
+    ctx.clock = fixed_clock
+    if snapshot and ctx.server:
+        # the sandbox listens on an ephemeral port; the header would differ on every run
+        ctx.server = "http://127.0.0.1:PORT"
+    return MultusApp(ctx, no_cluster_reason=why, open_namespace=namespace)
+
+
+async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:
+    """Poll `predicate` (letting the app run) until it is truthy; fail with `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last_exc: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception as exc:  # widgets may not be mounted yet
+            last_exc = exc
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out waiting for {what or predicate}" + (f" (last error: {last_exc})" if last_exc else ""))
+
+
+def table_rows(table: Any) -> dict[str, list[str]]:
+    """A LiveTable's rows as {key: [plain cell text, ...]} in display order."""
+    out = {}
+    for row in table.ordered_rows:
+        out[str(row.key.value)] = [getattr(c, "plain", str(c)) for c in table.get_row(row.key)]
+    return out
+
+
+def freeze_blink(app: Any) -> None:
+    from textual.widgets import Input
+
+    for inp in app.screen.query(Input):
+        inp.cursor_blink = False
+
+
+async def settle(pilot: Any, seconds: float = 0.3) -> None:
+    await pilot.pause(seconds)
+    await asyncio.sleep(0)
