@@ -64,13 +64,13 @@ class Finding:
 
 
 def _join(prefix: str, rel: str) -> str:
+    """Join JSON path parts: `plugins[0].` + `ipam` -> `plugins[0].ipam`; `x` + `[1]` -> `x[1]`."""
+    prefix = prefix.rstrip(".")
     if not prefix:
         return rel
     if not rel:
-        return prefix.rstrip(".")
-    if rel.startswith("["):
-        return prefix.rstrip(".") + rel
-    return prefix + rel
+        return prefix
+    return prefix + rel if rel.startswith("[") else f"{prefix}.{rel}"
 
 
 def _go_type(value: Any) -> str:

@@ -1,0 +1,243 @@
+"""Validation rules (multus-reference.md 4.17 and the seed pitfalls), one case per rule."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from multus_tui.multus.nad import NAD
+from multus_tui.multus.selection import parse_networks
+from multus_tui.multus.validate import Finding, validate_nad, validate_selections
+
+
+def nad(config: dict | str, name: str = "net-a", **annotations: str) -> NAD:
+    text = config if isinstance(config, str) else json.dumps(config)
+    return NAD.from_manifest({"apiVersion": "k8s.cni.cncf.io/v1", "kind": "NetworkAttachmentDefinition",
+                              "metadata": {"name": name, "annotations": dict(annotations)},
+                              "spec": {"config": text}})
+
+
+def mv(ipam: dict | None = None, **fields: object) -> dict:
+    cfg: dict = {"cniVersion": "1.0.0", "name": "net-a", "type": "macvlan", "master": "eth1", **fields}
+    if ipam is not None:
+        cfg["ipam"] = ipam
+    return cfg
+
+
+def find(n: NAD, code: str) -> list[Finding]:
+    return [f for f in validate_nad(n) if f.code == code]
+
+
+def only(n: NAD, code: str, severity: str, path: str | None = None) -> Finding:
+    hits = find(n, code)
+    assert hits, f"{code} not in {[(f.code, f.path) for f in validate_nad(n)]}"
+    assert hits[0].severity == severity
+    if path is not None:
+        assert hits[0].path == path
+    return hits[0]
+
+
+STATIC = {"type": "static", "addresses": [{"address": "10.0.0.5/24"}]}
+
+
+def test_a_good_nad_has_no_errors_or_warnings() -> None:
+    n = nad(mv({"type": "host-local", "ranges": [[{"subnet": "10.0.0.0/24", "rangeStart": "10.0.0.10",
+                                                  "rangeEnd": "10.0.0.20", "gateway": "10.0.0.1"}]]}))
+    assert [f for f in validate_nad(n) if f.severity != "info"] == []
+
+
+@pytest.mark.parametrize("name, severity", [("Bad_Name", "error"), ("", "error"), ("my.net", "warning"),
+                                            ("a" * 64, "warning")])
+def test_nad_name_rules(name: str, severity: str) -> None:
+    n = nad(mv(STATIC, name=name or "x"), name=name)
+    code = "nad-name-not-label" if severity == "warning" else "nad-name-invalid"
+    only(n, code, severity, "metadata.name")
+
+
+def test_cni_name_mismatch_and_missing() -> None:
+    only(nad(mv(STATIC, name="other")), "cni-name-mismatch", "warning", "name")
+    cfg = mv(STATIC)
+    del cfg["name"]
+    only(nad(cfg), "cni-name-missing", "info")
+    only(nad(mv(STATIC, name="has space")), "cni-name-invalid", "error")
+
+
+def test_config_must_be_json() -> None:
+    only(nad('{"type": "macvlan",}'), "config-not-json", "error", "spec.config")
+
+
+def test_cni_versions() -> None:
+    only(nad(mv(STATIC, cniVersion="4.0.0")), "cni-version-invalid", "error", "cniVersion")
+    only(nad(mv(STATIC, cniVersion="{{ CNI_VERSION }}")), "template-placeholder", "warning")
+    cfg = mv(STATIC)
+    del cfg["cniVersion"]
+    only(nad(cfg), "cni-version-missing", "info")
+
+
+def test_chain_order() -> None:
+    cfg = {"cniVersion": "1.0.0", "name": "net-a", "plugins": [{"type": "tuning"}, mv(STATIC)]}
+    only(nad(cfg), "chain-order", "error", "plugins[0].type")
+    assert [f.severity for f in find(nad(cfg), "chain-order")] == ["error", "warning"]  # later main too
+    cfg = {"cniVersion": "1.0.0", "name": "net-a", "plugins": [{"type": "sbr"}]}
+    only(nad(cfg), "chain-order", "error")
+
+
+def test_conflist_structure() -> None:
+    only(nad({"cniVersion": "1.0.0", "name": "net-a", "plugins": []}), "plugins-empty", "error")
+    only(nad({"cniVersion": "1.0.0", "name": "net-a"}), "plugin-type-missing", "error")
+    only(nad({"cniVersion": "1.0.0", "name": "net-a", "plugins": [{"master": "x"}]}), "plugin-type-missing",
+         "error", "plugins[0].type")
+    only(nad({"name": "net-a", "type": "host-local"}), "ipam-as-plugin", "error")
+
+
+def test_field_types_enums_ranges_from_the_specs() -> None:
+    only(nad(mv(STATIC, mode="bridged")), "field-enum", "error", "mode")
+    only(nad(mv(STATIC, mtu="1500")), "field-type", "error", "mtu")
+    only(nad(mv(STATIC, mtu=-1)), "field-range", "error", "mtu")
+    only(nad({"cniVersion": "1.0.0", "name": "net-a", "type": "bridge", "portIsolation": "true"}),
+         "field-type", "error", "portIsolation")
+    vlan = {"cniVersion": "1.0.0", "name": "net-a", "type": "vlan", "master": "eth0", "vlanId": 4095,
+            "ipam": STATIC}
+    only(nad(vlan), "field-range", "error", "vlanId")
+    ovs = {"cniVersion": "1.0.0", "name": "net-a", "type": "ovs", "bridge": "br1", "vlan": 4095}
+    assert not find(nad(ovs), "field-range")  # ovs tags go to 4095
+
+
+def test_key_case_and_unknown_keys() -> None:
+    vlan = {"cniVersion": "1.0.0", "name": "net-a", "type": "vlan", "master": "eth0", "vlanid": 5,
+            "ipam": STATIC}
+    only(nad(vlan), "key-case", "warning", "vlanid")
+    assert not find(nad(vlan), "field-required")  # vlanid satisfies vlanId, as in Go
+    only(nad(mv(STATIC, mastr="eth1")), "unknown-key", "info", "mastr")
+
+
+def test_unknown_plugin_is_info_only() -> None:
+    n = nad({"cniVersion": "0.3.1", "name": "net-a", "type": "flannel", "delegate": {"x": 1}})
+    assert {f.severity for f in validate_nad(n)} == {"info"}
+    only(n, "plugin-unknown", "info", "type")
+
+
+def test_required_ipam_and_l2_only() -> None:
+    only(nad({"cniVersion": "1.0.0", "name": "net-a", "type": "ptp"}), "ipam-required", "error", "ipam")
+    only(nad({"cniVersion": "1.0.0", "name": "net-a", "type": "ipvlan", "ipam": {}}), "ipam-required", "error")
+    only(nad(mv()), "ipam-none", "info")
+    only(nad(mv({"subnet": "10.0.0.0/24"})), "ipam-type-missing", "error", "ipam.type")
+    only(nad({"cniVersion": "1.0.0", "name": "net-a", "type": "vlan", "master": "e", "vlanId": 1}),
+         "ipam-required", "error")
+
+
+def test_host_local_rules() -> None:
+    def hl(**r: str) -> NAD:
+        return nad(mv({"type": "host-local", "ranges": [[r]]}))
+
+    only(hl(subnet="10.0.0.5/24"), "subnet-host-bits", "error", "ipam.ranges[0][0].subnet")
+    only(hl(subnet="10.0.0.0/31"), "subnet-too-small", "error")
+    only(hl(subnet="10.0.0.0/24", rangeStart="10.0.1.1"), "range-outside-subnet", "error",
+         "ipam.ranges[0][0].rangeStart")
+    only(hl(subnet="10.0.0.0/24", rangeStart="10.0.0.50", rangeEnd="10.0.0.20"), "range-order", "error")
+    only(hl(subnet="10.0.0.0/24", gateway="10.9.9.9"), "gateway-outside-subnet", "warning")
+    only(hl(subnet="10.0.0.0/24x"), "field-format", "error")
+    only(nad(mv({"type": "host-local"})), "hostlocal-no-ranges", "error")
+    mixed = mv({"type": "host-local", "ranges": [[{"subnet": "10.0.0.0/24"}, {"subnet": "fd00::/64"}]]})
+    only(nad(mixed), "range-family-mix", "error")
+    overlap = mv({"type": "host-local", "ranges": [[{"subnet": "10.0.0.0/24"}], [{"subnet": "10.0.0.0/16"}]]})
+    only(nad(overlap), "subnet-overlap", "error")
+    legacy = mv({"type": "host-local", "subnet": "10.0.0.0/24", "rangeStart": "10.0.0.9"})
+    assert not [f for f in validate_nad(nad(legacy)) if f.severity == "error"]
+    only(hl(subnet="10.0.0.0/24"), "host-local-per-node", "info")  # S4 pitfall
+
+
+def test_whereabouts_rules() -> None:
+    def wb(**ipam: object) -> NAD:
+        return nad(mv({"type": "whereabouts", **ipam}))
+
+    only(wb(range="192.168.2.225/28"), "range-host-bits", "warning", "ipam.range")
+    assert not find(wb(range="192.168.2.225-192.168.2.230/28"), "range-host-bits")
+    only(wb(range="10.0.0.0/24", exclude=["10.1.0.0/28"]), "exclude-outside-range", "warning",
+         "ipam.exclude[0]")
+    only(wb(range="10.0.0.0/24", range_start="10.0.1.5"), "range-outside-subnet", "error")
+    only(wb(range="10.0.0.0/24", gateway="10.0.0.1"), "gateway-in-range", "warning")
+    assert not find(wb(range="10.0.0.0/24", gateway="10.0.0.1", exclude=["10.0.0.1/32"]), "gateway-in-range")
+    only(wb(), "whereabouts-no-range", "error")
+    only(wb(range="garbage/x"), "field-format", "error")
+
+
+def test_static_rules() -> None:
+    only(nad(mv({"type": "static", "addresses": [{"address": "10.0.0.5"}]})), "static-not-cidr", "error",
+         "ipam.addresses[0].address")
+    only(nad(mv({"type": "static"})), "static-no-addresses", "warning")  # S2 pitfall
+    only(nad(mv(STATIC)), "static-single-pod", "info")  # S1 pitfall
+    two = {"type": "static", "addresses": [{"address": "10.0.0.5/24"}, {"address": "10.0.1.5/24"}]}
+    only(nad(mv(two, cniVersion="0.2.0")), "static-one-per-family", "error")
+    assert not find(nad(mv(two, cniVersion="0.3.1")), "static-one-per-family")
+
+
+def test_capabilities() -> None:
+    only(nad(mv(STATIC, capabilities={"portMappings": True})), "capability-ignored", "warning",
+         "capabilities.portMappings")
+    ptp = {"cniVersion": "1.0.0", "name": "net-a", "type": "ptp", "ipam": STATIC, "capabilities": {"mac": True}}
+    only(nad(ptp), "capability-ignored", "warning")
+    assert not find(nad(mv({"type": "static"}, capabilities={"ips": True})), "capability-ignored")
+    only(nad(mv({"type": "dhcp"}, capabilities={"ips": True})), "capability-ignored", "warning")
+    only(nad(mv(STATIC, capabilities={"ips": "yes"})), "field-type", "error")
+    only(nad(mv(STATIC, capabilities={"weird": True})), "capability-unknown", "info")
+    chained = {"cniVersion": "1.0.0", "name": "net-a",
+               "plugins": [mv(STATIC), {"type": "portmap", "capabilities": {"portMappings": True}}]}
+    assert not find(nad(chained), "capability-ignored")
+
+
+def test_plugin_cross_field_rules() -> None:
+    br = {"cniVersion": "1.0.0", "name": "net-a", "type": "bridge", "hairpinMode": True, "promiscMode": True}
+    only(nad(br), "bridge-hairpin-promisc", "error")
+    br2 = {"cniVersion": "1.0.0", "name": "net-a", "type": "bridge", "disableContainerInterface": True,
+           "ipam": STATIC}
+    only(nad(br2), "bridge-ipam-no-interface", "error")
+    br3 = {"cniVersion": "1.0.0", "name": "net-a", "type": "bridge", "vlanTrunk": [{"minID": 20, "maxID": 10}]}
+    only(nad(br3), "vlan-trunk", "error")
+    hd = {"cniVersion": "1.0.0", "name": "net-a", "type": "host-device"}
+    only(nad(hd), "host-device-selector", "error")
+    hd2 = {"cniVersion": "1.0.0", "name": "net-a", "type": "host-device", "device": "eth2", "hwaddr": "02:00:00:00:00:01"}
+    only(nad(hd2), "host-device-selector", "error")
+    bw = {"cniVersion": "1.0.0", "name": "net-a", "plugins": [mv(STATIC), {"type": "bandwidth", "ingressRate": 1000}]}
+    only(nad(bw), "bandwidth-rate-burst", "error", "plugins[1].ingressBurst")
+    sbr = {"cniVersion": "1.0.0", "name": "net-a",
+           "plugins": [mv(STATIC), {"type": "sbr", "gateways": ["10.0.0.1", "10.0.0.2"]}]}
+    only(nad(sbr), "sbr-gateways", "error")
+    no_ip = {"cniVersion": "1.0.0", "name": "net-a", "plugins": [mv(), {"type": "sbr"}]}
+    only(nad(no_ip), "sbr-no-ip", "warning")
+
+
+def test_sriov_and_resource_name() -> None:
+    sriov = {"cniVersion": "1.0.0", "name": "net-a", "type": "sriov", "vlanQoS": 3}
+    only(nad(sriov), "resource-name-missing", "error")
+    only(nad(sriov), "sriov-vlan-qos", "error", "vlanQoS")
+    ok = nad({"cniVersion": "1.0.0", "name": "net-a", "type": "sriov", "vlan": 10},
+             **{"k8s.v1.cni.cncf.io/resourceName": "intel.com/sriov"})
+    assert not find(ok, "resource-name-missing")
+    only(ok, "resource-name-pods", "info")
+    rate = {"cniVersion": "1.0.0", "name": "net-a", "type": "sriov", "min_tx_rate": 100, "max_tx_rate": 10,
+            "deviceID": "0000:3b:02.0"}
+    only(nad(rate), "sriov-tx-rate", "error")
+
+
+def test_ipam_dns_and_dhcp() -> None:
+    only(nad(mv({**STATIC, "dns": {"nameservers": ["1.1.1.1"]}})), "ipam-dns-not-applied", "warning")
+    ipv = {"cniVersion": "1.0.0", "name": "net-a", "type": "ipvlan", "ipam": {"type": "dhcp"}}
+    only(nad(ipv), "dhcp-ipvlan", "error")
+    only(nad(mv({"type": "dhcp"})), "dhcp-daemon", "info")
+
+
+def test_findings_sorted_errors_first() -> None:
+    fs = validate_nad(nad(mv({"type": "static"}, cniVersion="9", name="zz")))
+    sev = [f.severity for f in fs]
+    assert sev == sorted(sev, key=["error", "warning", "info"].index)
+
+
+def test_validate_selections_wraps_the_selection_rules() -> None:
+    sels = parse_networks('[{"name": "a", "gateway": ["10.0.0.1"]}, {"name": "b", "interface": "eth0"}]', "ns")
+    fs = validate_selections(sels, pod_namespace="ns")
+    assert all(isinstance(f, Finding) for f in fs)
+    codes = {(f.code, f.path) for f in fs}
+    assert ("unknown-key", "networks[0].gateway") in codes
+    assert ("interface-taken", "networks[1].interface") in codes
