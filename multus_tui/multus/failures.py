@@ -158,8 +158,9 @@ def extract_multus_error(message: str) -> str:
     else after `failed (add): ` (thin); the message itself otherwise."""
     message = _clean(message)
     if _NETWORKING in message:
-        text = message.rsplit(_NETWORKING, 1)[1]
-        return text[:-1] if text.endswith("'") else text
+        text = message.rsplit(_NETWORKING, 1)[1].rstrip()
+        # the shim's quoted error ends with `'`, sometimes after a newline
+        return (text[:-1] if text.endswith("'") else text).rstrip()
     adds = list(_THIN_ADD.finditer(message))
     if adds:
         return message[adds[-1].end():]

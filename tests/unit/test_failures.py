@@ -43,6 +43,12 @@ def test_thick_link_not_found():
     assert extract_multus_error(THICK_LINK).endswith("Link not found")
 
 
+def test_shim_error_with_newline_before_the_quote():
+    msg = THICK_LINK[:-1] + "\n'"
+    assert extract_multus_error(msg).endswith("Link not found")
+    assert parse_failure(msg).detail.endswith("Link not found")
+
+
 def test_thin_not_found():
     f = parse_failure(THIN_NOT_FOUND)
     assert (f.kind, f.network, f.namespace, f.pod) == ("no-network-found", "tenant-a/storage", "tenant-a", "tenant-a/app-0")
