@@ -513,7 +513,8 @@ class ObjectStore:
                 raise errors.already_exists(resource, rt.group, meta["name"])
             meta["uid"] = str(uuid.uuid4())
             meta["creationTimestamp"] = now_rfc3339()
-            meta["generation"] = 1
+            if _has_generation(rt):
+                meta["generation"] = 1
             if "managedFields" not in meta:
                 meta["managedFields"] = patch.update_managed_fields(
                     None, obj, field_manager or self.default_field_manager, rt.api_version, None)
@@ -568,7 +569,7 @@ class ObjectStore:
                     meta[k] = old_meta[k]
                 else:
                     meta.pop(k, None)
-            if _spec_changed(old, new):
+            if _has_generation(rt) and _spec_changed(old, new):
                 meta["generation"] = int(old_meta.get("generation") or 1) + 1
             req_mf = obj["metadata"].get("managedFields")
             if req_mf is not None and req_mf != old_meta.get("managedFields"):
@@ -681,6 +682,11 @@ def _same_content(old: dict, new: dict) -> bool:
     om = {k: v for k, v in old["metadata"].items() if k not in ("resourceVersion",)}
     nm = {k: v for k, v in new["metadata"].items() if k not in ("resourceVersion",)}
     return om == nm
+
+
+def _has_generation(rt: ResourceType) -> bool:
+    # kube 1.32 sets metadata.generation only where the registry strategy does: workloads, CRDs, CRs.
+    return rt.custom or rt.group in ("apps", "apiextensions.k8s.io")
 
 
 def _spec_changed(old: dict, new: dict) -> bool:
