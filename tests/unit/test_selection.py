@@ -327,3 +327,15 @@ def test_quickstart_same_nad_twice():
     sels = parse_networks("macvlan-conf,macvlan-conf")
     assert expected_interfaces(sels) == ["net1", "net2"]
     assert selection_problems(sels) == []
+
+
+def test_corpus_verdict_only_the_gateway_key_is_flagged():
+    """Across every networks annotation of the corpus, the single problem is the upstream
+    `gateway` key of multus examples/macvlan-pod.yml (INDEX.md, reference section 6)."""
+    found = []
+    for p in sorted(PODSIDE.glob("*.y*ml")):
+        if p.name.endswith(".snippets.yml"):
+            continue
+        for v in _annotations_in(p):
+            found += [(p.name, q.code, q.path) for q in selection_problems(parse_networks(v))]
+    assert found == [("multus__examples__macvlan-pod.yml", "unknown-key", "networks[0].gateway")]
