@@ -36,12 +36,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from multus_tui.multus.errors import AnnotationError
+from multus_tui.multus.failures import sandbox_failure_message
 from multus_tui.multus.status import NETWORK_STATUS_ANNOTATION, parse_network_status
 
 from .discovery import NAD_CRD_NAME
 from .errors import ApiError
 from .ipam_sim import CniError, IpamState
-from .multus_sim import CLUSTER_NETWORK, MultusSim, NodeView, sandbox_failure_message
+from .multus_sim import CLUSTER_NETWORK, MultusSim, NodeView
 from .scheduler import pick_node
 from .store import ObjectStore
 
@@ -500,8 +501,10 @@ class Simulator:
     def _failed(self, pod: dict[str, Any], st: _PodState, node: NodeView, error: str) -> None:
         sandbox_id = uuid.uuid4().hex + uuid.uuid4().hex
         netns = f"/var/run/netns/cni-{uuid.uuid4()}"
-        self.events.emit(pod, "Warning", "FailedCreatePodSandBox",
-                         sandbox_failure_message(pod, sandbox_id, netns, error), "kubelet", host=node.name)
+        meta = pod["metadata"]
+        message = sandbox_failure_message(meta["namespace"], meta["name"], error, thick=True,
+                                          sandbox_id=sandbox_id, netns=netns, uid=meta["uid"])
+        self.events.emit(pod, "Warning", "FailedCreatePodSandBox", message, "kubelet", host=node.name)
         st.gen += 1
         self._later(self.retry_interval_s, ("retry", pod["metadata"]["uid"], st.gen))
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from multus_tui.multus.errors import AnnotationError
+from multus_tui.multus.failures import no_network_found_message, plugin_error
 from multus_tui.multus.selection import NETWORKS_ANNOTATION, Selection, parse_networks
 from multus_tui.multus.status import NetworkStatus, render_network_status
 
@@ -235,16 +236,14 @@ class MultusSim:
                         )
                     att = self._delegate_add(pod, node, d, ifname)
                 except CniError as exc:
-                    raise _Fail(
-                        f'[{ns}/{name}/{uid}:{d.cni_name}]: error adding container to network "{d.cni_name}": {exc}'
-                    ) from None
+                    raise _Fail(plugin_error(ns, name, uid, d.cni_name, str(exc))) from None
                 used.add(ifname)
                 out.attachments.append(att)
                 out.events.append(("Normal", "AddedInterface", att.event_message()))
         except CniError as exc:  # the cluster network itself failed
             self.delete(pod)
             out.attachments = []
-            out.error = f'[{ns}/{name}/{uid}:{CLUSTER_NETWORK}]: error adding container to network "{CLUSTER_NETWORK}": {exc}'
+            out.error = plugin_error(ns, name, uid, CLUSTER_NETWORK, str(exc))
             return out
         except _Fail as exc:
             self.delete(pod)
@@ -287,10 +286,7 @@ class MultusSim:
             nad = lookup_nad(target_ns, nad_name)
             if nad is None:
                 # thick Multus reads NADs from an informer cache: the singular kind in the error (5.1)
-                msg = (
-                    f"cannot find a network-attachment-definition ({nad_name}) in namespace ({target_ns}): "
-                    f'networkattachmentdefinition.k8s.cni.cncf.io "{nad_name}" not found'
-                )
+                msg = no_network_found_message(nad_name, target_ns, thick=True)
                 out.events.append(("Warning", "NoNetworkFound", msg))
                 raise _Fail(f"{pre}failed getting the delegate: getKubernetesDelegate: {msg}")
             delegates.append(self._delegate_from_nad(sel, target_ns, nad_name, nad, pre))
@@ -485,28 +481,3 @@ def _int(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
-
-
-def sandbox_failure_message(pod: dict[str, Any], sandbox_id: str, netns: str, error: str) -> str:
-    """kubelet's FailedCreatePodSandBox text for a thick-Multus node (5.2), complete with the
-    multus-shim request dump."""
-    meta = pod.get("metadata") or {}
-    ns, name, uid = meta.get("namespace", "default"), meta.get("name", ""), meta.get("uid", "")
-    args = (f"IgnoreUnknown=1;K8S_POD_NAMESPACE={ns};K8S_POD_NAME={name};"
-            f"K8S_POD_INFRA_CONTAINER_ID={sandbox_id};K8S_POD_UID={uid}")
-    stdin = " ".join(str(b) for b in _SHIM_CONF)
-    return (
-        f"Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "
-        f'"{sandbox_id}": plugin type="multus-shim" name="multus-cni-network" failed (add): CmdAdd (shim): '
-        f"CNI request failed with status 400: '&{{ContainerID:{sandbox_id} Netns:{netns} IfName:eth0 "
-        f"Args:{args} Path: StdinData:[{stdin}]}} ERRORED: error configuring pod [{ns}/{name}] networking: "
-        f"{error}\n'"
-    )
-
-
-# What the thick daemonset writes to /etc/cni/net.d/00-multus.conf (the shim's stdin).
-_SHIM_CONF = json.dumps(
-    {"cniVersion": "0.3.1", "name": "multus-cni-network", "type": "multus-shim",
-     "logLevel": "verbose", "logToStderr": True},
-    separators=(",", ":"),
-).encode()

@@ -4,7 +4,8 @@ Scenarios
 ---------
 ``seed`` (default): the world of the user stories (seed-scenarios.md S1-S5).
 
-* namespaces ``default``, ``kube-system``, ``tenant-a`` and the NAD CRD (Multus installed);
+* namespaces ``default``, ``kube-system`` (plus ``kube-public``, ``kube-node-lease``), ``tenant-a``,
+  and the NAD CRD (Multus installed);
 * nodes ``node-1``..``node-3`` with host interfaces ``eth0,k8s-vlan1`` and ``node-4`` with only
   ``eth0`` (annotation ``sandbox.multus-tui.io/host-interfaces``), podCIDRs 10.244.N.0/24;
 * NADs, with the stories' exact configs:
@@ -61,6 +62,8 @@ VLAN_LINKS = "eth0,k8s-vlan1"
 S5_IMAGE = "dougbtv/centos-network"
 S5_COMMAND = ["/bin/bash", "-c", "trap : TERM INT; sleep infinity & wait"]
 
+# What every cluster has (the runner's list too).
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 SCENARIOS = ("seed", "empty", "no-multus", "large:N")
 
 # --------------------------------------------------------------------------- the stories' NADs
@@ -173,7 +176,7 @@ def _namespace(name: str) -> dict[str, Any]:
 
 
 def _base(store: ObjectStore, *, multus: bool) -> None:
-    for ns in ("default", "kube-system", TENANT):
+    for ns in (*SYSTEM_NAMESPACES, TENANT):
         store.create("namespaces", _namespace(ns))
     if multus:
         store.create("customresourcedefinitions", nad_crd())
@@ -220,7 +223,7 @@ def load_large(store: ObjectStore, count: int) -> None:
     n_nads = max(1, round(count / 10))
     per_ns = max(1, -(-n_nads // n_ns))
     n_nodes = max(4, round(count / 100))
-    for ns in ("default", "kube-system"):
+    for ns in SYSTEM_NAMESPACES:
         store.create("namespaces", _namespace(ns))
     store.create("customresourcedefinitions", nad_crd())
     namespaces = [f"bench-{i:03d}" for i in range(n_ns)]
@@ -298,18 +301,26 @@ def load_large(store: ObjectStore, count: int) -> None:
 # --------------------------------------------------------------------------- entry point
 
 
+def check_scenario(name: str) -> None:
+    """Raise ValueError (one line, for the command line) unless `name` is a known scenario."""
+    if name in ("seed", "no-multus", "empty"):
+        return
+    if name.startswith("large:"):
+        text = name.split(":", 1)[1]
+        if not text.isdigit() or int(text) < 1:
+            raise ValueError(f"scenario {name!r}: large:N needs a positive number of pods, e.g. large:10000")
+        return
+    raise ValueError(f"unknown scenario {name!r} (known: {', '.join(SCENARIOS)})")
+
+
 def load_scenario(name: str, store: ObjectStore, settings: Any = None) -> None:
     """Fill `store` with scenario `name` (see the module docstring); ValueError when unknown."""
+    check_scenario(name)
     if name == "seed":
         load_seed(store, multus=True)
     elif name == "no-multus":
         load_seed(store, multus=False)
     elif name == "empty":
         _base(store, multus=True)
-    elif name.startswith("large:"):
-        text = name.split(":", 1)[1]
-        if not text.isdigit() or int(text) < 1:
-            raise ValueError(f"scenario {name!r}: large:N needs a positive number of pods, e.g. large:10000")
-        load_large(store, int(text))
     else:
-        raise ValueError(f"unknown scenario {name!r} (known: {', '.join(SCENARIOS)})")
+        load_large(store, int(name.split(":", 1)[1]))
