@@ -44,6 +44,7 @@ SCALAR_KINDS = {"str", "int", "cidr", "ip", "mac", "ifname", "ip-list", "cidr-li
 #: keys of a plugin the form edits itself (type select, IPAM section, capability checkboxes)
 HANDLED_PLUGIN_KEYS = {"type", "ipam", "capabilities"}
 _NONE = "(none)"
+SECTION_ORDER = ("sec-template", "sec-meta", "sec-network", "sec-main", "sec-ipam", "sec-chained", "sec-unknown")
 
 
 @dataclass
@@ -83,48 +84,99 @@ class NadForm(VerticalScroll):
         #: widget ids whose text does not parse (the local half of "apply refused")
         self.local_errors: dict[str, str] = {}
         self._expanded: set[str] = set()
+        self._lazy: dict[str, tuple[tuple[FieldSpec, ...], str]] = {}
 
     # ------------------------------------------------------------------ building
     def compose(self) -> Iterator[Widget]:
         yield from self.sections()
 
-    async def rebuild(self, focus: str | None = None) -> None:
-        """Re-render every section from the draft (after a structural edit or a raw-YAML sync)."""
-        for c in self.query(Collapsible):
-            if c.id and not c.collapsed:
-                self._expanded.add(c.id)
-            elif c.id:
-                self._expanded.discard(c.id)
-        self.bindings = {}
-        self.local_errors = {}
+    async def rebuild(self, focus: str | None = None, only: set[str] | None = None) -> None:
+        """Re-render sections from the draft (all, or the ids in `only`: cheaper, keeps the scroll)."""
         with self.app.batch_update():
-            await self.remove_children()
-            await self.mount_all(list(self.sections()))
+            if only is None or not await self._rebuild_some(only):
+                self.bindings = {}
+                self.local_errors = {}
+                self._lazy = {}
+                await self.remove_children()
+                await self.mount_all(list(self.sections()))
         if focus:
             try:
                 self.query_one(f"#{focus}").focus()
             except Exception:  # noqa: BLE001 - the widget may be gone after the change
                 pass
 
+    async def _rebuild_some(self, only: set[str]) -> bool:
+        """Replace the named sections in place; False when the set of sections itself changes."""
+        wanted = [sid for sid in SECTION_ORDER if self.build_section(sid, dry=True)]
+        present = [c.id for c in self.children if c.id in SECTION_ORDER]
+        if wanted != present:
+            return False
+        for sid in SECTION_ORDER:
+            if sid not in only or sid not in present:
+                continue
+            old = self.query_one(f"#{sid}")
+            for w in old.query("*"):
+                if w.id:
+                    self.bindings.pop(w.id, None)
+                    self.local_errors.pop(w.id, None)
+            index = list(self.children).index(old)
+            await old.remove()
+            new = self.build_section(sid)
+            assert new is not None
+            await self.mount(new, before=index)
+        return True
+
     def sections(self) -> Iterator[Widget]:
+        for sid in SECTION_ORDER:
+            w = self.build_section(sid)
+            if w is not None:
+                yield w
+
+    def _main_spec(self) -> PluginSpec | None:
+        main_type = self.draft.plugin(0).get("type")
+        return specs.PLUGINS.get(main_type) if isinstance(main_type, str) else None
+
+    def build_section(self, sid: str, dry: bool = False) -> Widget | None:
+        """One section of the form (None when it is not shown); `dry`: only say whether it is."""
         d = self.draft
-        if self.templates:
-            yield self._section("Start from", [
+        main_spec = self._main_spec()
+        if sid == "sec-template":
+            if not self.templates:
+                return None
+            return True if dry else self._section("Start from", [  # type: ignore[return-value]
                 Select([(label, key) for label, key in self.templates], prompt="a template…",
                        id="template", compact=True),
-            ], sid="sec-template")
-        yield self._section("NetworkAttachmentDefinition", list(self._metadata_fields()), sid="sec-meta")
-        yield self._section("CNI network", list(self._network_fields()), sid="sec-network")
-        main_type = d.plugin(0).get("type")
-        main_spec = specs.PLUGINS.get(main_type) if isinstance(main_type, str) else None
-        yield self._section("Main plugin", list(self._main_plugin(main_spec)), sid="sec-main")
-        if main_spec is None or main_spec.ipam != "none" or isinstance(d.plugin(0).get("ipam"), dict):
-            yield self._section("IPAM", list(self._ipam(main_spec)), sid="sec-ipam")
-        yield self._section("Chained plugins", list(self._chained()), sid="sec-chained")
+            ], sid=sid)
+        if sid == "sec-ipam" and not (main_spec is None or main_spec.ipam != "none"
+                                      or isinstance(d.plugin(0).get("ipam"), dict)):
+            return None
+        if dry:
+            return True  # type: ignore[return-value]
+        if sid == "sec-meta":
+            return self._section("NetworkAttachmentDefinition", list(self._metadata_fields()), sid=sid)
+        if sid == "sec-network":
+            return self._section("CNI network", list(self._network_fields()), sid=sid)
+        if sid == "sec-main":
+            return self._section("Main plugin", list(self._main_plugin(main_spec)), sid=sid)
+        if sid == "sec-ipam":
+            return self._section("IPAM", list(self._ipam(main_spec)), sid=sid)
+        if sid == "sec-chained":
+            return self._section("Chained plugins", list(self._chained()), sid=sid)
         unknown = self.unknown_keys()
-        yield self._section("Unknown keys (kept)", [
+        return self._section("Unknown keys (kept)", [
             Static(unknown, id="unknown-keys", classes="unknown-keys"),
         ], sid="sec-unknown", hidden=not unknown.plain)
+
+    @staticmethod
+    def section_of(vpath: str) -> set[str]:
+        """The sections showing `vpath` (what to rebuild after a structural edit there)."""
+        if vpath.startswith("plugins[0].ipam"):
+            return {"sec-ipam"}
+        if vpath.startswith("plugins[0]"):
+            return {"sec-main"}
+        if vpath.startswith("plugins["):
+            return {"sec-chained"}
+        return {"sec-meta", "sec-network"}
 
     def _section(self, title: str, children: list[Widget], sid: str, hidden: bool = False) -> Widget:
         box = Vertical(Label(Text(title, style="bold"), classes="section-title"), *children,
@@ -252,9 +304,10 @@ class NadForm(VerticalScroll):
             yield Vertical(Label(Text("capabilities", style="italic"), classes="caps-title"), *rows,
                            classes="caps")
         if others:
-            cid = f"caps-more-{index}"
-            yield Collapsible(*[self._cap_box(index, k, v, False) for k, v in others.items()],
-                              title="other capabilities", collapsed=cid not in self._expanded, id=cid)
+            # One select instead of a checkbox per rarely used capability (keeps the form light).
+            self.bindings[f"caps-more-{index}"] = FieldBinding(f"plugins[{index}].capabilities", None, "addcap")
+            yield Select([(f"{k} — {v}", k) for k, v in others.items()], prompt="declare another capability…",
+                         id=f"caps-more-{index}", compact=True, classes="caps-more")
 
     def _cap_box(self, index: int, cap: str, what: str, value: bool) -> Widget:
         vpath = f"plugins[{index}].capabilities.{cap}"
@@ -297,18 +350,44 @@ class NadForm(VerticalScroll):
     # ------------------------------------------------------------------ fields
     def _fields(self, fields: tuple[FieldSpec, ...], base: str, obj: dict[str, Any]) -> Iterator[Widget]:
         basic: list[Widget] = []
-        advanced: list[Widget] = []
+        advanced: list[FieldSpec] = []
         for f in fields:
             if f.name in HANDLED_PLUGIN_KEYS:
                 continue
-            widget = self._field(f, f"{base}.{f.name}", obj.get(f.name))
             # An advanced field that is set is shown in the open: hiding a value is how it gets lost.
-            (advanced if f.advanced and f.name not in obj else basic).append(widget)
+            if f.advanced and f.name not in obj:
+                advanced.append(f)
+            else:
+                basic.append(self._field(f, f"{base}.{f.name}", obj.get(f.name)))
         yield from basic
         if advanced:
             cid = _collapsible_id(base, "advanced")
-            yield Collapsible(*advanced, title=f"advanced ({len(advanced)})", collapsed=cid not in self._expanded,
-                              id=cid, classes="advanced")
+            title = f"advanced ({len(advanced)})"
+            if cid in self._expanded:
+                yield Collapsible(*[self._field(f, f"{base}.{f.name}", None) for f in advanced], title=title,
+                                  collapsed=False, id=cid, classes="advanced")
+            else:
+                # Built on first expansion: most advanced fields are never opened, and every widget
+                # mounted costs style matching on each rebuild.
+                self._lazy[cid] = (tuple(advanced), base)
+                yield Collapsible(title=title, collapsed=True, id=cid, classes="advanced")
+
+    @on(Collapsible.Expanded)
+    async def _expand_lazy(self, event: Collapsible.Expanded) -> None:
+        c = event.collapsible
+        self._expanded.add(c.id or "")
+        lazy = self._lazy.pop(c.id or "", None)
+        if lazy is None:
+            return
+        fields, base = lazy
+        obj = self.draft.get(base)
+        obj = obj if isinstance(obj, dict) else {}
+        widgets = [self._field(f, f"{base}.{f.name}", obj.get(f.name)) for f in fields]
+        await c.query_one(Collapsible.Contents).mount_all(widgets)
+
+    @on(Collapsible.Collapsed)
+    def _collapsed(self, event: Collapsible.Collapsed) -> None:
+        self._expanded.discard(event.collapsible.id or "")
 
     def _field(self, f: FieldSpec, vpath: str, value: Any) -> Widget:
         kind = f.kind
@@ -589,7 +668,6 @@ class NadForm(VerticalScroll):
                 if d.get(caps_path) == {}:
                     d.delete(caps_path)
             self.post_message(self.Edited())
-            self.call_after_refresh(self.rebuild_if_cap_moved, b.vpath)
             return
         assert b.spec is not None
         default = b.spec.default is True
@@ -603,15 +681,6 @@ class NadForm(VerticalScroll):
             d.set(b.vpath, event.value)
         self.post_message(self.Edited())
 
-    async def rebuild_if_cap_moved(self, vpath: str) -> None:
-        # A capability ticked under "other capabilities" moves up to the offered ones.
-        try:
-            box = self.query_one(f"#{field_id(vpath)}", Checkbox)
-        except Exception:  # noqa: BLE001
-            return
-        if any(isinstance(a, Collapsible) for a in box.ancestors):
-            await self.rebuild(focus=field_id(vpath))
-
     def _toggle_conflist(self, value: bool) -> None:
         d = self.draft
         if value == d.is_conflist:
@@ -622,7 +691,8 @@ class NadForm(VerticalScroll):
             d.to_single()
             if d.is_conflist:
                 self.app.notify("Remove the chained plugins (and list-level keys) first.", severity="warning")
-        self.run_worker(self._structural("conflist"), group="builder-form", exclusive=True)
+        self.run_worker(self._structural("conflist", {"sec-network", "sec-chained"}), group="builder-form",
+                        exclusive=True)
 
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
@@ -639,12 +709,19 @@ class NadForm(VerticalScroll):
         if b is None:
             return
         d = self.draft
+        if b.mode == "addcap":
+            if value:
+                d.set(f"{b.vpath}.{value}", True)
+                self.run_worker(self._structural(field_id(f"{b.vpath}.{value}"), self.section_of(b.vpath)),
+                                group="builder-form", exclusive=True)
+            return
         current = d.get(b.vpath)
         if value == current or (value is None and current is None):
             return
         if b.mode == "type":
             self._change_type(b.vpath, value)
-            self.run_worker(self._structural(wid), group="builder-form", exclusive=True)
+            only = {"sec-main", "sec-ipam"} if b.vpath == "plugins[0].ipam.type" else None
+            self.run_worker(self._structural(wid, only), group="builder-form", exclusive=True)
             return
         if value is None:
             d.delete(b.vpath)
@@ -674,8 +751,8 @@ class NadForm(VerticalScroll):
             for k, v in new_spec.defaults().items():
                 plugin.setdefault(k, v)
 
-    async def _structural(self, focus: str | None = None) -> None:
-        await self.rebuild(focus=focus)
+    async def _structural(self, focus: str | None = None, only: set[str] | None = None) -> None:
+        await self.rebuild(focus=focus, only=only)
         self.post_message(self.Edited(structural=True))
 
     @on(Button.Pressed)
@@ -692,13 +769,15 @@ class NadForm(VerticalScroll):
             spec = specs.CHAINED.get(sel.value)
             body = {k: v for k, v in (spec.defaults() if spec else {}).items() if k != "type"}
             index = d.add_plugin(sel.value, body)
-            self.run_worker(self._structural(f"chained-{index}"), group="builder-form", exclusive=True)
+            self.run_worker(self._structural(f"chain-remove-{index}", {"sec-network", "sec-chained"}),
+                            group="builder-form", exclusive=True)
             return
         if ":" not in name:
             return
         event.stop()
         action, _, arg = name.partition(":")
         focus: str | None = None
+        only: set[str] = {"sec-network", "sec-chained"}
         if action in ("up", "down"):
             index = int(arg)
             if not d.move_plugin(index, -1 if action == "up" else 1):
@@ -707,19 +786,23 @@ class NadForm(VerticalScroll):
         elif action == "remove-plugin":
             d.remove_plugin(int(arg))
         elif action == "add":
+            only = self.section_of(arg)
             items = d.get(arg)
             items = list(items) if isinstance(items, list) else []
             d.set(arg, [*items, {}])
         elif action == "addset":
+            only = self.section_of(arg)
             sets = d.get(arg)
             sets = list(sets) if isinstance(sets, list) else []
             d.set(arg, [*sets, [{}]])
         elif action == "remove":
+            only = self.section_of(arg)
             d.delete(arg)
             parent = arg.rsplit("[", 1)[0]
             if d.get(parent) == []:
                 d.delete(parent)
         elif action == "mapadd":
+            only = self.section_of(arg)
             current = d.get(arg)
             current = dict(current) if isinstance(current, dict) else {}
             n = 1
@@ -729,6 +812,7 @@ class NadForm(VerticalScroll):
             d.set(arg, current)
         elif action == "mapremove":
             vpath, _, idx = arg.rpartition(":")
+            only = self.section_of(vpath)
             current = d.get(vpath)
             if isinstance(current, dict):
                 keys = list(current)
@@ -739,7 +823,7 @@ class NadForm(VerticalScroll):
                     d.delete(vpath)
         else:
             return
-        self.run_worker(self._structural(focus), group="builder-form", exclusive=True)
+        self.run_worker(self._structural(focus, only), group="builder-form", exclusive=True)
 
     # ------------------------------------------------------------------ findings at the field
     def widget_for_path(self, vpath: str) -> str | None:

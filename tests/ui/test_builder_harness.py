@@ -1,0 +1,170 @@
+"""A minimal app hosting the NAD builder for Pilot tests, and helpers that drive its widgets by id.
+
+(Named test_builder_*.py so it sits with the builder's tests; it holds no tests itself.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.widgets import Button, Checkbox, Input, Select
+
+from multus_tui.multus.nad import NAD
+from multus_tui.ui.builder import NadBuilderScreen, field_id
+from multus_tui.ui.context import AppContext
+
+STYLES = Path(__file__).resolve().parents[2] / "styles" / "builder.tcss"
+SIZE = (140, 50)
+
+
+def offline_ctx(readonly: bool = False) -> AppContext:
+    return AppContext(cluster=None, store=None, readonly=readonly, context_name=None, server=None)
+
+
+class BuilderApp(App[None]):
+    """Hosts one NadBuilderScreen; records what it dismissed with and what was copied."""
+
+    CSS_PATH = str(STYLES)
+
+    def __init__(self, ctx: Any, nad: NAD | None = None, namespace: str | None = None,
+                 template: str | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._args = (nad, namespace, template)
+        self.copied: list[str] = []
+        self.results: list[Any] = []
+
+    def on_mount(self) -> None:
+        nad, namespace, template = self._args
+        self.push_screen(NadBuilderScreen(self.ctx, nad=nad, namespace=namespace, template=template),
+                         callback=self.results.append)
+
+    def copy_to_clipboard(self, text: str) -> None:
+        self.copied.append(text)
+        super().copy_to_clipboard(text)
+
+
+def builder(pilot: Any) -> NadBuilderScreen:
+    for screen in reversed(pilot.app.screen_stack):
+        if isinstance(screen, NadBuilderScreen):
+            return screen
+    raise AssertionError("no builder screen")
+
+
+async def settle(pilot: Any) -> None:
+    """Let messages, rebuild workers and the debounced preview finish."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    builder(pilot).refresh_preview()
+
+
+#: type every character as a key press (slow under load); otherwise only the last one is a key press
+KEY_BY_KEY = False
+
+
+async def type_into(pilot: Any, path: str, text: str, *, keys: bool | None = None) -> Input:
+    """Focus the field editing `path` (virtual path), clear it and type `text`.
+
+    The last character always arrives as a real key press (so the Input's own key handling,
+    validation and Changed message are exercised); the rest is typed key by key only when asked,
+    because every simulated key costs a full screen refresh.
+    """
+    widget = builder(pilot).query_one(f"#{field_id(path)}", Input)
+    widget.focus()
+    await pilot.pause()
+    if keys if keys is not None else KEY_BY_KEY:
+        widget.value = ""
+        await pilot.press(*text)
+    else:
+        widget.value = text[:-1]
+        widget.cursor_position = len(widget.value)
+        await pilot.press(text[-1])
+    await settle(pilot)
+    return widget
+
+
+async def choose(pilot: Any, path_or_id: str, value: str | None) -> None:
+    """Pick a value in a Select (by virtual path, or by widget id when it starts with '#')."""
+    wid = path_or_id[1:] if path_or_id.startswith("#") else field_id(path_or_id)
+    sel = builder(pilot).query_one(f"#{wid}", Select)
+    sel.value = Select.NULL if value is None else value
+    await settle(pilot)
+
+
+async def tick(pilot: Any, path: str, value: bool = True) -> None:
+    builder(pilot).query_one(f"#{field_id(path)}", Checkbox).value = value
+    await settle(pilot)
+
+
+async def press(pilot: Any, wid: str) -> None:
+    builder(pilot).query_one(f"#{wid}", Button).press()
+    await settle(pilot)
+
+
+def preview(pilot: Any) -> str:
+    return str(builder(pilot).query_one("#preview").render())
+
+
+def field_message(pilot: Any, path: str) -> str:
+    msg = builder(pilot).query_one(f"#{field_id(path)}-msg")
+    return str(msg.render()) if msg.display else ""
+
+
+async def add_chained(pilot: Any, ptype: str) -> None:
+    await choose(pilot, "#add-chained", ptype)
+    await press(pilot, "btn-add-chained")
+
+
+async def build_s1(pilot: Any) -> None:
+    await type_into(pilot, "metadata.name", "vlan1-internal-static", keys=True)
+    await choose(pilot, "cniVersion", "0.3.1")
+    await type_into(pilot, "plugins[0].master", "k8s-vlan1")
+    await choose(pilot, "plugins[0].mode", "bridge")
+    await choose(pilot, "plugins[0].ipam.type", "static")
+    await press(pilot, field_id("plugins[0].ipam.addresses") + "-add")
+    await type_into(pilot, "plugins[0].ipam.addresses[0].address", "192.168.0.20/24")
+    await type_into(pilot, "plugins[0].ipam.addresses[0].gateway", "192.168.0.254")
+    await add_chained(pilot, "sbr")
+
+
+async def build_s2(pilot: Any) -> None:
+    await type_into(pilot, "metadata.name", "vlan1-internal-static")
+    await choose(pilot, "cniVersion", "0.3.1")
+    await type_into(pilot, "plugins[0].master", "k8s-vlan1")
+    await choose(pilot, "plugins[0].mode", "bridge")
+    await choose(pilot, "#caps-more-0", "ips")
+    await choose(pilot, "plugins[0].ipam.type", "static")
+
+
+async def build_s4(pilot: Any) -> None:
+    await type_into(pilot, "metadata.name", "vlan1-internal-pool")
+    await type_into(pilot, "metadata.namespace", "kube-system")
+    await choose(pilot, "cniVersion", "0.3.1")
+    await type_into(pilot, "plugins[0].master", "k8s-vlan1")
+    await choose(pilot, "plugins[0].mode", "bridge")
+    await choose(pilot, "plugins[0].ipam.type", "host-local")
+    await press(pilot, field_id("plugins[0].ipam.ranges") + "-add")
+    base = "plugins[0].ipam.ranges[0][0]"
+    await type_into(pilot, f"{base}.subnet", "192.168.0.0/24")
+    await type_into(pilot, f"{base}.rangeStart", "192.168.0.20")
+    await type_into(pilot, f"{base}.rangeEnd", "192.168.0.49")
+    await type_into(pilot, f"{base}.gateway", "192.168.0.254")
+    await add_chained(pilot, "sbr")
+
+
+async def build_whereabouts(pilot: Any) -> None:
+    await type_into(pilot, "metadata.name", "vlan1-cluster-pool")
+    await type_into(pilot, "metadata.namespace", "kube-system")
+    await choose(pilot, "cniVersion", "0.3.1")
+    await type_into(pilot, "plugins[0].master", "k8s-vlan1")
+    await choose(pilot, "plugins[0].mode", "bridge")
+    await choose(pilot, "plugins[0].ipam.type", "whereabouts")
+    await type_into(pilot, "plugins[0].ipam.range", "192.168.0.0/24")
+    await type_into(pilot, "plugins[0].ipam.range_start", "192.168.0.20")
+    await type_into(pilot, "plugins[0].ipam.range_end", "192.168.0.49")
+    await type_into(pilot, "plugins[0].ipam.gateway", "192.168.0.254")
+    await add_chained(pilot, "sbr")
