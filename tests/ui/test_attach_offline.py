@@ -123,7 +123,6 @@ async def test_prechecks_shown_offline():
         assert "interface-taken" in [f.code for f in s.findings]
         await _type(pilot, "#attach-interface", "")
         await _type(pilot, "#attach-default-route", "192.168.0.254")
-        s.current = 1
         s.query_one("#attach-selections").move_cursor(row=1)
         await pilot.pause()
         await _type(pilot, "#attach-default-route", "192.168.0.1")

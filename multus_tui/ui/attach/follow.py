@@ -54,7 +54,9 @@ class PodFollow(Vertical):
         self.pod_name = pod_name
         self.state = "waiting"
         self.reason: str | None = None
+        self.history: list[str] = []  # each state once, in the order seen (tests read it)
         self._unsubscribe: Any = None
+        self._live = False  # between mount and unmount (is_mounted turns True only after on_mount)
 
     def compose(self) -> ComposeResult:
         yield Static(plain(f"Pod {self.namespace}/{self.pod_name}"), id="attach-follow-title")
@@ -62,11 +64,13 @@ class PodFollow(Vertical):
         yield LiveTable(COLUMNS, id="attach-follow-table")
 
     def on_mount(self) -> None:
+        self._live = True
         if self.store is not None:
             self._unsubscribe = self.store.subscribe(self._on_changes)
         self.refresh_state()
 
     def on_unmount(self) -> None:
+        self._live = False
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -94,7 +98,7 @@ class PodFollow(Vertical):
 
     def refresh_state(self) -> None:
         """Re-read the pod from the store and update only what changed."""
-        if not self.is_mounted or self.store is None:
+        if not self._live or self.store is None:
             return
         pod = self.store.pod(self.namespace, self.pod_name)
         atts: list[Any] = []
@@ -106,6 +110,8 @@ class PodFollow(Vertical):
                 self._show(pod)
                 return
         self.state, self.reason = overall_state(pod, atts)
+        if not self.history or self.history[-1] != self.state:
+            self.history.append(self.state)
         rows = []
         for i, a in enumerate(atts):
             if a.state == "not-requested":
