@@ -111,11 +111,16 @@ def _conflict_message(status: dict, msg: str) -> tuple[str, list[str]]:
     take the field over (force) or leave it."""
     owners: list[str] = []
     for c in ((status.get("details") or {}).get("causes") or []):
-        if not isinstance(c, dict) or c.get("reason") != "FieldManagerConflict":
+        if not isinstance(c, dict):
             continue
         m = _SSA_CONFLICT.search(c.get("message") or "")
+        if not m and c.get("reason") != "FieldManagerConflict":
+            continue
         mgr = m.group(1) if m else "another field manager"
         owners.append(f"{c.get('field') or '?'} is owned by {mgr!r}")
+    if not owners:  # no causes: kube's message alone says `conflict with "mgr" using v1: .spec.config`
+        for m in re.finditer(r'conflict with "([^"]+)"(?: using [^:]+)?: (\S+)', msg):
+            owners.append(f"{m.group(2)} is owned by {m.group(1)!r}")
     if owners:
         return ("apply conflict: " + "; ".join(owners)
                 + " (multus-tui does not take over fields another manager owns unless forced)", owners)
@@ -179,7 +184,16 @@ def _transport_message(exc: BaseException, server: str | None) -> ClusterError |
         if isinstance(e, (ux.ReadTimeoutError, socket.timeout, TimeoutError)):
             return ClusterError(f"the cluster{where} did not answer in time", reason="Timeout")
         if isinstance(e, ux.SSLError) or "CERTIFICATE_VERIFY_FAILED" in text or "SSLError" in text:
-            detail = "certificate verify failed" if "CERTIFICATE_VERIFY_FAILED" in text else text.splitlines()[-1]
+            if "UNEXPECTED_EOF" in text or "EOF occurred" in text:
+                return ClusterError(f"the cluster{where} closed the connection", reason="ConnectionLost")
+            if "CERTIFICATE_VERIFY_FAILED" in text:
+                m = re.search(r"certificate verify failed: ([^(')]+)", text)
+                detail = "certificate verify failed" + (f" ({m.group(1).strip()})" if m else "")
+            elif "WRONG_VERSION_NUMBER" in text:
+                detail = "the server does not speak TLS (should the URL be http://?)"
+            else:
+                m = re.search(r"\[SSL: [A-Z0-9_]+\] ([^(')]+)", text)
+                detail = m.group(1).strip() if m else text.splitlines()[-1][:200]
             return ClusterError(f"TLS error talking to the cluster{where}: {detail}", reason="TLS")
         if isinstance(e, socket.gaierror) or "Name or service not known" in text or "nodename nor servname" in text:
             return ClusterError(f"cannot resolve the cluster's host name{where}", reason="DNS")

@@ -79,6 +79,12 @@ class _KindWatcher:
 
     # -- the loop --------------------------------------------------------------------------------
     def _run(self) -> None:
+        try:
+            self._loop()
+        except _Stopped:
+            pass
+
+    def _loop(self) -> None:
         st = self.store
         while not st._stop.is_set():
             try:

@@ -73,7 +73,7 @@ def via_proxy(tmp_path: Path) -> Iterator[Callable[[object, str], tuple[FaultPro
         from urllib.parse import urlparse
 
         u = urlparse(sandbox.url)
-        p = FaultProxy(u.hostname or "127.0.0.1", u.port or 80)
+        p = FaultProxy(u.hostname or "127.0.0.1", u.port or 443, u.scheme)
         proxies.append(p)
         return p, point_kubeconfig_at(kubeconfig, p.url, tmp_path / f"proxied-{len(proxies)}")
 

@@ -13,14 +13,14 @@ import threading
 
 
 class FaultProxy:
-    def __init__(self, upstream_host: str, upstream_port: int) -> None:
+    def __init__(self, upstream_host: str, upstream_port: int, scheme: str = "http") -> None:
         self.upstream = (upstream_host, upstream_port)
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
         self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"  # TLS passes through untouched
         self.blocked = False
         self.accepted = 0
         self._conns: list[socket.socket] = []

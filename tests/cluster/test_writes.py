@@ -89,7 +89,10 @@ def test_dry_run_then_create_then_update(admin):
     changed = manifest(master="k8s-vlan2")
     review = review_nad(admin, changed)
     assert not review.creates
-    assert '-    "master": "k8s-vlan1",' in review.diff and '+    "master": "k8s-vlan2",' in review.diff
+    minus = [x for x in review.diff.splitlines() if x.startswith("-") and not x.startswith("---")]
+    plus = [x for x in review.diff.splitlines() if x.startswith("+") and not x.startswith("+++")]
+    assert [x.split() for x in minus] == [["-", '"master":', '"k8s-vlan1",']], review.diff
+    assert [x.split() for x in plus] == [["+", '"master":', '"k8s-vlan2",']], review.diff
     assert "resourceVersion" not in review.diff and "managedFields" not in review.diff
     assert json.loads(admin.get_raw("nad", "default", "test-nad")["spec"]["config"])["master"] == "k8s-vlan1"
 
