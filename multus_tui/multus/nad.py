@@ -325,12 +325,10 @@ class NAD:
             elif k == "namespace":
                 if self.namespace:
                     meta["namespace"] = self.namespace
-            elif k == "labels":
-                if self.labels or v:
-                    meta["labels"] = dict(self.labels)
-            elif k == "annotations":
-                if self.annotations or v:
-                    meta["annotations"] = dict(self.annotations)
+            elif k in ("labels", "annotations"):
+                # keep the key as it was (even `{}` or null) so a round trip does not change data
+                current = self.labels if k == "labels" else self.annotations
+                meta[k] = dict(current) if current or v is not None else v
             else:
                 meta[k] = v
         if "labels" not in meta and self.labels:
@@ -369,7 +367,14 @@ class _Dumper(yaml.SafeDumper):
     """Safe dumper that writes multi-line strings as literal block scalars."""
 
 
+_YAML_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
 def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    # Unicode line breaks inside plain/single-quoted/block scalars are folded by YAML readers;
+    # a double-quoted scalar escapes them, so the data survives.
+    if any(b in data for b in _YAML_BREAKS) or not data.replace("\n", "").isprintable():
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
     if "\n" in data:
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", data)
