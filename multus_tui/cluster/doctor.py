@@ -1,0 +1,112 @@
+"""Gather what `diagnose` needs from a cluster (three list requests in parallel) or a LiveStore
+(its snapshot, no request) and run the domain's checks.
+
+NADs are listed in every namespace even for `-n NS`, because pods may reference NADs of other
+namespaces (`kube-system/vlan1-internal-pool`): a NAD we did not list must not be reported as
+missing. When the user may not list NADs cluster-wide, the namespace's own NADs plus a GET of
+each NAD referenced elsewhere are used instead.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Sequence
+from typing import Any
+
+from multus_tui.cluster.client import Cluster
+from multus_tui.cluster.errors import ClusterError
+from multus_tui.cluster.views import EventView, NADView, PodView
+from multus_tui.multus.diagnose import DoctorFinding, diagnose
+from multus_tui.multus.errors import AnnotationError
+from multus_tui.multus.selection import NETWORKS_ANNOTATION, parse_networks
+
+
+def _list_events(cluster: Cluster, namespace: str | None) -> list[EventView]:
+    try:
+        items = cluster.list_raw("event", namespace, field_selector="involvedObject.kind=Pod").get("items") or []
+    except ClusterError as exc:
+        if exc.code == 403:
+            return []  # findings without root causes beat no findings: events are an extra
+        if exc.code != 400:
+            raise
+        items = cluster.list_raw("event", namespace).get("items") or []
+    return [EventView.from_raw(o) for o in items]
+
+
+def _list_nads(cluster: Cluster, namespace: str | None) -> tuple[list[NADView], set[str] | None]:
+    """(NADs, namespaces covered or None for all)."""
+    try:
+        items = cluster.list_raw("nad", None).get("items") or []
+        return [NADView.from_raw(o) for o in items], None
+    except ClusterError as exc:
+        if exc.code == 404:
+            return [], None  # Multus not installed: every request is of a missing NAD
+        if exc.code != 403 or namespace is None:
+            raise
+    items = cluster.list_raw("nad", namespace).get("items") or []
+    return [NADView.from_raw(o) for o in items], {namespace}
+
+
+def fetch_inputs(cluster: Cluster, namespace: str | None) -> tuple[list[NADView], list[PodView], list[EventView],
+                                                                   set[str] | None]:
+    """NADs (all namespaces when allowed), pods and pod events of `namespace` (None: all), and the
+    namespaces whose NADs are known (None: all)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        f_nads = pool.submit(_list_nads, cluster, namespace)
+        f_pods = pool.submit(lambda: [PodView.from_raw(o) for o in
+                                      cluster.list_raw("pod", namespace).get("items") or []])
+        f_events = pool.submit(_list_events, cluster, namespace)
+        nads, known = f_nads.result()
+        pods, events = f_pods.result(), f_events.result()
+    if known is not None:
+        # Restricted to one namespace: fetch each foreign NAD the pods reference, one GET each.
+        have = {(n.namespace, n.name) for n in nads}
+        for ref in sorted(_referenced(pods) - have):
+            if ref[0] in known:
+                continue
+            try:
+                obj = cluster.get_or_none("nad", ref[0], ref[1])
+            except ClusterError as exc:
+                if exc.code == 403:
+                    continue  # unknown: diagnose will not call it missing
+                raise
+            known.add(ref[0])
+            if obj is not None:
+                nads.append(NADView.from_raw(obj))
+    return nads, pods, events, known
+
+
+def _referenced(pods: Sequence[PodView]) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for p in pods:
+        value = p.annotations.get(NETWORKS_ANNOTATION)
+        if value is None:
+            continue
+        try:
+            out.update(s.target(p.namespace) for s in parse_networks(value, p.namespace))
+        except AnnotationError:
+            continue
+    return out
+
+
+def collect_findings(source: Any, namespace: str | None, *, namespace_isolation: bool = False,
+                     global_namespaces: Sequence[str] = ("default",)) -> list[DoctorFinding]:
+    """Doctor's findings for `namespace` (None: the whole cluster), errors first.
+
+    `source` is a Cluster (three list requests in parallel, plus one GET per foreign NAD only
+    when NADs cannot be listed cluster-wide) or a LiveStore (its current snapshot). The
+    namespace-isolation settings are Multus' own (the API cannot tell them; default off).
+    """
+    if isinstance(source, Cluster):
+        nads, pods, events, known = fetch_inputs(source, namespace)
+    else:  # a LiveStore: what it watches is what we know
+        nads = source.nads()
+        pods = source.pods(namespace)
+        events = [e for e in source.events(namespace) if e.involved_kind in ("Pod", "")]
+        scope = getattr(source, "namespace", None)
+        known = {scope} if isinstance(scope, str) and scope else None
+    return diagnose(
+        [v.nad for v in nads], pods, [e.as_event_dict() for e in events], namespace=namespace,
+        namespace_isolation=namespace_isolation, global_namespaces=global_namespaces,
+        known_nad_namespaces=known,
+    )

@@ -1,0 +1,893 @@
+"""Cluster-wide diagnosis: what Multus gets wrong without a word (issue 8).
+
+Pure domain: the inputs are plain values (NAD models, pod records, event dicts), so every check
+is testable without a cluster; `multus_tui.cluster.doctor` gathers them from a cluster or a
+LiveStore. Every rule reuses the domain's single source of truth: `parse_networks` and
+`selection_problems` (selection.py) for what pods ask, `join_attachments` (attachments.py) for
+what they got, `parse_failure` (failures.py, via join_attachments) for why they did not,
+`ipam_ranges`/`pool_size` (ipam.py) for pools and `validate_nad` (validate.py) for NAD configs.
+
+Checks (the numbers of issue 8; ids are stable, tests and `doctor -o json` key on them):
+
+1. ``duplicate-address``      one address held by several pods on the same L2 (master/bridge)
+2. ``host-local-multi-node``  a host-local pool used on more than one node (4.14: per node)
+3. ``pool-usage``             pool use (host-local per node, whereabouts per pool), >=80 %, exhausted
+4. ``shared-static-address``  a static NAD with fixed addresses used by more than one pod (S1 pitfall)
+5. ``overlapping-subnets``    NADs on the same master whose subnets/ranges overlap
+6. ``missing-nad``, ``namespace-isolation``  requests of NADs that do not exist / are refused (2.4)
+7. ``dropped-ips``, ``dropped-mac``, ``unknown-selection-key``, ``misspelled-annotation``,
+   ``host-network-annotation``, ``malformed-annotation``, ``selection-problem``  (2.3, 2.7, 5.3)
+8. ``default-route-unreachable``, ``default-route-ecmp``  (2.6)
+9. ``sandbox-failure``        pods stuck creating: the root cause from the event, mapped to the NAD
+10. ``invalid-nad``           live NADs whose config does not parse or fails lint
+
+Objects are named ``pod/<ns>/<name>`` and ``nad/<ns>/<name>``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from multus_tui.multus.attachments import ATTACHED, AttachmentState, join_attachments
+from multus_tui.multus.errors import AnnotationError, ConfigError
+from multus_tui.multus.failures import Failure
+from multus_tui.multus.ipam import IPRange, ipam_ranges, pool_size
+from multus_tui.multus.nad import NAD, RESOURCE_NAME_ANNOTATION
+from multus_tui.multus.selection import (
+    NETWORKS_ANNOTATION,
+    Selection,
+    parse_ip,
+    parse_ip_or_cidr,
+    parse_networks,
+    selection_problems,
+)
+from multus_tui.multus.status import LEGACY_NETWORKS_STATUS_ANNOTATION, NETWORK_STATUS_ANNOTATION
+from multus_tui.multus.validate import validate_nad
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+#: check id -> (issue 8 number, title). The order of this dict is the display order.
+CHECKS: dict[str, tuple[int, str]] = {
+    "duplicate-address": (1, "duplicate address on one L2"),
+    "host-local-multi-node": (2, "host-local pool shared across nodes"),
+    "pool-usage": (3, "IPAM pool use"),
+    "shared-static-address": (4, "static address shared by several pods"),
+    "overlapping-subnets": (5, "overlapping subnets on one master"),
+    "missing-nad": (6, "NAD does not exist"),
+    "namespace-isolation": (6, "refused by namespace isolation"),
+    "dropped-ips": (7, "ips dropped"),
+    "dropped-mac": (7, "mac dropped"),
+    "unknown-selection-key": (7, "unknown selection key"),
+    "misspelled-annotation": (7, "misspelled annotation key"),
+    "host-network-annotation": (7, "networks on a hostNetwork pod"),
+    "malformed-annotation": (7, "malformed networks annotation"),
+    "selection-problem": (7, "selection problem"),
+    "default-route-unreachable": (8, "default-route gateway unreachable"),
+    "default-route-ecmp": (8, "more than one default-route per family"),
+    "sandbox-failure": (9, "pod stuck creating"),
+    "invalid-nad": (10, "NAD config invalid"),
+}
+
+#: warning threshold of pool use (issue 8: warning at >= 80 %)
+POOL_WARN_RATIO = 0.8
+
+_TERMINAL_PHASES = ("Succeeded", "Failed")
+# Annotation keys close to the networks key that are legitimate (3.x, 1.5, 2.4).
+_KNOWN_KEYS = frozenset({
+    NETWORKS_ANNOTATION, NETWORK_STATUS_ANNOTATION, LEGACY_NETWORKS_STATUS_ANNOTATION,
+    RESOURCE_NAME_ANNOTATION, "v1.multus-cni.io/default-network",
+})
+# Main plugins that honour the legacy CNI_ARGS MAC Multus always sends (5.3).
+_CNI_ARGS_MAC_TYPES = frozenset({"macvlan", "bridge", "sriov", "tuning", "ovs"})
+
+
+@dataclass(frozen=True)
+class DoctorFinding:
+    """One diagnosis: `check` (stable id, see CHECKS), `severity`, the objects involved
+    (``pod/ns/name``, ``nad/ns/name``), what is wrong and how to fix it."""
+
+    check: str
+    severity: str  # "error" | "warning" | "info"
+    objects: tuple[str, ...]
+    message: str
+    fix: str
+
+    @property
+    def number(self) -> int:
+        """The issue-8 check number (1-10), 0 for an unknown id."""
+        return CHECKS.get(self.check, (0, ""))[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `doctor -o json` element."""
+        return {"check": self.check, "severity": self.severity, "objects": list(self.objects),
+                "message": self.message, "fix": self.fix}
+
+
+@dataclass(frozen=True)
+class PodRecord:
+    """What diagnosis needs of a pod (the cluster layer's PodView has the same attributes)."""
+
+    namespace: str
+    name: str
+    node: str | None = None
+    phase: str = "Pending"
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    host_network: bool = False
+    uid: str = ""
+
+
+def pod_ref(namespace: str, name: str) -> str:
+    """Object name of a pod in findings."""
+    return f"pod/{namespace}/{name}"
+
+
+def nad_ref(namespace: str, name: str) -> str:
+    """Object name of a NAD in findings."""
+    return f"nad/{namespace}/{name}"
+
+
+def findings_for(findings: Iterable[DoctorFinding], kind: str, namespace: str, name: str) -> list[DoctorFinding]:
+    """The findings that concern one object; `kind` is "pod" or "nad" (also accepts "Pod",
+    "NetworkAttachmentDefinition")."""
+    k = {"networkattachmentdefinition": "nad", "network-attachment-definition": "nad"}.get(kind.lower(), kind.lower())
+    ref = f"{k}/{namespace}/{name}"
+    return [f for f in findings if ref in f.objects]
+
+
+def sort_findings(findings: Iterable[DoctorFinding]) -> list[DoctorFinding]:
+    """Errors first, then by check number, objects and message (deterministic output)."""
+    return sorted(findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.number, f.check,
+                                           f.objects, f.message))
+
+
+def has_errors(findings: Iterable[DoctorFinding]) -> bool:
+    """True when any finding is an error (`doctor` exits 1)."""
+    return any(f.severity == "error" for f in findings)
+
+
+# ------------------------------------------------------------------------------------ inputs
+
+
+def _as_pod(obj: Any) -> PodRecord:
+    if isinstance(obj, PodRecord):
+        return obj
+    get = obj.get if isinstance(obj, Mapping) else (lambda k, d=None: getattr(obj, k, d))
+    return PodRecord(
+        namespace=str(get("namespace", "") or ""), name=str(get("name", "") or ""), node=get("node"),
+        phase=str(get("phase", "") or "Pending"), annotations=dict(get("annotations", None) or {}),
+        host_network=bool(get("host_network", False)), uid=str(get("uid", "") or ""),
+    )
+
+
+def _event_target(ev: Mapping[str, Any]) -> tuple[str, str, str, str] | None:
+    io = ev.get("involvedObject") or ev.get("regarding") or {}
+    if not isinstance(io, Mapping):
+        return None
+    kind = io.get("kind") or ""
+    if kind not in ("Pod", ""):
+        return None
+    meta = ev.get("metadata") if isinstance(ev.get("metadata"), Mapping) else {}
+    ns = io.get("namespace") or (meta or {}).get("namespace") or ev.get("namespace") or ""
+    return (str(kind), str(ns), str(io.get("name") or ""), str(io.get("uid") or ""))
+
+
+@dataclass
+class _Pod:
+    rec: PodRecord
+    selections: list[Selection]
+    parse_error: str | None
+    states: list[AttachmentState]
+
+    @property
+    def ref(self) -> str:
+        return pod_ref(self.rec.namespace, self.rec.name)
+
+    @property
+    def live(self) -> bool:
+        return self.rec.phase not in _TERMINAL_PHASES
+
+    @property
+    def running(self) -> bool:
+        return self.rec.phase == "Running"
+
+
+class _Out:
+    """Collects findings, dropping exact duplicates."""
+
+    def __init__(self) -> None:
+        self.items: list[DoctorFinding] = []
+        self._seen: set[tuple] = set()
+
+    def add(self, check: str, severity: str, objects: Iterable[str], message: str, fix: str) -> None:
+        objs = tuple(dict.fromkeys(objects))
+        key = (check, severity, objs, message)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.items.append(DoctorFinding(check, severity, objs, message, fix))
+
+
+# ------------------------------------------------------------------------------------ NAD facts
+
+
+def _ranges(nad: NAD | None) -> list[IPRange]:
+    if nad is None:
+        return []
+    try:
+        return ipam_ranges(nad.ipam)
+    except ConfigError:
+        return []  # check 10 reports the malformed IPAM
+
+
+def l2_key(nad: NAD | None) -> tuple[str, ...] | None:
+    """What makes two attachments share a broadcast domain: the main plugin's master (macvlan,
+    ipvlan), master + VLAN id (vlan), bridge + VLAN (bridge, ovs). None when unknown."""
+    if nad is None or not nad.plugins:
+        return None
+    p = nad.plugins[0]
+    t = nad.main_type
+    if t in ("macvlan", "ipvlan"):
+        return ("master", str(p.get("master") or "(default-route interface)"))
+    if t == "vlan":
+        vid = p.get("vlanId", p.get("vlanid", 0))
+        return ("vlan", str(p.get("master") or "?"), str(vid))
+    if t == "bridge":
+        return ("bridge", str(p.get("bridge") or "cni0"), str(p.get("vlan") or 0))
+    if t == "ovs":
+        return ("ovs", str(p.get("bridge") or "?"), str(p.get("vlan", "trunk")))
+    return None
+
+
+def describe_l2(key: tuple[str, ...]) -> str:
+    """Human text of an `l2_key`."""
+    kind = key[0]
+    if kind == "master":
+        return f"master {key[1]}"
+    if kind == "vlan":
+        return f"VLAN {key[2]} on master {key[1]}"
+    if kind in ("bridge", "ovs"):
+        tag = f", VLAN {key[2]}" if key[2] not in ("0", "trunk") else ""
+        return f"{'OVS ' if kind == 'ovs' else ''}bridge {key[1]}{tag}"
+    return f"network {key[1]}"
+
+
+def _subnet_of(nad: NAD | None, ip: str) -> str | None:
+    for r in _ranges(nad):
+        addr = parse_ip(ip)
+        if addr is not None and addr.version == r.version and addr in r.network:
+            return str(r.network)
+    return None
+
+
+# ------------------------------------------------------------------------------------ main
+
+
+def diagnose(
+    nads: Iterable[NAD],
+    pods: Iterable[Any],
+    events: Iterable[Mapping[str, Any]] = (),
+    *,
+    namespace: str | None = None,
+    namespace_isolation: bool = False,
+    global_namespaces: Sequence[str] = ("default",),
+    known_nad_namespaces: Collection[str] | None = None,
+) -> list[DoctorFinding]:
+    """Run every check and return the findings, sorted (errors first).
+
+    `nads`: NAD models (namespace set) — every namespace the pods may reference, so a missing
+    NAD is told from one we could not see; `known_nad_namespaces` lists the namespaces whose NADs
+    were listed (None: all), requests into other namespaces are then not reported as missing.
+    `pods`: PodRecord, PodView or dicts with namespace, name, node, phase, annotations,
+    host_network (and uid). `events`: pod events as plain dicts (reason, message, type,
+    involvedObject{kind,namespace,name,uid}, lastTimestamp...).
+    `namespace`: keep only findings involving an object of that namespace (or a NAD one of its
+    pods uses). `namespace_isolation`/`global_namespaces`: Multus' settings of that name (2.4).
+    """
+    nad_list = [n for n in nads if isinstance(n, NAD)]
+    by_key: dict[tuple[str, str], NAD] = {(n.namespace or "", n.name): n for n in nad_list}
+    cni_names = {f"{ns}/{name}": n.effective_cni_name for (ns, name), n in by_key.items()}
+
+    evs: dict[tuple[str, str], list[tuple[str, Mapping[str, Any]]]] = {}
+    for ev in events:
+        if not isinstance(ev, Mapping):
+            continue
+        t = _event_target(ev)
+        if t is not None:
+            evs.setdefault((t[1], t[2]), []).append((t[3], ev))
+
+    ctxs: list[_Pod] = []
+    for raw in pods:
+        rec = _as_pod(raw)
+        pod_events = [e for uid, e in evs.get((rec.namespace, rec.name), ())
+                      if not uid or not rec.uid or uid == rec.uid]  # events of an older pod of that name
+        sels: list[Selection] = []
+        err = None
+        value = rec.annotations.get(NETWORKS_ANNOTATION)
+        if value is not None:
+            try:
+                sels = parse_networks(value, rec.namespace)
+            except AnnotationError as exc:
+                err = str(exc)
+        states = join_attachments(rec.namespace, rec.annotations, rec.phase, pod_events, cni_names)
+        ctxs.append(_Pod(rec, sels, err, states))
+
+    out = _Out()
+    _check_duplicates(ctxs, by_key, out)
+    _check_host_local_nodes(ctxs, by_key, out)
+    _check_pools(ctxs, by_key, out)
+    _check_shared_static(ctxs, by_key, out)
+    _check_overlaps(nad_list, out)
+    _check_requests(ctxs, by_key, out, namespace_isolation, list(global_namespaces), known_nad_namespaces)
+    _check_silent(ctxs, by_key, out)
+    _check_sandbox_failures(ctxs, by_key, out, known_nad_namespaces)
+    _check_nads(nad_list, out)
+
+    found = out.items
+    if namespace is not None:
+        used = {nad_ref(*s.target(c.rec.namespace)) for c in ctxs if c.rec.namespace == namespace
+                for s in c.selections}
+
+        def concerns(f: DoctorFinding) -> bool:
+            return any(o.split("/", 2)[1] == namespace or o in used for o in f.objects)
+
+        found = [f for f in found if concerns(f)]
+    return sort_findings(found)
+
+
+def _attached(c: _Pod) -> list[AttachmentState]:
+    return [s for s in c.states if s.state == ATTACHED and not s.default and s.index is not None]
+
+
+def _nad_of(state: AttachmentState, by_key: Mapping[tuple[str, str], NAD]) -> NAD | None:
+    ns, _, name = state.network.partition("/")
+    return by_key.get((ns, name))
+
+
+def _pods_text(items: Iterable[str], limit: int = 6) -> str:
+    items = list(items)
+    text = ", ".join(items[:limit])
+    return text + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+# ------------------------------------------------------------------------------------ check 1
+
+
+def _check_duplicates(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _Out) -> None:
+    holders: dict[tuple[tuple[str, ...], str], list[tuple[_Pod, AttachmentState, NAD | None]]] = {}
+    for c in ctxs:
+        if not c.live:
+            continue
+        for st in _attached(c):
+            nad = _nad_of(st, by_key)
+            key = l2_key(nad) or ("nad", st.network)
+            for ip in st.ips:
+                if parse_ip(ip) is None:
+                    continue
+                holders.setdefault((key, ip), []).append((c, st, nad))
+    for (key, ip), hs in sorted(holders.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        if len({(h[0].rec.namespace, h[0].rec.name, h[1].interface) for h in hs}) < 2:
+            continue
+        nodes = {h[0].rec.node for h in hs}
+        # A Linux bridge is node-local unless an uplink is enslaved: cross-node duplicates there
+        # collide only if the bridges are connected, so they are a warning.
+        severity = "warning" if key[0] == "bridge" and len(nodes) == len(hs) else "error"
+        subnet = next((s for s in (_subnet_of(h[2], ip) for h in hs) if s), None)
+        where = describe_l2(key) if key[0] != "nad" else f"network {key[1]}"
+        who = [f"{h[0].rec.namespace}/{h[0].rec.name} ({h[1].interface or '?'} via {h[1].network}, "
+               f"node {h[0].rec.node or '?'})" for h in hs]
+        msg = (f"{ip}{' in ' + subnet if subnet else ''} is held by {len(hs)} pods on the same L2 "
+               f"({where}): {_pods_text(who)}")
+        types = {h[2].ipam_type for h in hs if h[2] is not None}
+        nads_used = {h[1].network for h in hs}
+        fixes = []
+        if "host-local" in types and len(nodes) > 1:
+            fixes.append("host-local allocates per node: switch the NAD to whereabouts (cluster-wide) or give "
+                         "each node a disjoint range")
+        if "static" in types:
+            fixes.append("a static address can serve one pod: give each pod its own address (one static NAD "
+                         "per pod, or capabilities.ips and per-pod 'ips')")
+        if len(nads_used) > 1:
+            fixes.append("make the ranges of the NADs on this L2 disjoint (" + ", ".join(sorted(nads_used)) + ")")
+        if not fixes:
+            fixes.append("give each pod a distinct address (per-pod 'ips' or a pool IPAM)")
+        objs = [h[0].ref for h in hs] + [nad_ref(*n.split("/", 1)) for n in sorted(nads_used)]
+        out.add("duplicate-address", severity, objs, msg, "; ".join(fixes) + ".")
+
+
+# ------------------------------------------------------------------------------------ check 2
+
+
+def _check_host_local_nodes(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _Out) -> None:
+    users: dict[str, list[_Pod]] = {}
+    for c in ctxs:
+        if not c.live or not c.rec.node:
+            continue
+        for st in _attached(c):
+            nad = _nad_of(st, by_key)
+            if nad is not None and nad.ipam_type == "host-local":
+                users.setdefault(st.network, []).append(c)
+    for ref, cs in sorted(users.items()):
+        nodes = sorted({c.rec.node or "" for c in cs})
+        if len(nodes) < 2:
+            continue
+        ns, name = ref.split("/", 1)
+        out.add("host-local-multi-node", "warning", [nad_ref(ns, name), *(c.ref for c in cs)],
+                f"host-local pool of {ref} is used on {len(nodes)} nodes ({', '.join(nodes)}): host-local "
+                "allocates per node, so pods on different nodes can receive the same address on the shared L2",
+                "use whereabouts IPAM (cluster-wide allocation) for a network shared across nodes, or give each "
+                "node its own NAD with a disjoint rangeStart-rangeEnd.")
+
+
+# ------------------------------------------------------------------------------------ check 3
+
+
+def _pool_finding(out: _Out, objs: list[str], label: str, used: int, size: int, exhausted_pods: list[_Pod],
+                  fix_more: str) -> None:
+    pct = 100 * used // size if size else 100
+    if exhausted_pods:
+        out.add("pool-usage", "error", objs + [c.ref for c in exhausted_pods],
+                f"{label}: pool exhausted, {used} of {size} addresses in use and "
+                f"{len(exhausted_pods)} pod(s) failing: {_pods_text(c.rec.namespace + '/' + c.rec.name for c in exhausted_pods)}",
+                f"free addresses (delete unused pods) or {fix_more}.")
+    elif size and used >= size:
+        out.add("pool-usage", "error", objs, f"{label}: pool exhausted, {used} of {size} addresses in use; "
+                "the next pod will fail", f"{fix_more}.")
+    elif size and used / size >= POOL_WARN_RATIO:
+        out.add("pool-usage", "warning", objs, f"{label}: {used} of {size} addresses in use ({pct} %)",
+                f"{fix_more} before it runs out.")
+    elif used:
+        out.add("pool-usage", "info", objs, f"{label}: {used} of {size} addresses in use ({pct} %)",
+                "nothing to do.")
+
+
+def _check_pools(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _Out) -> None:
+    # host-local: per NAD and node; whereabouts: per pool (same ranges and network_name = one IPPool)
+    hl_used: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    wa_used: dict[tuple, set[str]] = {}
+    wa_nads: dict[tuple, set[str]] = {}
+    exhausted: dict[str, list[_Pod]] = {}
+    for c in ctxs:
+        for st in c.states:
+            f = st.failure
+            if f is not None and f.kind == "ipam-exhausted" and st.index is not None and c.live:
+                exhausted.setdefault(st.network, [])
+                if c not in exhausted[st.network]:
+                    exhausted[st.network].append(c)
+        if not c.live:
+            continue
+        for st in _attached(c):
+            nad = _nad_of(st, by_key)
+            if nad is None:
+                continue
+            if nad.ipam_type == "host-local" and c.rec.node:
+                hl_used.setdefault((st.network, c.rec.node), set()).add((c.ref, st.interface or ""))
+            elif nad.ipam_type == "whereabouts":
+                key = _wa_pool(nad)
+                if key is not None:
+                    wa_used.setdefault(key, set()).update(st.ips)
+    for (ns, name), nad in by_key.items():
+        if nad.ipam_type == "whereabouts":
+            key = _wa_pool(nad)
+            if key is not None:
+                wa_nads.setdefault(key, set()).add(f"{ns}/{name}")
+    reported: set[str] = set()
+    for (ref, node), holders in sorted(hl_used.items()):
+        ns, name = ref.split("/", 1)
+        size = _size(by_key[(ns, name)])
+        if size is None:
+            continue
+        ex = [c for c in exhausted.get(ref, []) if c.rec.node == node]
+        if ex:
+            reported.add(ref)
+        _pool_finding(out, [nad_ref(ns, name)], f"host-local pool of {ref} on {node}", len(holders), size, ex,
+                      "widen the range (rangeStart/rangeEnd or a larger subnet) or spread pods over more nodes")
+    for key, refs in sorted(wa_nads.items(), key=lambda kv: sorted(kv[1])):
+        first = sorted(refs)[0]
+        ns, name = first.split("/", 1)
+        size = _size(by_key[(ns, name)])
+        if size is None:
+            continue
+        ips = {ip for ip in wa_used.get(key, set()) if any(ip in r for r in _ranges(by_key[(ns, name)]))}
+        ex = [c for r in sorted(refs) for c in exhausted.get(r, [])]
+        reported.update(refs)
+        label = f"whereabouts pool {', '.join(key[0])}" + (f" ({key[1]})" if key[1] else "") + \
+            f" used by {', '.join(sorted(refs))}"
+        _pool_finding(out, [nad_ref(*r.split("/", 1)) for r in sorted(refs)], label, len(ips), size, ex,
+                      "widen the range (or add ipRanges), or remove excludes")
+    # exhaustion reported by pods on a pool we could not size (e.g. a NAD since deleted)
+    for ref, cs in sorted(exhausted.items()):
+        if ref in reported or "/" not in ref:
+            continue
+        ns, name = ref.split("/", 1)
+        out.add("pool-usage", "error", [nad_ref(ns, name), *(c.ref for c in cs)],
+                f"the IPAM pool of {ref} is exhausted: {_pods_text(c.rec.namespace + '/' + c.rec.name for c in cs)} "
+                "cannot get an address", "widen the NAD's range or free addresses.")
+
+
+def _wa_pool(nad: NAD) -> tuple | None:
+    rs = _ranges(nad)
+    if not rs:
+        return None
+    ipam = nad.ipam or {}
+    return (tuple(f"{r.network}" + ("" if (int(r.start) == int(r.network.network_address) + 1 and
+                                           int(r.end) == int(r.network.broadcast_address) - 1)
+                                    else f" ({r.start}-{r.end})") for r in rs),
+            str(ipam.get("network_name") or ""))
+
+
+def _size(nad: NAD) -> int | None:
+    try:
+        return pool_size(nad.ipam)
+    except ConfigError:
+        return None
+
+
+# ------------------------------------------------------------------------------------ check 4
+
+
+def _fixed_addresses(nad: NAD) -> list[str]:
+    if nad.ipam_type != "static":
+        return []
+    addrs = (nad.ipam or {}).get("addresses")
+    if not isinstance(addrs, list):
+        return []
+    return [str(a.get("address")) for a in addrs if isinstance(a, Mapping) and a.get("address")]
+
+
+def _check_shared_static(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _Out) -> None:
+    users: dict[tuple[str, str], list[_Pod]] = {}
+    for c in ctxs:
+        if not c.live or c.rec.host_network:
+            continue
+        for s in c.selections:
+            target = s.target(c.rec.namespace)
+            nad = by_key.get(target)
+            # A pod passing `ips` replaces the configured addresses (capability or CNI_ARGS, 4.13).
+            if nad is None or s.ips or not _fixed_addresses(nad):
+                continue
+            if c not in users.setdefault(target, []):
+                users[target].append(c)
+    for (ns, name), cs in sorted(users.items()):
+        if len(cs) < 2:
+            continue
+        addrs = ", ".join(_fixed_addresses(by_key[(ns, name)]))
+        out.add("shared-static-address", "error", [nad_ref(ns, name), *(c.ref for c in cs)],
+                f"static NAD {ns}/{name} has the fixed address {addrs} and is used by {len(cs)} pods "
+                f"({_pods_text(c.rec.namespace + '/' + c.rec.name for c in cs)}): every one of them gets the same "
+                "address", "keep one pod per static NAD (a NAD per pod), or use host-local/whereabouts, or declare "
+                "capabilities {\"ips\": true} with static IPAM and give each pod its own 'ips'.")
+
+
+# ------------------------------------------------------------------------------------ check 5
+
+
+def _check_overlaps(nads: list[NAD], out: _Out) -> None:
+    groups: dict[tuple[str, ...], list[NAD]] = {}
+    for n in nads:
+        key = l2_key(n)
+        if key is not None and _ranges(n):
+            groups.setdefault(key, []).append(n)
+    for key, members in sorted(groups.items()):
+        members.sort(key=lambda n: (n.namespace or "", n.name))
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
+                _overlap_pair(key, a, b, out)
+
+
+def _overlap_pair(key: tuple[str, ...], a: NAD, b: NAD, out: _Out) -> None:
+    ra, rb = _ranges(a), _ranges(b)
+    if a.ipam_type == "whereabouts" and b.ipam_type == "whereabouts" and _wa_pool(a) == _wa_pool(b):
+        return  # one IPPool: whereabouts coordinates the allocations
+    differ: list[str] = []
+    shared: list[str] = []
+    for x in ra:
+        for y in rb:
+            if x.version != y.version or not x.network.overlaps(y.network):
+                continue
+            if x.network != y.network:
+                differ.append(f"{x.network} vs {y.network}")
+            lo, hi = max(int(x.start), int(y.start)), min(int(x.end), int(y.end))
+            if lo <= hi:
+                first, last = ipaddress.ip_address(lo), ipaddress.ip_address(hi)
+                shared.append(str(first) if lo == hi else f"{first}-{last}")
+    if not differ and not shared:
+        return  # same subnet, disjoint ranges: a sound way to share an L2
+    ka, kb = f"{a.namespace}/{a.name}", f"{b.namespace}/{b.name}"
+    parts = []
+    if shared:
+        parts.append(f"both can hand out {', '.join(dict.fromkeys(shared))} and nothing coordinates the two "
+                     f"IPAMs ({a.ipam_type} and {b.ipam_type}), so one address can go to two pods")
+    if differ:
+        parts.append(f"their subnets overlap with different prefixes ({', '.join(dict.fromkeys(differ))}), so pods "
+                     "on one L2 disagree on what is on-link")
+    out.add("overlapping-subnets", "warning", [nad_ref(a.namespace or "", a.name), nad_ref(b.namespace or "", b.name)],
+            f"{ka} and {kb} share {describe_l2(key)}: " + "; ".join(parts),
+            "give the NADs disjoint ranges of one subnet (rangeStart/rangeEnd, exclude), or one whereabouts pool "
+            "(same range and network_name) for both.")
+
+
+# ------------------------------------------------------------------------------------ check 6
+
+
+def _check_requests(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _Out, isolation: bool,
+                    global_ns: list[str], known: Collection[str] | None) -> None:
+    for c in ctxs:
+        if not c.live or c.rec.host_network:
+            continue
+        for i, s in enumerate(c.selections):
+            tns, name = s.target(c.rec.namespace)
+            if isolation and tns != c.rec.namespace and tns not in global_ns:
+                out.add("namespace-isolation", "error", [c.ref, nad_ref(tns, name)],
+                        f"{c.rec.namespace}/{c.rec.name} requests {tns}/{name}, but with namespace isolation a pod "
+                        f"may only use NADs of its own namespace or of {', '.join(global_ns) or 'no global namespace'}",
+                        f"create the NAD in namespace {c.rec.namespace} and reference it without a namespace, or add "
+                        f"{tns} to Multus' globalNamespaces.")
+                continue
+            if (tns, name) in by_key or (known is not None and tns not in known):
+                continue
+            running = " (the pod runs without it: it was added after the sandbox started?)" if c.running else ""
+            out.add("missing-nad", "error", [c.ref, nad_ref(tns, name)],
+                    f"{c.rec.namespace}/{c.rec.name} requests networks[{i}] {tns}/{name}, which does not exist"
+                    f"{running}",
+                    f"create NetworkAttachmentDefinition {name} in namespace {tns}, or correct the name/namespace in "
+                    f"the pod's {NETWORKS_ANNOTATION} annotation.")
+        # Multus itself says isolation is on (the event), even when we were not told.
+        for st in c.states:
+            f = st.failure
+            if f is not None and f.kind == "namespace-isolation" and not c.running:
+                target = [nad_ref(*s.target(c.rec.namespace)) for s in c.selections
+                          if s.target(c.rec.namespace)[0] == f.namespace]
+                out.add("namespace-isolation", "error", [c.ref, *target],
+                        f"{c.rec.namespace}/{c.rec.name} is refused by Multus: {f.cause}",
+                        f"create the NAD in namespace {c.rec.namespace}, or add {f.namespace} to Multus' "
+                        "globalNamespaces.")
+
+
+# ------------------------------------------------------------------------------------ check 7 and 8
+
+
+def misspelled_key(key: str) -> bool:
+    """True when an annotation key looks like a misspelling of `k8s.v1.cni.cncf.io/networks`
+    (similarity test; the legitimate Multus keys are excluded)."""
+    if not isinstance(key, str) or key in _KNOWN_KEYS:
+        return False
+    low = key.strip().lower()
+    if low in {k.lower() for k in _KNOWN_KEYS - {NETWORKS_ANNOTATION}}:
+        return False
+    if low.endswith(("-status", "status")):
+        return False  # network-status look-alikes are written by tools, not typed by users
+    if difflib.SequenceMatcher(None, low, NETWORKS_ANNOTATION).ratio() >= 0.8:
+        return True
+    prefix, _, name = low.rpartition("/")
+    return bool(prefix) and ("cni" in prefix or "multus" in prefix) and \
+        difflib.SequenceMatcher(None, name, "networks").ratio() >= 0.75
+
+
+def _check_silent(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _Out) -> None:
+    for c in ctxs:
+        if not c.live:
+            continue
+        rec = c.rec
+        who = f"{rec.namespace}/{rec.name}"
+        for key in sorted(rec.annotations):
+            if misspelled_key(key):
+                out.add("misspelled-annotation", "warning", [c.ref],
+                        f"{who} has the annotation '{key}', which Multus never reads; it looks like a misspelling of "
+                        f"'{NETWORKS_ANNOTATION}'", f"rename the annotation key to {NETWORKS_ANNOTATION} and recreate "
+                        "the pod (Multus reads it only at sandbox creation).")
+        if NETWORKS_ANNOTATION in rec.annotations and rec.host_network:
+            out.add("host-network-annotation", "warning", [c.ref],
+                    f"{who} uses hostNetwork: Multus never attaches networks to it, its {NETWORKS_ANNOTATION} "
+                    "annotation is ignored", "drop hostNetwork: true from the pod spec, or remove the annotation.")
+            continue
+        if c.parse_error is not None:
+            out.add("malformed-annotation", "error", [c.ref],
+                    f"{who}: the {NETWORKS_ANNOTATION} annotation cannot be parsed: {c.parse_error}",
+                    "fix the annotation: short form ns/name@ifname,... or a JSON list of {\"name\": ...} objects.")
+            continue
+        for p in selection_problems(c.selections):
+            if p.severity == "info":
+                continue
+            idx = _index_of(p.path)
+            target = [nad_ref(*c.selections[idx].target(rec.namespace))] if idx is not None else []
+            if p.code == "unknown-key":
+                check = "unknown-selection-key"
+            elif p.code == "ecmp-default-route":
+                check = "default-route-ecmp"
+            elif p.code == "default-route-unreachable":
+                check = "default-route-unreachable"
+            else:
+                check = "selection-problem"
+            out.add(check, p.severity, [c.ref, *target], f"{who} {p.path}: {p.message}",
+                    _selection_fix(p.code))
+        for i, s in enumerate(c.selections):
+            nad = by_key.get(s.target(rec.namespace))
+            if nad is None or nad.config is None:
+                continue
+            _dropped(c, i, s, nad, out)
+            _gateway_vs_ipam(c, i, s, nad, out)
+
+
+def _index_of(path: str) -> int | None:
+    if "[" not in path:
+        return None
+    try:
+        return int(path.split("[", 1)[1].split("]", 1)[0])
+    except ValueError:
+        return None
+
+
+def _selection_fix(code: str) -> str:
+    return {
+        "unknown-key": "use the key Multus knows (see the message); unknown keys are dropped without a word.",
+        "ecmp-default-route": "keep 'default-route' on one selection per IP family.",
+        "default-route-unreachable": "use a gateway inside the attachment's subnet, or request an address in the "
+                                     "gateway's subnet.",
+        "ips-no-prefix": "write each address with its prefix length (CIDR).",
+    }.get(code, "correct the selection in the pod's networks annotation.")
+
+
+def _dropped(c: _Pod, i: int, s: Selection, nad: NAD, out: _Out) -> None:
+    who = f"{c.rec.namespace}/{c.rec.name}"
+    ref = f"{nad.namespace}/{nad.name}"
+    caps = nad.capabilities
+    objs = [c.ref, nad_ref(nad.namespace or "", nad.name)]
+    fix_cap = "declare it on the plugin that consumes it"
+    if s.ips and not caps.get("ips"):
+        itype = nad.ipam_type
+        if itype == "static":
+            why = ("it reaches static IPAM only through Multus' deprecated CNI_ARGS IP (runtimeConfig drops it)")
+        elif itype == "host-local":
+            why = ("host-local sees it only through CNI_ARGS IP, which takes a single address"
+                   + ("; with two addresses the ADD fails" if len(s.ips) > 1 else ""))
+        elif itype == "whereabouts":
+            why = "whereabouts adds it as an extra address on top of the one it allocates"
+        else:
+            why = "it is dropped: nothing in this NAD reads the requested addresses"
+        out.add("dropped-ips", "warning", objs,
+                f"{who} networks[{i}] asks for ips {', '.join(s.ips)} but {ref} does not declare the 'ips' "
+                f"capability: {why}",
+                f"add \"capabilities\": {{\"ips\": true}} to {ref}'s main plugin ({fix_cap}), with static IPAM.")
+    if s.mac and not caps.get("mac"):
+        honoured = any(str(p.get("type")) in _CNI_ARGS_MAC_TYPES for p in nad.plugins)
+        why = ("it reaches the plugin only through Multus' deprecated CNI_ARGS MAC" if honoured
+               else "it is dropped: no plugin of this NAD sets the MAC")
+        out.add("dropped-mac", "warning" if not honoured else "info", objs,
+                f"{who} networks[{i}] asks for mac {s.mac} but {ref} does not declare the 'mac' capability: {why}",
+                f"add \"capabilities\": {{\"mac\": true}} to {ref}'s main plugin, or chain "
+                "{\"type\": \"tuning\", \"capabilities\": {\"mac\": true}}.")
+
+
+def _gateway_vs_ipam(c: _Pod, i: int, s: Selection, nad: NAD, out: _Out) -> None:
+    """2.6: the IPAM must put an address in a subnet that reaches the default-route gateway;
+    requested `ips` are judged by selection_problems, the NAD's IPAM here."""
+    if not s.default_route:
+        return
+    if any(ip for ip in (s.ips or []) if "/" in ip and parse_ip_or_cidr(ip) is not None) and nad.capabilities.get("ips"):
+        return
+    who = f"{c.rec.namespace}/{c.rec.name}"
+    ref = f"{nad.namespace}/{nad.name}"
+    objs = [c.ref, nad_ref(nad.namespace or "", nad.name)]
+    itype = nad.ipam_type
+    if itype in (None, "") and not s.ips:
+        out.add("default-route-unreachable", "warning", objs,
+                f"{who} networks[{i}] sets default-route {', '.join(s.default_route)} but {ref} has no IPAM: the "
+                "interface gets no address, so the gateway cannot be reached and the pod loses its default route",
+                f"add IPAM to {ref} with an address in the gateway's subnet, or drop default-route.")
+        return
+    if itype not in ("static", "host-local", "whereabouts"):
+        return  # dhcp & co: the subnet is not known before the lease
+    nets = [r.network for r in _ranges(nad)]
+    for gw in s.default_route:
+        addr = parse_ip(gw)
+        if addr is None:
+            continue
+        fam = [n for n in nets if n.version == addr.version]
+        if not nets and itype == "static" and not s.ips:
+            continue  # static without addresses: check 9 / missing-ip-config is the real problem
+        if not fam or not any(addr in n for n in fam):
+            have = ", ".join(str(n) for n in fam) or f"no IPv{addr.version} subnet"
+            out.add("default-route-unreachable", "warning", objs,
+                    f"{who} networks[{i}] sets default-route {gw}, but {ref}'s IPAM gives addresses in {have}: the "
+                    "gateway is not on-link, Multus removes the other default routes and the pod loses egress",
+                    f"use a gateway inside {have} (e.g. the IPAM gateway), or change {ref}'s range.")
+
+
+# ------------------------------------------------------------------------------------ check 9
+
+
+def _failure_nad(c: _Pod, f: Failure, by_key: Mapping[tuple[str, str], NAD]) -> NAD | None:
+    if not f.network:
+        return None
+    for s in c.selections:
+        t = s.target(c.rec.namespace)
+        nad = by_key.get(t)
+        if nad is None:
+            continue
+        if f.network in (f"{t[0]}/{t[1]}", nad.effective_cni_name, nad.name):
+            return nad
+    return None
+
+
+def _check_sandbox_failures(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _Out,
+                            known: Collection[str] | None) -> None:
+    for c in ctxs:
+        if c.running or not c.live:
+            continue
+        seen: set[tuple[str, str | None]] = set()
+        for st in c.states:
+            f = st.failure
+            if f is None or (f.kind, f.network) in seen:
+                continue
+            seen.add((f.kind, f.network))
+            if f.kind in ("namespace-isolation", "annotation-syntax"):
+                continue  # checks 6 and 7 say it with the fix
+            if f.kind == "no-network-found":
+                ns, _, name = (f.network or "").partition("/")
+                if (ns, name) not in by_key and (known is None or ns in known):
+                    continue  # check 6 reports the missing NAD
+                if (ns, name) in by_key:
+                    continue  # created since: Multus retries the sandbox and the pod attaches
+            nad = _failure_nad(c, f, by_key)
+            who = f"{c.rec.namespace}/{c.rec.name}"
+            objs = [c.ref]
+            target = f.network or "an attachment"
+            if nad is not None:
+                objs.append(nad_ref(nad.namespace or "", nad.name))
+                target = f"{nad.namespace}/{nad.name}"
+            fieldname = f.field
+            if f.nad_side:
+                fix = (f"fix {fieldname!r} in NAD {target}'s spec.config" if fieldname and nad is not None else
+                       f"fix {fieldname!r} of the NAD" if fieldname else "fix the NAD's config")
+                fix += _KIND_HINTS.get(f.kind, "")
+            else:
+                key = (fieldname or "networks").removeprefix("networks.")
+                fix = f"fix {key!r} in the pod's {NETWORKS_ANNOTATION} annotation" + _KIND_HINTS.get(f.kind, "")
+            node = f" on {c.rec.node}" if c.rec.node else ""
+            out.add("sandbox-failure", "error", objs,
+                    f"{who} is stuck in ContainerCreating{node}: {target}: {f.cause} "
+                    f"(Multus: {_short(f.detail)})", fix + ".")
+
+
+_KIND_HINTS = {
+    "link-not-found": ": the master interface must exist on every node the pod can land on (or pin the pod "
+                      "with a nodeSelector)",
+    "plugin-missing": ": install the CNI plugin binary in /opt/cni/bin on the node, or use a plugin type it has",
+    "missing-ip-config": ": give static IPAM an address, or pass 'ips' from the pod with capabilities.ips",
+    "ipam-exhausted": ": widen the range or free addresses",
+    "invalid-config": ": spec.config must be valid CNI JSON (multus-tui lint shows where)",
+    "ecmp-default-route": ": keep one default-route per IP family",
+    "interface-exists": ": give every selection a distinct interface name",
+    "ip-unavailable": ": request a free address inside the range",
+    "cni-args-ip": ": request a single address per host-local attachment",
+    "ips-not-cidr": ": write the address with its prefix length",
+}
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else "..." + text[-(limit - 3):]
+
+
+# ------------------------------------------------------------------------------------ check 10
+
+
+def _check_nads(nads: list[NAD], out: _Out) -> None:
+    for n in nads:
+        errors = [f for f in validate_nad(n) if f.severity == "error"]
+        if not errors:
+            continue
+        ref = f"{n.namespace}/{n.name}"
+        if n.config_error:
+            msg = f"{ref}: spec.config does not parse: {n.config_error}; every pod using it fails"
+        else:
+            shown = "; ".join(f"{e.path}: {e.message}" for e in errors[:3])
+            more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+            msg = f"{ref} fails lint with {len(errors)} error(s): {shown}{more}"
+        out.add("invalid-nad", "error", [nad_ref(n.namespace or "", n.name)], msg,
+                "edit the NAD (multus-tui lint lists every finding with its path) and re-apply it; pods already "
+                "stuck retry on their own.")
