@@ -314,6 +314,12 @@ def _check_plugin(nad: NAD, p: dict[str, Any], index: int, prefix: str, cfg: dic
                            "checks were done", "plugin-unknown"))
     else:
         out.extend(check_object(p, spec.fields, prefix, ptype))
+        for f in spec.fields:
+            v = p.get(f.name)
+            if f.node_fact and isinstance(v, str) and v:
+                # 4.17: node facts are free text; only the node knows whether they exist
+                out.append(Finding("info", _join(prefix, f.name), f"{f.name} '{v}' must exist on every node that "
+                                   "runs pods using this NAD (the API cannot check it)", "node-fact"))
         for rule in spec.rules:
             out.extend(_issues(rule(p), prefix))
     out.extend(_check_capabilities(p, spec, prefix, ptype))

@@ -241,3 +241,7 @@ def test_validate_selections_wraps_the_selection_rules() -> None:
     codes = {(f.code, f.path) for f in fs}
     assert ("unknown-key", "networks[0].gateway") in codes
     assert ("interface-taken", "networks[1].interface") in codes
+
+
+def test_node_facts_are_info() -> None:
+    only(nad(mv(STATIC)), "node-fact", "info", "master")
