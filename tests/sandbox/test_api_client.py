@@ -234,12 +234,18 @@ def test_generate_name_and_dry_run(api, sandbox):
     pod = {"metadata": {"generateName": "gen-"}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
     made = core.create_namespaced_pod("default", pod)
     assert made.metadata.name.startswith("gen-") and len(made.metadata.name) == 9
-    rv = sandbox.store.resource_version
-    core.create_namespaced_pod("default", _pod("dry"), dry_run="All")
+    seen: list[tuple[str, str]] = []
+    unsubscribe = sandbox.store.subscribe(lambda typ, res, obj: seen.append((typ, obj["metadata"]["name"])))
+    dry = core.create_namespaced_pod("default", _pod("dry"), dry_run="All")
+    assert dry.metadata.uid  # the dry-run answer looks like a real create
     core.delete_namespaced_pod(made.metadata.name, "default", dry_run="All")
-    core.patch_namespaced_pod(made.metadata.name, "default", {"metadata": {"labels": {"a": "b"}}}, dry_run="All")
-    assert sandbox.store.resource_version == rv
+    patched = core.patch_namespaced_pod(made.metadata.name, "default", {"metadata": {"labels": {"a": "b"}}},
+                                        dry_run="All")
+    assert patched.metadata.labels == {"a": "b"}
+    unsubscribe()
+    assert ("ADDED", "dry") not in seen and ("DELETED", made.metadata.name) not in seen
     assert [p.metadata.name for p in core.list_namespaced_pod("default").items] == [made.metadata.name]
+    assert not sandbox.store.get("pods", "default", made.metadata.name)["metadata"].get("labels")
 
 
 def test_unauthenticated_requests_are_401(sandbox):

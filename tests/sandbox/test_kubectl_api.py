@@ -115,12 +115,14 @@ def test_get_nads_all_namespaces_yaml(kubectl):
 
 
 def test_create_dry_run_server_persists_nothing(kubectl, sandbox):
-    rv_before = sandbox.store.resource_version
+    seen: list[str] = []
+    unsubscribe = sandbox.store.subscribe(lambda typ, res, obj: seen.append(res))
     out = kubectl("create", "--dry-run=server", "-f", str(SRIOV)).stdout
     assert "created (server dry run)" in out
     proc = kubectl("get", "nad", "sriov-net1", check=False)
     assert proc.returncode == 1 and "NotFound" in proc.stderr
-    assert sandbox.store.resource_version == rv_before
+    unsubscribe()
+    assert "network-attachment-definitions" not in seen
 
 
 def test_replace_with_stale_resource_version_conflicts(kubectl, tmp_path: Path):
