@@ -278,3 +278,14 @@ async def test_readonly_online_hides_writes(online):
         await pilot.pause()
         assert app.screen is b
         assert b.annotation() == "kube-system/vlan1-internal-pool"
+        # building stays possible: pick a NAD from the store's list by filtering it to one row
+        await pilot.press("ctrl+g")
+        await _until(pilot, lambda: app.screen is not b, what="the NAD picker")
+        picker_table = app.screen.query_one("#attach-picker-table")
+        assert picker_table.row_count >= 3  # every namespace's NADs
+        await _set(pilot, "#attach-picker-input", "static-dr")
+        assert picker_table.row_count == 1
+        await pilot.press("enter")
+        await _until(pilot, lambda: app.screen is b, what="back to the builder")
+        assert b.annotation() == "kube-system/vlan1-internal-pool,tenant-a/vlan1-internal-static-dr"
+        assert "found" in str(b.query_one("#attach-selections").get_row_at(1)[-1])

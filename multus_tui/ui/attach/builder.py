@@ -98,6 +98,7 @@ class AttachBuilderScreen(Screen):
         self.refused: list[Finding] | None = None  # what the last create/patch was refused for
         self._held: dict[str, list[podspec.Holder]] | None = None
         self._unsubscribe: Any = None
+        self._refresh_pending = False
 
     # ------------------------------------------------------------------ context helpers
     @property
@@ -199,18 +200,35 @@ class AttachBuilderScreen(Screen):
             self._unsubscribe = None
 
     def _store_changed(self, changes: list[Any]) -> None:
-        # Store thread: a NAD appearing or a pod taking an address changes the findings.
-        if any(c.kind in ("nad", "pod", "state") for c in changes):
-            self._held = None
-            try:
+        # Store thread. A NAD appearing/changing changes the table (found/missing), the ips hint
+        # and the findings; pods only change "address already held" findings, so a burst of pod
+        # updates is coalesced into one refresh instead of one per batch.
+        kinds = {c.kind for c in changes}
+        if not kinds & {"nad", "pod", "state"}:
+            return
+        self._held = None
+        try:
+            if kinds & {"nad", "state"}:
                 self.app.call_from_thread(self._store_refresh)
-            except RuntimeError:
-                pass  # app shutting down
+            else:
+                self.app.call_from_thread(self._schedule_findings_refresh)
+        except RuntimeError:
+            pass  # the app is shutting down
 
     def _store_refresh(self) -> None:
         if self.is_mounted:
             self._rebuild_table()
             self._load_editor(inputs=False)
+            self._refresh_outputs()
+
+    def _schedule_findings_refresh(self) -> None:
+        if self.is_mounted and not self._refresh_pending:
+            self._refresh_pending = True
+            self.set_timer(0.25, self._delayed_refresh)
+
+    def _delayed_refresh(self) -> None:
+        self._refresh_pending = False
+        if self.is_mounted:
             self._refresh_outputs()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

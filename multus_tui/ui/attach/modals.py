@@ -45,7 +45,8 @@ class NadPickerScreen(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="attach-picker"):
-            yield Label("Add a network: choose a NAD, or type namespace/name and press enter")
+            yield Label("Add a network: type to filter and choose a NAD (enter takes the only match), "
+                        "or type namespace/name for an exact reference")
             yield Input(placeholder=f"namespace/name (default namespace: {self._default_ns})", id="attach-picker-input")
             yield Static("", id="attach-picker-error")
             table: DataTable = DataTable(id="attach-picker-table", cursor_type="row", zebra_stripes=True)
@@ -75,17 +76,23 @@ class NadPickerScreen(ModalScreen[tuple[str, str] | None]):
 
     @on(Input.Submitted, "#attach-picker-input")
     def _typed(self, event: Input.Submitted) -> None:
-        target = parse_target(event.value, self._default_ns)
-        if target is None:
-            table = self.query_one("#attach-picker-table", DataTable)
-            if event.value.strip() and table.row_count == 1:
-                # The filter narrowed the list to one NAD: enter takes it.
-                key = table.coordinate_to_cell_key((0, 0)).row_key.value or ""
-                ns, _, name = str(key).partition("/")
-                self.dismiss((ns, name))
-                return
+        # `ns/name` is an exact reference (even to a NAD not created yet); a bare word is a
+        # search: enter takes the only match, or the typed name in the default namespace.
+        text = event.value.strip()
+        table = self.query_one("#attach-picker-table", DataTable)
+        if text and "/" not in text and table.row_count == 1:
+            key = table.coordinate_to_cell_key((0, 0)).row_key.value or ""
+            ns, _, name = str(key).partition("/")
+            self.dismiss((ns, name))
+            return
+        if text and "/" not in text and table.row_count > 1:
             self.query_one("#attach-picker-error", Static).update(
-                plain(f"{event.value!r} is not namespace/name (lower-case DNS names)"))
+                plain(f"{table.row_count} NADs match: choose one below, or type namespace/name"))
+            return
+        target = parse_target(text, self._default_ns)
+        if target is None:
+            self.query_one("#attach-picker-error", Static).update(
+                plain(f"{text!r} is not namespace/name (lower-case DNS names)"))
             return
         self.dismiss(target)
 
