@@ -27,6 +27,7 @@ or when Multus rolls a failed sandbox back.
 from __future__ import annotations
 
 import ipaddress
+import json
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -184,7 +185,7 @@ class IpamState:
         if kind not in ("host-local", "whereabouts"):
             return
         try:
-            ranges = ipam_ranges(ipam)
+            ranges = _cached_ranges(ipam)
         except ConfigError:
             return
         with self._lock:
@@ -332,9 +333,31 @@ class IpamState:
 # multus_tui.multus.ipam; these helpers only walk its ranges the way each plugin does.
 
 
+_RANGE_CACHE: dict[str, list[IPRange]] = {}
+_ID_CACHE: dict[int, tuple[dict[str, Any], list[IPRange]]] = {}
+
+
+def _cached_ranges(ipam: dict[str, Any]) -> list[IPRange]:
+    """ipam_ranges, memoised by the config's JSON (IPRange is immutable): adopting 10,000 pods
+    or allocating in a loop must not re-parse the same few configs each time."""
+    same = _ID_CACHE.get(id(ipam))
+    if same is not None and same[0] is ipam:
+        return same[1]
+    key = json.dumps(ipam, sort_keys=True, default=str)
+    ranges = _RANGE_CACHE.get(key)
+    if ranges is None:
+        if len(_RANGE_CACHE) > 4096:
+            _RANGE_CACHE.clear()
+        ranges = _RANGE_CACHE[key] = ipam_ranges(ipam)
+    if len(_ID_CACHE) > 4096:
+        _ID_CACHE.clear()
+    _ID_CACHE[id(ipam)] = (ipam, ranges)  # the dict is kept alive, so its id is not reused
+    return ranges
+
+
 def _ranges(ipam: dict[str, Any]) -> list[IPRange]:
     try:
-        ranges = ipam_ranges(ipam)
+        ranges = _cached_ranges(ipam)
     except ConfigError as exc:
         msg = str(exc)
         raise CniError(msg[len("ipam: "):] if msg.startswith("ipam: ") else msg) from None

@@ -321,10 +321,11 @@ class Simulator:
         """Pick up pods that were stored before the simulator started: running ones have their
         addresses recorded (so they are not handed out again), the others go through the
         normal path."""
-        pods, _ = self.store.list("pods")
-        nads: dict[tuple[str, str], dict | None] = {}
-        nodes: dict[str, NodeView] = {}
-        for pod in pods:
+        entries, _ = self.store.snapshot("pods")  # read-only views: no copies of 10,000 pods
+        nads: dict[tuple[str, str], tuple[dict | None, str]] = {}  # (ipam, cni name) per NAD
+        nodes: dict[str, dict | None] = {}  # the pod network's IPAM per node
+        for entry in entries:
+            pod = entry.obj
             meta = pod["metadata"]
             if meta["uid"] in self._pods:
                 continue
@@ -334,7 +335,7 @@ class Simulator:
             else:
                 self._sync_pod(meta["namespace"], meta["name"])
 
-    def _adopt(self, pod: dict[str, Any], nads: dict, nodes: dict[str, NodeView]) -> None:
+    def _adopt(self, pod: dict[str, Any], nads: dict, nodes: dict[str, dict | None]) -> None:
         meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
         uid, node = meta["uid"], spec.get("nodeName")
         self._pods[uid] = _PodState(meta["namespace"], meta["name"], "running", node)
@@ -342,11 +343,13 @@ class Simulator:
             return
         if node not in nodes:
             obj = self._get("nodes", None, node)
-            nodes[node] = NodeView.from_node(obj) if obj else NodeView(name=node)
-        view = nodes[node]
-        if status.get("podIP") and view.pod_cidr:
-            ipam = {"type": "host-local", "ranges": [[{"subnet": view.pod_cidr}]]}
-            self.ipam.restore(ipam, node=node, cni_name=CLUSTER_NETWORK, ips=[status["podIP"]], owner=(uid, "eth0"))
+            view = NodeView.from_node(obj) if obj else NodeView(name=node)
+            cidr = view.pod_cidr
+            nodes[node] = {"type": "host-local", "ranges": [[{"subnet": cidr}]]} if cidr else None
+        pod_ipam = nodes[node]
+        if status.get("podIP") and pod_ipam:
+            self.ipam.restore(pod_ipam, node=node, cni_name=CLUSTER_NETWORK, ips=[status["podIP"]],
+                              owner=(uid, "eth0"))
         value = (meta.get("annotations") or {}).get(NETWORK_STATUS_ANNOTATION)
         if not value:
             return
@@ -359,8 +362,8 @@ class Simulator:
                 continue
             key = (entry.namespace or "", entry.nad_name)
             if key not in nads:
-                nads[key] = self._lookup_nad(*key)
-            ipam, cni_name = _nad_ipam(nads[key], entry.nad_name)
+                nads[key] = _nad_ipam(self._lookup_nad(*key), entry.nad_name)
+            ipam, cni_name = nads[key]
             if ipam:
                 self.ipam.restore(ipam, node=node, cni_name=cni_name, ips=entry.ips,
                                   owner=(uid, entry.interface or ""))
