@@ -147,3 +147,42 @@ def test_non_printable_characters_still_give_a_block_scalar() -> None:
     text = NAD.from_config(cfg, name="n").render_yaml()
     assert "config: |-" in text
     assert json.loads(yaml.safe_load(text)["spec"]["config"]) == cfg
+
+
+# ------------------------------------------------------------------ parsers never raise foreign errors
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from multus_tui.multus.errors import MultusTuiError  # noqa: E402
+from multus_tui.multus.manifests import read_documents  # noqa: E402
+
+_any = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+                    lambda k: st.lists(k, max_size=3) | st.dictionaries(st.text(max_size=8), k, max_size=3),
+                    max_leaves=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(meta=_any, spec=_any, kind=st.sampled_from(["NetworkAttachmentDefinition", "Pod", None]))
+def test_from_manifest_gives_a_nad_or_our_error(meta, spec, kind) -> None:
+    try:
+        n = NAD.from_manifest({"kind": kind, "metadata": meta, "spec": spec})
+    except MultusTuiError:
+        return
+    yaml.safe_load(n.render_yaml())
+    _ = (n.plugins, n.ipam, n.capabilities, n.chained_types, n.main_type, n.description, n.resource_name)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_parse_config_text_gives_a_dict_or_config_error(text: str) -> None:
+    try:
+        assert isinstance(parse_config_text(text), dict)
+    except ConfigError:
+        pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab:- \n#{}[]'\"|>&*!%.\t")), max_size=80))
+def test_read_documents_never_raises(text: str) -> None:
+    for d in read_documents(text):
+        assert d.number >= 1 and (d.error is None or isinstance(d.error, str))

@@ -245,3 +245,32 @@ def test_validate_selections_wraps_the_selection_rules() -> None:
 
 def test_node_facts_are_info() -> None:
     only(nad(mv(STATIC)), "node-fact", "info", "master")
+
+
+# ------------------------------------------------------------------ robustness (hypothesis)
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from multus_tui.multus.specs import CHAINED, IPAMS, PLUGINS  # noqa: E402
+
+_leaf = st.none() | st.booleans() | st.integers(-5, 70000) | st.floats(allow_nan=False) | st.sampled_from(
+    ["", "10.0.0.0/24", "10.0.0.5", "fd00::/64", "10.0.0.1-10.0.0.9/24", "x", "02:00:00:00:00:01", "on", "bridge"])
+_json = st.recursive(_leaf, lambda k: st.lists(k, max_size=3) | st.dictionaries(st.text(max_size=5), k, max_size=3),
+                     max_leaves=10)
+_names = sorted({f.name for s in (*PLUGINS.values(), *CHAINED.values(), *IPAMS.values()) for f in s.fields})
+_plugin = st.fixed_dictionaries(
+    {"type": st.sampled_from(sorted({*PLUGINS, *CHAINED, *IPAMS, "flannel"}))},
+    optional={"ipam": st.fixed_dictionaries({"type": st.sampled_from(sorted(IPAMS))},
+                                            optional={n: _json for n in _names[:40]}) | _json,
+              "capabilities": st.dictionaries(st.sampled_from(["ips", "mac", "portMappings", "zz"]), _json),
+              **{n: _json for n in _names}},
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.one_of(_plugin, st.fixed_dictionaries({"plugins": st.lists(_plugin | _json, max_size=3)}), _json))
+def test_validate_never_crashes(config) -> None:
+    n = NAD.from_manifest({"kind": "NetworkAttachmentDefinition", "metadata": {"name": "n"},
+                           "spec": {"config": json.dumps(config)}})
+    for f in validate_nad(n):
+        assert f.severity in ("error", "warning", "info") and f.code and f.message
