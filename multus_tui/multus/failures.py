@@ -130,7 +130,7 @@ _CLASSES: list[tuple[re.Pattern[str], str, str | None, str, bool]] = [
      "requested IP {x} is the subnet's gateway", False),
     (re.compile(r'error parsing value of pair "IP='), "cni-args-ip", "networks.ips",
      "host-local accepts a single requested IP via CNI_ARGS; dual-stack 'ips' fail (multus-cni #647)", False),
-    (re.compile(r"is NOT in CIDR notation"), "ips-not-cidr", "networks.ips",
+    (re.compile(r"is NOT in CIDR notation|is expected to be in CIDR notation"), "ips-not-cidr", "networks.ips",
      "a requested IP has no prefix length; static IPAM needs CIDR", False),
     (re.compile(r"error dialing DHCP daemon"), "dhcp-daemon", "ipam.type",
      "the CNI dhcp daemon is not running on the node", True),

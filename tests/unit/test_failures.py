@@ -88,6 +88,8 @@ def _sandbox(detail: str, thick: bool = True) -> str:
          "10.0.0.0/30 / excludeRanges: []", "ipam-exhausted", "ipam.range"),
         ('ARGS: error parsing value of pair "IP=10.0.0.5,fd00::5": invalid IP address', "cni-args-ip", "networks.ips"),
         ("the 'address' field 10.0.0.5 is NOT in CIDR notation", "ips-not-cidr", "networks.ips"),
+        # What users really get through Multus: static parses CNI_ARGS IP= first.
+        ("the 'ip' field is expected to be in CIDR notation, got: '10.0.0.5'", "ips-not-cidr", "networks.ips"),
         ("error dialing DHCP daemon: dial unix /run/cni/dhcp.sock: connect: no such file", "dhcp-daemon", "ipam.type"),
         ("VF pci addr is required", "sriov-device", "k8s.v1.cni.cncf.io/resourceName"),
         ("validateIfName: interface name net1 already exists", "interface-exists", "networks.interface"),
