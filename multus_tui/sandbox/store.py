@@ -43,18 +43,38 @@ except ImportError:  # pragma: no cover - depends on the environment
         return json.loads(data)
 
 
-def deep_copy(obj: Any) -> Any:
-    """Copy a JSON-shaped value (dicts, lists, scalars) much faster than copy.deepcopy."""
+def _py_copy(obj: Any) -> Any:
     if isinstance(obj, dict):
-        return {k: deep_copy(v) for k, v in obj.items()}
+        return {k: _py_copy(v) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [deep_copy(v) for v in obj]
+        return [_py_copy(v) for v in obj]
     return obj
+
+
+if "orjson" in globals():
+
+    def deep_copy(obj: Any) -> Any:
+        """Copy a JSON-shaped value (dicts, lists, scalars); a C round trip is ~5x faster than recursion."""
+        try:
+            return orjson.loads(orjson.dumps(obj))
+        except TypeError:  # not JSON-shaped (e.g. tuples as keys): copy structurally
+            return _py_copy(obj)
+else:  # pragma: no cover - depends on the environment
+    deep_copy = _py_copy
+
+
+_now_cache: tuple[int, str] = (0, "")
 
 
 def now_rfc3339() -> str:
     """The current time as Kubernetes formats metav1.Time (seconds, Z)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    global _now_cache
+    import time
+
+    sec = int(time.time())
+    if _now_cache[0] != sec:
+        _now_cache = (sec, datetime.fromtimestamp(sec, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return _now_cache[1]
 
 
 Key = tuple[str, str]  # (namespace or "", name)
