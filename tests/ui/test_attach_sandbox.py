@@ -95,6 +95,9 @@ async def test_samplepod_created_and_seen_attaching_from_the_pool(online):
         follow = app.screen.follow
         await _until(pilot, lambda: follow.state == "attached", what="samplepod-2 attached")
         assert "pending" in follow.history and follow.history[-1] == "attached", follow.history
+        # updated in place: the attachment's row was never removed and re-added
+        stats = follow.query_one("#attach-follow-table").stats
+        assert stats["removed"] == 0 and stats["updated"] >= 1, stats
         atts = [a for a in ctx.store.pod_attachments("default", "samplepod-2") if "/" in (a.network or "")]
         (att,) = atts
         assert att.network == "kube-system/vlan1-internal-pool" and att.interface == "net1"

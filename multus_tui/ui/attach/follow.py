@@ -113,11 +113,17 @@ class PodFollow(Vertical):
         if not self.history or self.history[-1] != self.state:
             self.history.append(self.state)
         rows = []
-        for i, a in enumerate(atts):
+        seen: dict[str, int] = {}
+        for a in atts:
             if a.state == "not-requested":
                 continue
-            key = f"{i}:{a.network}"
-            rows.append((key, [plain(a.network), plain(a.interface or "-"),
+            # Keyed by network and its occurrence (a NAD may be attached twice), not by position:
+            # the cluster-default row appearing later must not shift the others' keys.
+            # The cluster default network has no name until its status is written: one fixed key.
+            net = a.network if "/" in (a.network or "") else "(cluster default)"
+            n = seen[net] = seen.get(net, 0) + 1
+            key = f"{net}#{n}"
+            rows.append((key, [plain(a.network or "(cluster default)"), plain(a.interface or "-"),
                                plain(", ".join(a.ips) if a.ips else "-"), plain(a.mac or "-"),
                                state_text(a.state, a.reason)]))
         self.query_one(LiveTable).sync(rows)
