@@ -748,10 +748,14 @@ def _dropped(c: _Pod, i: int, s: Selection, nad: NAD, out: _Out) -> None:
             why = "whereabouts adds it as an extra address on top of the one it allocates"
         else:
             why = "it is dropped: nothing in this NAD reads the requested addresses"
+        if itype in ("static", "host-local"):
+            fix = f"add \"capabilities\": {{\"ips\": true}} to {ref}'s main plugin ({fix_cap})."
+        else:
+            fix = (f"{itype or 'this IPAM'} cannot take per-pod addresses: use a NAD with static IPAM and "
+                   "\"capabilities\": {\"ips\": true} for pods that need a fixed address, or drop 'ips'.")
         out.add("dropped-ips", "warning", objs,
                 f"{who} networks[{i}] asks for ips {', '.join(s.ips)} but {ref} does not declare the 'ips' "
-                f"capability: {why}",
-                f"add \"capabilities\": {{\"ips\": true}} to {ref}'s main plugin ({fix_cap}), with static IPAM.")
+                f"capability: {why}", fix)
     if s.mac and not caps.get("mac"):
         honoured = any(str(p.get("type")) in _CNI_ARGS_MAC_TYPES for p in nad.plugins)
         why = ("it reaches the plugin only through Multus' deprecated CNI_ARGS MAC" if honoured
@@ -824,8 +828,8 @@ def _check_sandbox_failures(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], N
             if f is None or (f.kind, f.network) in seen:
                 continue
             seen.add((f.kind, f.network))
-            if f.kind in ("namespace-isolation", "annotation-syntax"):
-                continue  # checks 6 and 7 say it with the fix
+            if f.kind in ("namespace-isolation", "annotation-syntax", "ecmp-default-route"):
+                continue  # checks 6, 7 and 8 say it with the fix
             if f.kind == "no-network-found":
                 ns, _, name = (f.network or "").partition("/")
                 if (ns, name) not in by_key and (known is None or ns in known):
@@ -835,22 +839,22 @@ def _check_sandbox_failures(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], N
             nad = _failure_nad(c, f, by_key)
             who = f"{c.rec.namespace}/{c.rec.name}"
             objs = [c.ref]
-            target = f.network or "an attachment"
+            target = f.network or "the pod's networks"
             if nad is not None:
                 objs.append(nad_ref(nad.namespace or "", nad.name))
                 target = f"{nad.namespace}/{nad.name}"
             fieldname = f.field
             if f.nad_side:
-                fix = (f"fix {fieldname!r} in NAD {target}'s spec.config" if fieldname and nad is not None else
-                       f"fix {fieldname!r} of the NAD" if fieldname else "fix the NAD's config")
+                fix = (f"in NAD {target}, change {fieldname!r} of spec.config" if fieldname and nad is not None else
+                       f"change {fieldname!r} of the NAD" if fieldname else "correct the NAD's config")
                 fix += _KIND_HINTS.get(f.kind, "")
             else:
                 key = (fieldname or "networks").removeprefix("networks.")
-                fix = f"fix {key!r} in the pod's {NETWORKS_ANNOTATION} annotation" + _KIND_HINTS.get(f.kind, "")
+                fix = f"change {key!r} in the pod's {NETWORKS_ANNOTATION} annotation" + _KIND_HINTS.get(f.kind, "")
             node = f" on {c.rec.node}" if c.rec.node else ""
             out.add("sandbox-failure", "error", objs,
                     f"{who} is stuck in ContainerCreating{node}: {target}: {f.cause} "
-                    f"(Multus: {_short(f.detail)})", fix + ".")
+                    f"(event: {_short(f.detail)})", fix + ".")
 
 
 _KIND_HINTS = {
