@@ -41,7 +41,7 @@ def allowed(user: User, verb: str, resource: str, group: str) -> bool:
     """Whether the user may do `verb` on a resource (every user may review its own access)."""
     if not user.readonly:
         return True
-    if resource in ("selfsubjectaccessreviews", "selfsubjectrulesreviews") and verb == "create":
+    if resource in ("selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews") and verb == "create":
         return True
     return verb in READ_VERBS
 

@@ -30,6 +30,7 @@ _TOP_FIELDS: dict[str, set[str]] = {
               "eventTime", "series", "action", "related", "reportingComponent", "reportingInstance"},
     "CustomResourceDefinition": {"spec", "status"},
     "SelfSubjectAccessReview": {"spec", "status"},
+    "SelfSubjectReview": {"status"},
 }
 _DEFAULT_TOP = {"spec", "status"}
 
@@ -40,6 +41,7 @@ def _schema_key(rt: ResourceType) -> str:
         base = {
             "": "io.k8s.api.core", "apps": "io.k8s.api.apps", "authorization.k8s.io": "io.k8s.api.authorization",
             "apiextensions.k8s.io": "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions",
+            "authentication.k8s.io": "io.k8s.api.authentication",
         }.get(rt.group, group)
         return f"{base}.{rt.version}.{rt.kind}"
     return f"{group}.{rt.version}.{rt.kind}"

@@ -267,6 +267,12 @@ class ApiServer:
             if rt.plural == "selfsubjectaccessreviews":
                 body = self._decode(body_raw, request)
                 return _json_response(authz.self_subject_access_review(user, body), status=201)
+            if rt.plural == "selfsubjectreviews":
+                self._decode(body_raw, request)
+                return _json_response({
+                    "kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
+                    "metadata": {"creationTimestamp": None},
+                    "status": {"userInfo": {"username": user.name, "groups": list(user.groups)}}}, status=201)
             return self._create(request, req, self._decode(body_raw, request), dry_run)
         if verb == "update":
             return self._update(request, req, self._decode(body_raw, request), dry_run)
@@ -766,6 +772,7 @@ PB_SCHEMAS: dict[str, dict[int, tuple[str, str, str | None]]] = {
     "LabelSelector": {1: ("matchLabels", _MSS, None)},
     "PodTemplateSpec": {1: ("metadata", _M, "ObjectMeta"), 2: ("spec", _M, "PodSpec")},
     "SelfSubjectAccessReview": {1: ("metadata", _M, "ObjectMeta"), 2: ("spec", _M, "SSARSpec")},
+    "SelfSubjectReview": {1: ("metadata", _M, "ObjectMeta")},
     "SSARSpec": {1: ("resourceAttributes", _M, "ResourceAttributes"),
                  2: ("nonResourceAttributes", _M, "NonResourceAttributes")},
     "ResourceAttributes": {1: ("namespace", _S, None), 2: ("verb", _S, None), 3: ("group", _S, None),

@@ -233,3 +233,24 @@ def test_invalid_name_is_rejected_with_kube_message(kubectl, tmp_path: Path):
     assert proc.returncode == 1
     assert ('The NetworkAttachmentDefinition "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": '
             'a lowercase RFC 1123 subdomain must consist of') in proc.stderr
+
+
+def test_auth_whoami(kubectl):
+    assert "sandbox-admin" in kubectl("auth", "whoami").stdout
+    assert "sandbox-readonly" in kubectl("auth", "whoami", context="sandbox-readonly").stdout
+
+
+def test_kubectl_typed_clients_protobuf_bodies(kubectl):
+    # create namespace / run / create deployment send protobuf bodies; the sandbox decodes them.
+    kubectl("create", "namespace", "pb")
+    kubectl("run", "pbpod", "-n", "pb", "--image=busybox:1.36", "--labels=a=b",
+            "--annotations=k8s.v1.cni.cncf.io/networks=net1", "--", "sleep", "3600")
+    kubectl("create", "deployment", "pbdep", "-n", "pb", "--image=nginx:1.25", "--replicas=2")
+    pod = json.loads(kubectl("get", "pod", "pbpod", "-n", "pb", "-o", "json").stdout)
+    assert pod["metadata"]["labels"] == {"a": "b"}
+    assert pod["metadata"]["annotations"] == {"k8s.v1.cni.cncf.io/networks": "net1"}
+    assert pod["spec"]["containers"][0]["args"] == ["sleep", "3600"]
+    dep = json.loads(kubectl("get", "deploy", "pbdep", "-n", "pb", "-o", "json").stdout)
+    assert dep["spec"]["replicas"] == 2
+    assert dep["spec"]["selector"] == {"matchLabels": {"app": "pbdep"}}
+    assert dep["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.25"
