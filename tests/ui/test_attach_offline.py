@@ -8,7 +8,7 @@ import yaml
 
 from multus_tui.multus.selection import NETWORKS_ANNOTATION
 from multus_tui.ui.attach import AttachBuilderScreen
-from tests.ui.attach_harness import AttachApp, offline_ctx
+from tests.ui.test_attach_harness import AttachApp, offline_ctx
 
 SIZE = (160, 60)
 

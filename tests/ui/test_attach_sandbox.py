@@ -20,7 +20,7 @@ from multus_tui.multus.selection import NETWORKS_ANNOTATION
 from multus_tui.ui.attach import AttachBuilderScreen, PodFollowScreen
 from multus_tui.ui.attach.modals import ConfirmScreen, WorkloadScreen
 from multus_tui.ui.context import AppContext
-from tests.ui.attach_harness import AttachApp
+from tests.ui.test_attach_harness import AttachApp
 
 SIZE = (160, 60)
 

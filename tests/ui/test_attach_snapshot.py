@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.ui.attach_harness import AttachApp, offline_ctx
+from tests.ui.test_attach_harness import AttachApp, offline_ctx
 
 
 async def _fill(pilot) -> None:

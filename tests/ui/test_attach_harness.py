@@ -1,4 +1,4 @@
-"""A minimal app hosting the attach screens for Pilot tests (independent of the app shell)."""
+"""Not tests: a minimal app hosting the attach screens for the Pilot tests (independent of the app shell)."""
 
 from __future__ import annotations
 
