@@ -35,15 +35,45 @@ class BuilderApp(App[None]):
         self._args = (nad, namespace, template)
         self.copied: list[str] = []
         self.results: list[Any] = []
+        self.notes: list[tuple[str, str, str]] = []
 
     def on_mount(self) -> None:
         nad, namespace, template = self._args
         self.push_screen(NadBuilderScreen(self.ctx, nad=nad, namespace=namespace, template=template),
                          callback=self.results.append)
 
+    def notify(self, message: str, *, title: str = "", severity: str = "information", **kwargs: Any) -> None:
+        self.notes.append((severity, title, str(message)))
+        super().notify(message, title=title, severity=severity, **kwargs)  # type: ignore[arg-type]
+
     def copy_to_clipboard(self, text: str) -> None:
         self.copied.append(text)
         super().copy_to_clipboard(text)
+
+
+def online_ctx(kubeconfig: str, readonly: bool = False) -> AppContext:
+    """The context `multus-tui` builds for a kubeconfig (commands/tui.build_context)."""
+    from multus_tui.commands.tui import build_context
+
+    ctx, why = build_context(kubeconfig, None, "default", readonly)
+    assert why is None, why
+    return ctx
+
+
+async def wait_for(pilot: Any, predicate: Any, timeout: float = 20.0, what: str = "") -> Any:
+    """Let the app run until `predicate()` is truthy (cluster I/O runs in thread workers)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+        except Exception:  # noqa: BLE001 - widgets may not be mounted yet
+            value = None
+        if value:
+            return value
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out waiting for {what or predicate}")
 
 
 def builder(pilot: Any) -> NadBuilderScreen:

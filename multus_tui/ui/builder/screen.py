@@ -115,6 +115,9 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         if source.manifest is not None:
             # Server-maintained metadata is not the user's content (and SSA refuses managedFields).
             source.manifest = clean_manifest(source)
+        # A NAD without spec.config (Multus reads the config from the node) stays without one
+        # until the form is used to write a config.
+        self._config_absent = source.config is None and source.config_error is None
         self.original_error = source.config_error
         self.original_text = source.render_yaml() if source.config_error else None
         if source.config is None and source.config_error is None:
@@ -205,7 +208,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        nad = self.draft.nad
+        nad = self.output_nad()
         self.query_one("#preview", Static).update(Text(nad.render_yaml()))
         self.findings = validate_nad(nad)
         self._show_findings()
@@ -299,7 +302,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         if self.raw_mode:
             self.run_worker(self._leave_raw(), exclusive=True, group="builder-raw")
         else:
-            self._enter_raw(self.draft.nad.render_yaml())
+            self._enter_raw(self.output_nad().render_yaml())
 
     @on(Button.Pressed, "#btn-raw")
     def _raw_button(self) -> None:
@@ -433,7 +436,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         self._open_review()
 
     def _open_review(self) -> None:
-        manifest = clean_manifest(self.draft.nad)
+        manifest = clean_manifest(self.output_nad())
         self.app.push_screen(ReviewScreen(self.ctx, manifest), callback=self._reviewed)
 
     def _reviewed(self, outcome: ReviewOutcome | None) -> None:
@@ -450,8 +453,16 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
             self.dismiss(outcome.applied)
 
     # ------------------------------------------------------------------ export / clipboard
+    def output_nad(self) -> NAD:
+        """The NAD as it would be written (an untouched absent config stays absent)."""
+        nad = self.draft.nad
+        if self._config_absent and nad.config == {}:
+            nad = copy.copy(nad)
+            nad.config = None
+        return nad
+
     def current_yaml(self) -> str:
-        return yaml_text(self.draft.nad)
+        return yaml_text(self.output_nad())
 
     @on(Button.Pressed, "#btn-copy")
     def action_copy(self) -> None:
