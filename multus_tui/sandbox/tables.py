@@ -30,16 +30,20 @@ def _parse_time(ts: str | None) -> datetime | None:
     if not ts:
         return None
     try:
-        return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        # fromisoformat (C, accepts "Z" since 3.11) is ~20x faster than strptime: tables of 10,000 pods.
+        t = datetime.fromisoformat(ts)
     except ValueError:
         return None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def human_duration(seconds: float) -> str:
     """k8s.io/apimachinery/pkg/util/duration.HumanDuration."""
     s = int(seconds)
-    if s < 0:
+    if s < -1:
         return "<invalid>"
+    if s < 0:  # up to a second of clock skew reads as "now", as in kube
+        return "0s"
     if s < 60 * 2:
         return f"{s}s"
     m = s // 60

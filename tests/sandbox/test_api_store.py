@@ -211,3 +211,14 @@ def test_ssa_conflict_message_for_several_managers():
     assert exc.value.message == ('Apply failed with 2 conflicts: conflicts with "creator" using v1:\n'
                                  '- .metadata.labels.a\n- .metadata.labels.b')
     assert [c["field"] for c in exc.value.details["causes"]] == [".metadata.labels.a", ".metadata.labels.b"]
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (-5, "<invalid>"), (-1, "0s"), (5, "5s"), (119, "119s"), (150, "2m30s"), (600, "10m"), (3700, "61m"),
+    (3 * 3600 + 60, "3h1m"), (9 * 3600, "9h"), (3 * 86400 + 3600, "3d1h"), (10 * 86400, "10d"),
+    (3 * 365 * 86400, "3y"), (9 * 365 * 86400, "9y"),
+])
+def test_age_formatting_matches_kube(seconds, text):
+    from multus_tui.sandbox.tables import human_duration
+
+    assert human_duration(seconds) == text
