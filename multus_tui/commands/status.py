@@ -32,7 +32,11 @@ def table_rows(records: list[dict[str, Any]]) -> list[tuple[str, ...]]:
         if not atts:
             rows.append((*base, "-", "-", "-", "-", ""))
         for a in atts:
-            net = _clean(a.get("network") or "-") + (" (default)" if a.get("default") else "")
+            if a.get("default"):
+                # the default network's CNI name is unknown until Multus wrote network-status
+                net = f"{_clean(a['network'])} (default)" if a.get("network") else "(cluster default)"
+            else:
+                net = _clean(a.get("network") or "-")
             rows.append((*base, net, _clean(a.get("interface") or "-"), _clean(",".join(a.get("ips") or []) or "-"),
                          _clean(a.get("state")), _clean(a.get("reason") or "")))
     return rows

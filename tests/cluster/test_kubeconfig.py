@@ -262,3 +262,18 @@ def test_connection_refused(tmp_path):
         Cluster(load_cluster(path)).server_version()
     assert ei.value.reason == "ConnectionRefused"
     assert f"127.0.0.1:{port}" in ei.value.message and "connection refused" in ei.value.message
+
+
+def test_unanswered_request_times_out(tmp_path):
+    """A server that accepts the connection and never answers: a timeout, said so."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(8)  # the kernel completes the handshake; nobody ever reads or answers
+    try:
+        port = s.getsockname()[1]
+        path = _write(tmp_path / "kc", _config(f"http://127.0.0.1:{port}", {"token": TOKEN}))
+        with pytest.raises(ClusterError) as ei:
+            Cluster(load_cluster(path)).request("GET", "/version", timeout=(1.0, 0.3))
+        assert ei.value.reason == "Timeout" and "did not answer in time" in ei.value.message
+    finally:
+        s.close()
