@@ -154,3 +154,27 @@ async def test_readonly_hides_apply(sandbox: tuple[Any, str]) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, NadBuilderScreen)
+
+
+@pytest.mark.parametrize("ident", ["ovs-cni__examples__mirror-producer#0", "multus-old__examples__npwg-demo-1__05_vlan1#0"])
+async def test_editing_a_corpus_nad_and_applying_it_loses_no_key(ident: str, sandbox: tuple[Any, str]) -> None:
+    # ovs-mirror-producer has no field spec (every key of it is unknown to the form); the vlan NAD
+    # spells vlanId as `vlanid` (Go matches keys ignoring case), which must survive as written.
+    from tests.ui.test_builder_edit import corpus_nads
+
+    doc = dict(corpus_nads())[ident]
+    nad = NAD.from_manifest(doc)
+    ctx = online_ctx(sandbox[1])
+    app = BuilderApp(ctx, nad=nad)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        panel = str(builder(pilot).query_one("#unknown-keys").render())
+        if nad.chained_types:
+            assert "plugins[1].mirrors:" in panel
+        await type_into(pilot, "metadata.namespace", "default")
+        await type_into(pilot, "metadata.description", "edited by multus-tui")
+        await _review_and_apply(pilot, app)
+    live = NAD.from_manifest(ctx.cluster.get_raw("nad", "default", nad.name))
+    assert live.config == nad.config
+    assert json.dumps(live.config) == json.dumps(nad.config)  # same key order too
+    assert live.description == "edited by multus-tui"

@@ -354,11 +354,13 @@ class NadForm(VerticalScroll):
         for f in fields:
             if f.name in HANDLED_PLUGIN_KEYS:
                 continue
+            # Go's encoding/json matches keys ignoring case (`vlanid` is vlanId): edit the key as written.
+            key = _key_in(obj, f.name)
             # An advanced field that is set is shown in the open: hiding a value is how it gets lost.
-            if f.advanced and f.name not in obj:
+            if f.advanced and key not in obj:
                 advanced.append(f)
             else:
-                basic.append(self._field(f, f"{base}.{f.name}", obj.get(f.name)))
+                basic.append(self._field(f, f"{base}.{key}", obj.get(key)))
         yield from basic
         if advanced:
             cid = _collapsible_id(base, "advanced")
@@ -506,7 +508,7 @@ class NadForm(VerticalScroll):
             plugin = d.plugin(i)
             ptype = plugin.get("type")
             spec = specs.spec_for(ptype) if isinstance(ptype, str) else None
-            known = {f.name for f in spec.fields} if spec else set()
+            known = {_key_in(plugin, f.name) for f in spec.fields} if spec else set()
             skip = HANDLED_PLUGIN_KEYS | known | (set() if d.is_conflist else {"cniVersion", "name"})
             for k, v in plugin.items():
                 if k not in skip:
@@ -517,7 +519,7 @@ class NadForm(VerticalScroll):
             ipam = plugin.get("ipam")
             if i == 0 and isinstance(ipam, dict):
                 ispec = specs.IPAMS.get(ipam.get("type")) if isinstance(ipam.get("type"), str) else None
-                iknown = {f.name for f in ispec.fields} if ispec else set()
+                iknown = {_key_in(ipam, f.name) for f in ispec.fields} if ispec else set()
                 for k, v in ipam.items():
                     if k != "type" and k not in iknown:
                         lines.append(f"plugins[0].ipam.{k}: {json.dumps(v)}")
@@ -875,6 +877,17 @@ class NadForm(VerticalScroll):
         w.set_class(severity == "warning", "has-warning")
         if isinstance(w, Input) and severity == "error":
             w.add_class("-invalid")
+
+
+def _key_in(obj: dict[str, Any], name: str) -> str:
+    """The key of `obj` that Go would decode into field `name` (exact match first, then any case)."""
+    if name in obj:
+        return name
+    low = name.lower()
+    for k in obj:
+        if isinstance(k, str) and k.lower() == low:
+            return k
+    return name
 
 
 def _str_list(value: Any) -> bool:
