@@ -582,6 +582,8 @@ class ObjectStore:
                 raise errors.conflict(resource, rt.group, name)
             new = _merge_update(rt, old, obj, subresource)
             self._validate(rt, new)
+            if resource == "pods" and subresource is None:
+                _check_pod_update(old, new)
             meta = new["metadata"]
             old_meta = old["metadata"]
             for k in ("uid", "creationTimestamp", "generation", "deletionTimestamp"):
@@ -702,6 +704,35 @@ def _same_content(old: dict, new: dict) -> bool:
     om = {k: v for k, v in old["metadata"].items() if k not in ("resourceVersion",)}
     nm = {k: v for k, v in new["metadata"].items() if k not in ("resourceVersion",)}
     return om == nm
+
+
+_POD_MUTABLE_MSG = (
+    "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,"
+    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing "
+    "tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"
+)
+
+
+def _check_pod_update(old: dict, new: dict) -> None:
+    """kube's ValidatePodUpdate: a pod's spec is immutable but for images and a few fields (and binding)."""
+    def comparable(spec: dict, other: dict) -> dict:
+        spec = dict(spec)
+        for k in ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds"):
+            spec.pop(k, None)
+        # Setting nodeName on an unbound pod is what a binding does (the simulated scheduler).
+        if not other.get("nodeName") or not spec.get("nodeName"):
+            spec.pop("nodeName", None)
+        for key in ("containers", "initContainers"):
+            if isinstance(spec.get(key), list):
+                spec[key] = [{k: v for k, v in c.items() if k != "image"} if isinstance(c, dict) else c
+                             for c in spec[key]]
+        return spec
+
+    o, n = old.get("spec") or {}, new.get("spec") or {}
+    if comparable(o, n) != comparable(n, o):
+        name = (new.get("metadata") or {}).get("name", "")
+        raise errors.invalid("Pod", "", name, [{"type": "FieldValueForbidden", "message": _POD_MUTABLE_MSG,
+                                                "field": "spec"}])
 
 
 def _has_generation(rt: ResourceType) -> bool:

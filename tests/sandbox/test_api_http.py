@@ -127,12 +127,24 @@ def test_json_patch_merge_patch_and_strategic_merge(http):
     code, pod = http.json("PATCH", PODS + "/p", {"metadata": {"annotations": {"x": "y"}, "labels": {"b": None}}},
                           ctype="application/merge-patch+json")
     assert code == 200 and pod["metadata"]["annotations"] == {"x": "y"} and not pod["metadata"].get("labels")
-    # Strategic merge: containers merge by name; $patch: delete removes one.
-    code, pod = http.json("PATCH", PODS + "/p", {"spec": {"containers": [
-        {"name": "b", "image": "alpine"}, {"name": "a", "$patch": "delete"}]}},
+    # A pod's containers are immutable, as in kube.
+    code, body = http.json("PATCH", PODS + "/p", {"spec": {"containers": [{"name": "a", "$patch": "delete"}]}},
+                           ctype="application/strategic-merge-patch+json")
+    assert code == 422 and "pod updates may not change fields" in body["message"]
+    # Strategic merge on a pod template: containers merge by name; $patch: delete removes one.
+    deps = "/apis/apps/v1/namespaces/default/deployments"
+    template = {"metadata": {"labels": {"app": "d"}}, "spec": _pod("x")["spec"]}
+    assert http.json("POST", deps, {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+                                    "spec": {"selector": {"matchLabels": {"app": "d"}}, "template": template}})[0] == 201
+    code, dep = http.json("PATCH", deps + "/d", {"spec": {"template": {
+        "metadata": {"annotations": {"k8s.v1.cni.cncf.io/networks": "n1"}},
+        "spec": {"containers": [{"name": "b", "image": "alpine"}, {"name": "a", "$patch": "delete"}]}}}},
         ctype="application/strategic-merge-patch+json")
     assert code == 200
-    assert [(c["name"], c["image"]) for c in pod["spec"]["containers"]] == [("b", "alpine")]
+    assert [(c["name"], c["image"]) for c in dep["spec"]["template"]["spec"]["containers"]] == [("b", "alpine")]
+    assert dep["spec"]["template"]["metadata"] == {"labels": {"app": "d"},
+                                                   "annotations": {"k8s.v1.cni.cncf.io/networks": "n1"}}
+    assert dep["metadata"]["generation"] == 2
     code, body = http.json("PATCH", PODS + "/p", [{"op": "test", "path": "/metadata/name", "value": "zzz"}],
                            ctype="application/json-patch+json")
     assert code == 422

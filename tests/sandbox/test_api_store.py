@@ -222,3 +222,18 @@ def test_age_formatting_matches_kube(seconds, text):
     from multus_tui.sandbox.tables import human_duration
 
     assert human_duration(seconds) == text
+
+
+def test_pod_spec_is_immutable_but_for_images_and_binding(store):
+    store.create("pods", {"metadata": {"name": "p", "namespace": "default"},
+                          "spec": {"containers": [{"name": "c", "image": "a:1"}]}})
+    store.mutate("pods", "default", "p", lambda o: o["spec"].update(nodeName="node-1"))  # binding
+    store.mutate("pods", "default", "p", lambda o: o["spec"]["containers"][0].update(image="a:2"))
+    store.mutate("pods", "default", "p", lambda o: o["metadata"].update(annotations={"k8s.v1.cni.cncf.io/networks": "x"}))
+    with pytest.raises(ApiError) as exc:
+        store.mutate("pods", "default", "p", lambda o: o["spec"].update(nodeName="node-2"))
+    assert exc.value.code == 422
+    assert exc.value.message.startswith('Pod "p" is invalid: spec: Forbidden: pod updates may not change fields '
+                                        'other than `spec.containers[*].image`')
+    with pytest.raises(ApiError):
+        store.mutate("pods", "default", "p", lambda o: o["spec"]["containers"].append({"name": "d", "image": "i"}))
