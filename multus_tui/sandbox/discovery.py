@@ -46,7 +46,7 @@ BUILTIN: tuple[ResourceType, ...] = (
                  verbs=("create", "delete", "get", "list", "patch", "update", "watch"),
                  subresources=("status", "finalize"), name_kind="label"),
     ResourceType("nodes", "node", "Node", "", "v1", False, ("no",), subresources=("status",)),
-    ResourceType("pods", "pod", "Pod", "", "v1", True, ("po",), ("all",), subresources=("status",)),
+    ResourceType("pods", "pod", "Pod", "", "v1", True, ("po",), ("all",), subresources=("status", "exec", "log")),
     ResourceType("events", "event", "Event", "", "v1", True, ("ev",), name_kind="path"),
     ResourceType("customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition",
                  "apiextensions.k8s.io", "v1", False, ("crd", "crds"), ("api-extensions",), subresources=("status",)),
@@ -141,6 +141,10 @@ def resource_from_crd(crd: dict[str, Any]) -> list[ResourceType]:
 # --- discovery documents -------------------------------------------------------------------------
 
 
+_SUB_VERBS = {"status": ["get", "patch", "update"], "exec": ["create", "get"], "log": ["get"],
+              "finalize": ["update"]}
+
+
 def _resource_entry(rt: ResourceType) -> list[dict[str, Any]]:
     entry: dict[str, Any] = {
         "name": rt.plural,
@@ -155,7 +159,7 @@ def _resource_entry(rt: ResourceType) -> list[dict[str, Any]]:
         entry["categories"] = list(rt.categories)
     entries = [entry]
     for sub in rt.subresources:
-        verbs = ["get", "patch", "update"] if sub == "status" else ["update"]
+        verbs = _SUB_VERBS.get(sub, ["update"])
         entries.append({"name": f"{rt.plural}/{sub}", "singularName": "", "namespaced": rt.namespaced,
                         "kind": rt.kind, "verbs": verbs})
     return entries
@@ -219,7 +223,7 @@ def _aggregated_resource(rt: ResourceType) -> dict[str, Any]:
     if rt.subresources:
         res["subresources"] = [
             {"subresource": sub, "responseKind": {"group": "", "version": "", "kind": rt.kind},
-             "verbs": ["get", "patch", "update"] if sub == "status" else ["update"]}
+             "verbs": _SUB_VERBS.get(sub, ["update"])}
             for sub in rt.subresources
         ]
     return res

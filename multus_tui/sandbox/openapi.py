@@ -96,7 +96,7 @@ def _paths(rt: ResourceType) -> dict[str, Any]:
                        "x-kubernetes-action": "delete", **ext},
             "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
         }
-        for sub in rt.subresources:
+        for sub in (s for s in rt.subresources if s == "status"):
             paths[f"{item}/{sub}"] = {
                 "get": {"operationId": f"read{rt.kind}Status", "responses": ok, "x-kubernetes-action": "get", **ext},
                 "patch": {"operationId": f"patch{rt.kind}Status", "parameters": list(_WRITE_PARAMS),

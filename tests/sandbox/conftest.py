@@ -1,8 +1,9 @@
 """Sandbox fixtures: a started sandbox cluster with a kubeconfig, and a kubectl runner.
 
 - `sandbox`: a started Sandbox (scenario "empty" unless parametrised indirectly:
-  `@pytest.mark.parametrize("sandbox", ["seed"], indirect=True)`), kubeconfig at
-  `sandbox.kubeconfig_path`.
+  `@pytest.mark.parametrize("sandbox", ["seed"], indirect=True)`, or with settings:
+  `@pytest.mark.parametrize("sandbox", [{"scenario": "seed", "pod_start_delay_s": 60}], indirect=True)`),
+  kubeconfig at `sandbox.kubeconfig_path`.
 - `make_sandbox(scenario="empty", **settings)`: a factory for more, or with SandboxSettings fields.
 - `kubectl(*args, context=None, input=None, timeout=30, check=True)`: runs the real kubectl against
   the `sandbox` fixture's kubeconfig; skips (or fails in CI) without kubectl.
@@ -44,8 +45,11 @@ def make_sandbox(tmp_path: Path) -> Iterator[Callable[..., Sandbox]]:
 @pytest.fixture
 def sandbox(request: pytest.FixtureRequest, make_sandbox: Callable[..., Sandbox]) -> Sandbox:
     """A started sandbox; the scenario comes from an indirect parameter, "empty" by default."""
-    scenario = getattr(request, "param", "empty")
-    return make_sandbox(scenario)
+    param = getattr(request, "param", "empty")
+    if isinstance(param, dict):
+        settings = dict(param)
+        return make_sandbox(settings.pop("scenario", "empty"), **settings)
+    return make_sandbox(param)
 
 
 @pytest.fixture

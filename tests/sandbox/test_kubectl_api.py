@@ -254,3 +254,80 @@ def test_kubectl_typed_clients_protobuf_bodies(kubectl):
     assert dep["spec"]["replicas"] == 2
     assert dep["spec"]["selector"] == {"matchLabels": {"app": "pbdep"}}
     assert dep["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.25"
+
+
+def _running_pod_with_attachment(sandbox, name: str = "execpod") -> dict:
+    """A running pod whose network-status lists net1, created in one write (the simulator adopts it as is)."""
+    sandbox.store.create("nodes", {"metadata": {"name": "exec-node"}})
+    status = [{"name": "sandbox-pod-network", "interface": "eth0", "ips": ["10.244.9.7"], "mac": "0a:00:00:00:00:01",
+               "default": True, "dns": {}},
+              {"name": "default/macvlan", "interface": "net1", "ips": ["192.168.7.20"],
+               "mac": "0a:00:00:00:00:02", "dns": {}}]
+    return sandbox.store.create("pods", {
+        "metadata": {"name": name, "namespace": "default",
+                     "annotations": {"k8s.v1.cni.cncf.io/network-status": json.dumps(status)}},
+        "spec": {"nodeName": "exec-node", "containers": [{"name": "c", "image": "busybox"}]},
+        "status": {"phase": "Running", "podIP": "10.244.9.7"}})
+
+
+@pytest.mark.parametrize("sandbox", ["no-multus"], indirect=True)
+def test_exec_shows_the_pod_attachments(kubectl, sandbox):
+    _running_pod_with_attachment(sandbox)
+    out = kubectl("exec", "execpod", "--", "ip", "addr").stdout
+    assert "inet 192.168.7.20/24" in out and "net1" in out and "inet 10.244.9.7/24" in out
+    assert "dev net1" in kubectl("exec", "execpod", "--", "ip", "route").stdout
+    proc = kubectl("exec", "execpod", "--", "nosuch", check=False)
+    assert proc.returncode == 127 and "command terminated with exit code 127" in proc.stderr
+    piped = kubectl("exec", "-i", "execpod", "--", "sh", input="hostname\nexit 4\n", check=False)
+    assert piped.stdout == "execpod\n" and piped.returncode == 4
+    ro = kubectl("exec", "execpod", "--", "ip", "a", context="sandbox-readonly", check=False)
+    assert ro.returncode == 1
+    assert 'cannot create resource "pods/exec" in API group "" in the namespace "default"' in ro.stderr
+
+
+@pytest.mark.parametrize("sandbox", ["no-multus"], indirect=True)
+def test_exec_interactive_tty_shell(kubectl, sandbox):
+    import os
+    import pty
+    import select
+
+    _running_pod_with_attachment(sandbox)
+    pid, fd = pty.fork()
+    if pid == 0:  # child: kubectl on a real terminal
+        os.execv("/usr/bin/kubectl", ["kubectl", "--kubeconfig", str(sandbox.kubeconfig_path), "exec", "-it",
+                                      "execpod", "--", "sh"])
+    out = b""
+
+    def read_until(marker: bytes, timeout: float = 10) -> None:
+        nonlocal out
+        end = time.monotonic() + timeout
+        while marker not in out and time.monotonic() < end:
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if ready:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    return
+
+    try:
+        read_until(b"/ # ")
+        os.write(fd, b"ip a\r")
+        read_until(b"192.168.7.20")
+        os.write(fd, b"exit\r")
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(fd)
+    assert b"/ # " in out and b"inet 192.168.7.20/24" in out
+    assert os.WEXITSTATUS(status) == 0
+
+
+@pytest.mark.parametrize("sandbox", [{"scenario": "empty", "pod_start_delay_s": 120}], indirect=True)
+def test_logs_of_a_pending_pod_explain_why(kubectl, sandbox):
+    sandbox.store.create("pods", {"metadata": {"name": "waiting", "namespace": "default"},
+                                  "spec": {"nodeName": "nowhere", "containers": [{"name": "c", "image": "busybox"}]},
+                                  "status": {"phase": "Pending", "containerStatuses": [{
+                                      "name": "c", "ready": False, "restartCount": 0,
+                                      "state": {"waiting": {"reason": "ContainerCreating"}}}]}})
+    proc = kubectl("logs", "waiting", check=False)
+    assert proc.returncode == 1
+    assert 'container "c" in pod "waiting" is waiting to start: ContainerCreating' in proc.stderr
