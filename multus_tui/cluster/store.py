@@ -159,6 +159,8 @@ class _KindWatcher:
                                       timeout_seconds=st.watch_timeout, allow_bookmarks=True)
         self.stream = stream
         self.watches += 1
+        # the server answered: the next failure starts the backoff afresh (and is not the Nth in a row)
+        self.failures = 0
         if st._stop.is_set():
             stream.close()
             raise _Stopped
@@ -219,8 +221,8 @@ class _KindWatcher:
         st = self.store
         self.failures += 1
         permanent = exc.code in (401, 403)
-        self.status = "failed" if (permanent or (not self.synced.is_set() and self.failures >= st.fail_after)) \
-            else "reconnecting"
+        # fail_after failures in a row: "failed" (with the reason), synced or not; retries go on
+        self.status = "failed" if (permanent or self.failures >= st.fail_after) else "reconnecting"
         self.reason = exc.message
         st._kind_state_changed()
         # exponential backoff with full jitter, so many clients do not retry in lockstep
