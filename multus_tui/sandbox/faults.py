@@ -316,6 +316,11 @@ class FaultProxy:
         self._call(run)
 
     @property
+    def open_watches(self) -> int:
+        """How many watch streams are open through the proxy right now."""
+        return len(self._watches)
+
+    @property
     def away(self) -> bool:
         return self._away
 

@@ -1,0 +1,85 @@
+"""Fixtures of the reliability suite: sandboxes behind a FaultProxy, and the tally of faults and
+hostile inputs that the suite prints at the end (`faults injected: N, survived: N`).
+
+A fault counts as *injected* when the proxy answered with it (proxy.injected) and as *survived* once
+the test that injected it has shown that the client recovered and converged (`tally.survived(proxy)`);
+a failing test therefore leaves injected > survived in the summary.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from multus_tui.sandbox.faults import FaultProxy
+from multus_tui.sandbox.runner import Sandbox, SandboxSettings
+
+
+class Tally:
+    """Session-wide counters (module-level singleton: hooks and fixtures share it)."""
+
+    def __init__(self) -> None:
+        self.injected: Counter[str] = Counter()
+        self.survived_: Counter[str] = Counter()
+        self.hostile: Counter[str] = Counter()
+
+    def add_injected(self, proxy: FaultProxy) -> None:
+        self.injected.update(proxy.injected)
+
+    def survived(self, proxy: FaultProxy) -> None:
+        """Call after the recovery/convergence assertions: every fault this proxy injected was survived."""
+        self.survived_.update(proxy.injected)
+        proxy.survived_recorded = True  # type: ignore[attr-defined]
+
+    def checked(self, kind: str, n: int = 1) -> None:
+        """`n` hostile inputs of `kind` were shown/handled safely."""
+        self.hostile[kind] += n
+
+
+TALLY = Tally()
+
+
+@pytest.fixture(scope="session")
+def tally() -> Tally:
+    return TALLY
+
+
+@pytest.fixture
+def faulty(tmp_path: Path) -> Iterator[Callable[..., tuple[Sandbox, FaultProxy, str]]]:
+    """`make(scenario="seed", **settings) -> (sandbox, proxy, kubeconfig-through-the-proxy)`."""
+    started: list[tuple[Sandbox, FaultProxy]] = []
+
+    def make(scenario: str = "seed", **settings: Any) -> tuple[Sandbox, FaultProxy, str]:
+        sb = Sandbox(scenario, settings=SandboxSettings(**settings))
+        sb.start()
+        proxy = FaultProxy.for_sandbox(sb).start()
+        started.append((sb, proxy))
+        sb.write_kubeconfig(tmp_path / f"direct-{len(started)}.yaml")
+        path = proxy.write_kubeconfig(sb, tmp_path / f"proxied-{len(started)}.yaml")
+        return sb, proxy, str(path)
+
+    yield make
+    for sb, proxy in reversed(started):
+        TALLY.add_injected(proxy)
+        proxy.stop()
+        sb.stop()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    t = TALLY
+    if not t.injected and not t.hostile:
+        return
+    tr = terminalreporter
+    tr.section("reliability")
+    inj, sur = sum(t.injected.values()), sum(t.survived_.values())
+    tr.write_line(f"faults injected: {inj}, survived: {sur}")
+    for kind in sorted(t.injected):
+        tr.write_line(f"  {kind}: injected {t.injected[kind]}, survived {t.survived_[kind]}")
+    if t.hostile:
+        tr.write_line(f"hostile inputs checked: {sum(t.hostile.values())}")
+        for kind in sorted(t.hostile):
+            tr.write_line(f"  {kind}: {t.hostile[kind]}")
