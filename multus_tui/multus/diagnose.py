@@ -26,6 +26,7 @@ Objects are named ``pod/<ns>/<name>`` and ``nad/<ns>/<name>``.
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import ipaddress
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -214,13 +215,27 @@ class _Out:
 # ------------------------------------------------------------------------------------ NAD facts
 
 
+# Parsed ranges per NAD for the duration of one `diagnose` call (checks ask for the same NAD's
+# ranges once per attachment and pair): a context variable, so runs in other threads (the TUI's
+# worker) never share it.
+_RANGE_CACHE: contextvars.ContextVar[dict[int, tuple[NAD, list[IPRange]]] | None] = \
+    contextvars.ContextVar("diagnose_ranges", default=None)
+
+
 def _ranges(nad: NAD | None) -> list[IPRange]:
     if nad is None:
         return []
+    cache = _RANGE_CACHE.get()
+    hit = cache.get(id(nad)) if cache is not None else None
+    if hit is not None and hit[0] is nad:
+        return hit[1]
     try:
-        return ipam_ranges(nad.ipam)
+        out = ipam_ranges(nad.ipam)
     except ConfigError:
-        return []  # check 10 reports the malformed IPAM
+        out = []  # check 10 reports the malformed IPAM
+    if cache is not None:
+        cache[id(nad)] = (nad, out)  # the NAD is kept alive, so its id cannot be reused meanwhile
+    return out
 
 
 def l2_key(nad: NAD | None) -> tuple[str, ...] | None:
@@ -315,18 +330,12 @@ def diagnose(
         states = join_attachments(rec.namespace, rec.annotations, rec.phase, pod_events, cni_names)
         ctxs.append(_Pod(rec, sels, err, states))
 
-    out = _Out()
-    _check_duplicates(ctxs, by_key, out)
-    _check_host_local_nodes(ctxs, by_key, out)
-    _check_pools(ctxs, by_key, out)
-    _check_shared_static(ctxs, by_key, out)
-    _check_overlaps(nad_list, out)
-    _check_requests(ctxs, by_key, out, namespace_isolation, list(global_namespaces), known_nad_namespaces)
-    _check_silent(ctxs, by_key, out)
-    _check_sandbox_failures(ctxs, by_key, out, known_nad_namespaces)
-    _check_nads(nad_list, out)
-
-    found = out.items
+    token = _RANGE_CACHE.set({})
+    try:
+        found = _run_checks(nad_list, by_key, ctxs, namespace_isolation, list(global_namespaces),
+                            known_nad_namespaces)
+    finally:
+        _RANGE_CACHE.reset(token)
     if namespace is not None:
         used = {nad_ref(*s.target(c.rec.namespace)) for c in ctxs if c.rec.namespace == namespace
                 for s in c.selections}
@@ -336,6 +345,22 @@ def diagnose(
 
         found = [f for f in found if concerns(f)]
     return sort_findings(found)
+
+
+def _run_checks(nad_list: list[NAD], by_key: Mapping[tuple[str, str], NAD], ctxs: list[_Pod],
+                namespace_isolation: bool, global_namespaces: list[str],
+                known_nad_namespaces: Collection[str] | None) -> list[DoctorFinding]:
+    out = _Out()
+    _check_duplicates(ctxs, by_key, out)
+    _check_host_local_nodes(ctxs, by_key, out)
+    _check_pools(ctxs, by_key, out)
+    _check_shared_static(ctxs, by_key, out)
+    _check_overlaps(nad_list, out)
+    _check_requests(ctxs, by_key, out, namespace_isolation, global_namespaces, known_nad_namespaces)
+    _check_silent(ctxs, by_key, out)
+    _check_sandbox_failures(ctxs, by_key, out, known_nad_namespaces)
+    _check_nads(nad_list, out)
+    return out.items
 
 
 def _attached(c: _Pod) -> list[AttachmentState]:
@@ -450,6 +475,7 @@ def _check_pools(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _
     wa_used: dict[tuple, set[str]] = {}
     wa_nads: dict[tuple, set[str]] = {}
     exhausted: dict[str, list[_Pod]] = {}
+    wa_key: dict[int, tuple | None] = {}  # _wa_pool per NAD, computed once
     for c in ctxs:
         for st in c.states:
             f = st.failure
@@ -466,7 +492,7 @@ def _check_pools(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _
             if nad.ipam_type == "host-local" and c.rec.node:
                 hl_used.setdefault((st.network, c.rec.node), set()).add((c.ref, st.interface or ""))
             elif nad.ipam_type == "whereabouts":
-                key = _wa_pool(nad)
+                key = wa_key.get(id(nad)) if id(nad) in wa_key else wa_key.setdefault(id(nad), _wa_pool(nad))
                 if key is not None:
                     wa_used.setdefault(key, set()).update(st.ips)
     for (ns, name), nad in by_key.items():
@@ -491,7 +517,9 @@ def _check_pools(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _
         size = _size(by_key[(ns, name)])
         if size is None:
             continue
-        ips = {ip for ip in wa_used.get(key, set()) if any(ip in r for r in _ranges(by_key[(ns, name)]))}
+        pool_ranges = _ranges(by_key[(ns, name)])
+        addrs = (parse_ip(ip) for ip in wa_used.get(key, set()))
+        ips = {a for a in addrs if a is not None and any(a in r for r in pool_ranges)}
         ex = [c for r in sorted(refs) for c in exhausted.get(r, [])]
         reported.update(refs)
         label = f"whereabouts pool {', '.join(key[0])}" + (f" ({key[1]})" if key[1] else "") + \
@@ -573,9 +601,21 @@ def _check_overlaps(nads: list[NAD], out: _Out) -> None:
             groups.setdefault(key, []).append(n)
     for key, members in sorted(groups.items()):
         members.sort(key=lambda n: (n.namespace or "", n.name))
-        for i, a in enumerate(members):
-            for b in members[i + 1:]:
-                _overlap_pair(key, a, b, out)
+        order = {id(n): i for i, n in enumerate(members)}
+        # Sweep over subnets sorted by first address: only NADs whose subnets really overlap are
+        # compared (a thousand NADs with disjoint subnets on one master cost n log n, not n^2).
+        spans = sorted((r.version, int(r.network.network_address), int(r.network.broadcast_address), order[id(n)])
+                        for n in members for r in _ranges(n))
+        pairs: set[tuple[int, int]] = set()
+        active: list[tuple[int, int, int]] = []  # (version, last address, member index)
+        for version, lo, hi, idx in spans:
+            active = [a for a in active if a[0] == version and a[1] >= lo]
+            for _, _, other in active:
+                if other != idx:
+                    pairs.add((min(idx, other), max(idx, other)))
+            active.append((version, hi, idx))
+        for i, j in sorted(pairs):
+            _overlap_pair(key, members[i], members[j], out)
 
 
 def _overlap_pair(key: tuple[str, ...], a: NAD, b: NAD, out: _Out) -> None:
