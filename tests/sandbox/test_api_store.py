@@ -237,3 +237,46 @@ def test_pod_spec_is_immutable_but_for_images_and_binding(store):
                                         'other than `spec.containers[*].image`')
     with pytest.raises(ApiError):
         store.mutate("pods", "default", "p", lambda o: o["spec"]["containers"].append({"name": "d", "image": "i"}))
+
+
+def test_self_signed_certificate_without_cryptography(monkeypatch):
+    """The openssl fallback gives a usable serving certificate for 127.0.0.1 (cryptography is optional)."""
+    import shutil
+    import ssl
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from multus_tui.sandbox import auth
+    from tests.conftest import need
+
+    need(shutil.which("openssl") is not None, "openssl is not installed")
+    monkeypatch.setitem(sys.modules, "cryptography", None)
+    cert, key = auth.self_signed_certificate(("127.0.0.1", "localhost"))
+    assert cert.startswith(b"-----BEGIN CERTIFICATE-----")
+    with tempfile.TemporaryDirectory() as d:
+        Path(d, "c").write_bytes(cert)
+        Path(d, "k").write_bytes(key)
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(str(Path(d, "c")), str(Path(d, "k")))
+
+
+def test_runner_listens_on_loopback_and_writes_a_private_kubeconfig(make_sandbox, tmp_path):
+    import stat
+
+    import yaml
+
+    from multus_tui.sandbox.runner import Sandbox
+
+    with pytest.raises(ValueError):
+        Sandbox("empty", host="0.0.0.0")
+    sb = make_sandbox("empty")
+    assert sb.url.startswith("https://127.0.0.1:") and sb.port > 0
+    kc = tmp_path / "kc.yaml"
+    sb.write_kubeconfig(kc)
+    assert stat.S_IMODE(kc.stat().st_mode) == 0o600
+    doc = yaml.safe_load(kc.read_text())
+    assert {c["name"] for c in doc["contexts"]} == {"sandbox", "sandbox-readonly"}
+    assert doc["current-context"] == "sandbox"
+    assert doc["clusters"][0]["cluster"]["certificate-authority-data"]
+    sb.stop()
+    sb.stop()  # idempotent
