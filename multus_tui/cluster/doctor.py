@@ -33,31 +33,43 @@ def _list_events(cluster: Cluster, namespace: str | None) -> list[EventView]:
     return [EventView.from_raw(o) for o in items]
 
 
+class _NoNadApi(Exception):
+    """The NetworkAttachmentDefinition resource does not exist (Multus not installed)."""
+
+
 def _list_nads(cluster: Cluster, namespace: str | None) -> tuple[list[NADView], set[str] | None]:
-    """(NADs, namespaces covered or None for all)."""
+    """(NADs, namespaces covered or None for all). Raises _NoNadApi when the API is absent."""
     try:
         items = cluster.list_raw("nad", None).get("items") or []
         return [NADView.from_raw(o) for o in items], None
     except ClusterError as exc:
         if exc.code == 404:
-            return [], None  # Multus not installed: every request is of a missing NAD
+            raise _NoNadApi() from None
         if exc.code != 403 or namespace is None:
             raise
-    items = cluster.list_raw("nad", namespace).get("items") or []
+    try:
+        items = cluster.list_raw("nad", namespace).get("items") or []
+    except ClusterError as exc:
+        if exc.code == 404:
+            raise _NoNadApi() from None
+        raise
     return [NADView.from_raw(o) for o in items], {namespace}
 
 
 def fetch_inputs(cluster: Cluster, namespace: str | None) -> tuple[list[NADView], list[PodView], list[EventView],
                                                                    set[str] | None]:
     """NADs (all namespaces when allowed), pods and pod events of `namespace` (None: all), and the
-    namespaces whose NADs are known (None: all)."""
+    namespaces whose NADs are known (None: all; an empty set when Multus is not installed)."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
         f_nads = pool.submit(_list_nads, cluster, namespace)
         f_pods = pool.submit(lambda: [PodView.from_raw(o) for o in
                                       cluster.list_raw("pod", namespace).get("items") or []])
         f_events = pool.submit(_list_events, cluster, namespace)
-        nads, known = f_nads.result()
         pods, events = f_pods.result(), f_events.result()
+        try:
+            nads, known = f_nads.result()
+        except _NoNadApi:
+            return [], pods, events, set()
     if known is not None:
         # Restricted to one namespace: fetch each foreign NAD the pods reference, one GET each.
         have = {(n.namespace, n.name) for n in nads}
@@ -99,14 +111,25 @@ def collect_findings(source: Any, namespace: str | None, *, namespace_isolation:
     """
     if isinstance(source, Cluster):
         nads, pods, events, known = fetch_inputs(source, namespace)
+        installed = known is None or bool(known)
     else:  # a LiveStore: what it watches is what we know
         nads = source.nads()
         pods = source.pods(namespace)
         events = [e for e in source.events(namespace) if e.involved_kind in ("Pod", "")]
         scope = getattr(source, "namespace", None)
         known = {scope} if isinstance(scope, str) and scope else None
+        installed = _store_has_nad_api(source)
     return diagnose(
         [v.nad for v in nads], pods, [e.as_event_dict() for e in events], namespace=namespace,
         namespace_isolation=namespace_isolation, global_namespaces=global_namespaces,
-        known_nad_namespaces=known,
+        known_nad_namespaces=known, multus_installed=installed,
     )
+
+
+def _store_has_nad_api(store: Any) -> bool:
+    """False only when the store's NAD watcher found the API absent (no Multus)."""
+    try:
+        nad = (store.watcher_stats() or {}).get("nad") or {}
+    except Exception:  # noqa: BLE001 - diagnostics must not break on a store detail
+        return True
+    return nad.get("status") != "absent"

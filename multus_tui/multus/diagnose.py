@@ -60,6 +60,7 @@ CHECKS: dict[str, tuple[int, str]] = {
     "overlapping-subnets": (5, "overlapping subnets on one master"),
     "missing-nad": (6, "NAD does not exist"),
     "namespace-isolation": (6, "refused by namespace isolation"),
+    "multus-not-installed": (6, "no NetworkAttachmentDefinition API"),
     "dropped-ips": (7, "ips dropped"),
     "dropped-mac": (7, "mac dropped"),
     "unknown-selection-key": (7, "unknown selection key"),
@@ -290,6 +291,7 @@ def diagnose(
     namespace_isolation: bool = False,
     global_namespaces: Sequence[str] = ("default",),
     known_nad_namespaces: Collection[str] | None = None,
+    multus_installed: bool = True,
 ) -> list[DoctorFinding]:
     """Run every check and return the findings, sorted (errors first).
 
@@ -301,6 +303,8 @@ def diagnose(
     involvedObject{kind,namespace,name,uid}, lastTimestamp...).
     `namespace`: keep only findings involving an object of that namespace (or a NAD one of its
     pods uses). `namespace_isolation`/`global_namespaces`: Multus' settings of that name (2.4).
+    `multus_installed=False` (the cluster has no NAD API): one finding naming the pods whose
+    requests are ignored, instead of one "missing NAD" per request.
     """
     nad_list = [n for n in nads if isinstance(n, NAD)]
     by_key: dict[tuple[str, str], NAD] = {(n.namespace or "", n.name): n for n in nad_list}
@@ -333,9 +337,18 @@ def diagnose(
     token = _RANGE_CACHE.set({})
     try:
         found = _run_checks(nad_list, by_key, ctxs, namespace_isolation, list(global_namespaces),
-                            known_nad_namespaces)
+                            known_nad_namespaces if multus_installed else set())
     finally:
         _RANGE_CACHE.reset(token)
+    if not multus_installed:
+        asking = [c for c in ctxs if c.live and c.selections and not c.rec.host_network]
+        if asking:
+            found.append(DoctorFinding(
+                "multus-not-installed", "error", tuple(c.ref for c in asking),
+                f"the cluster has no NetworkAttachmentDefinition API (Multus is not installed): the networks of "
+                f"{len(asking)} pod(s) are ignored ({_pods_text(c.rec.namespace + '/' + c.rec.name for c in asking)})",
+                "install Multus (its daemonset creates the network-attachment-definitions.k8s.cni.cncf.io CRD), "
+                "then recreate the pods."))
     if namespace is not None:
         used = {nad_ref(*s.target(c.rec.namespace)) for c in ctxs if c.rec.namespace == namespace
                 for s in c.selections}

@@ -200,3 +200,22 @@ def test_cli_unreachable_cluster(tmp_path: Path, sandbox_factory: Any) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("multus-tui doctor: ") and len(proc.stderr.strip().splitlines()) == 1
     assert "Traceback" not in proc.stderr
+
+
+def test_no_multus_scenario(sandbox_factory: Any) -> None:
+    sb, kc = sandbox_factory("no-multus")
+    cluster = _open(kc)
+    try:
+        settled(cluster)
+        direct = collect_findings(cluster, None)
+        store = LiveStore(cluster).start()
+        try:
+            assert store.wait_synced(10)
+            from_store = collect_findings(store, None)
+        finally:
+            store.stop()
+    finally:
+        cluster.close()
+    assert [f.check for f in direct] == ["multus-not-installed"]
+    assert "pod/default/samplepod" in direct[0].objects
+    assert [f.to_dict() for f in from_store] == [f.to_dict() for f in direct]

@@ -510,3 +510,12 @@ def test_pod_dicts_and_foreign_events_are_accepted() -> None:
          "annotations": {NETS: "nope"}, "host_network": False}
     evs: list[Any] = [{"reason": "x", "involvedObject": {"kind": "Node", "name": "node-1"}}, "garbage", {}]
     assert checks(diagnose([], [p], evs)) == ["missing-nad"]
+
+
+def test_multus_not_installed_is_one_finding_not_many_missing_nads() -> None:
+    pods = [pod("default", "a", "x", phase="Running"), pod("tenant-a", "b", "kube-system/y"),
+            pod("default", "plain", None)]
+    fs = diagnose([], pods, multus_installed=False)
+    assert checks(fs) == ["multus-not-installed"]
+    assert fs[0].objects == ("pod/default/a", "pod/tenant-a/b") and fs[0].severity == "error"
+    assert diagnose([], [pod("default", "plain", None)], multus_installed=False) == []
