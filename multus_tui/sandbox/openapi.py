@@ -220,3 +220,20 @@ def _walk_schema(schema: dict, value: Any, prefix: str, out: list[str], *, top: 
                 out.append(path)
             continue
         _walk_schema(props[k], v, path, out)
+
+
+def _pb_field(num: int, payload: bytes) -> bytes:
+    """One length-delimited protobuf field (lengths here are always < 128)."""
+    assert len(payload) < 128
+    return bytes([(num << 3) | 2, len(payload)]) + payload
+
+
+def v2_protobuf() -> bytes:
+    """/openapi/v2 as kubectl asks for it (gnostic openapi_v2.Document in protobuf), without definitions.
+
+    kubectl falls back to this document only for kinds whose group-version /openapi/v3 does not
+    list (kinds the cluster does not serve). With no definition for them it skips client-side
+    validation, and the apply then fails the way it does on a real cluster: "no matches for kind".
+    """
+    info = _pb_field(1, b"Kubernetes") + _pb_field(2, b"v1.32.0")
+    return _pb_field(1, b"2.0") + _pb_field(2, info)

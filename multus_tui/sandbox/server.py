@@ -215,10 +215,10 @@ class ApiServer:
                 raise errors.not_found_path()
             return web.Response(body=doc, headers={"Content-Type": JSON, "Cache-Control": "no-cache, private"})
         if rest == ["v2"]:
-            # kubectl asks for protobuf here; JSON-only servers answer 406 so clients use /openapi/v3.
             accept = request.headers.get("Accept", "")
-            if "protobuf" in accept and "json" not in accept:
-                raise errors.ApiError(406, "NotAcceptable", "only application/json is served")
+            if "protobuf" in accept:
+                return web.Response(body=openapi.v2_protobuf(), headers={
+                    "Content-Type": "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"})
             return _json_response(openapi.v2_document(types))
         raise errors.not_found_path()
 

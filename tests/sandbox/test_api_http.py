@@ -92,7 +92,7 @@ def test_discovery_legacy_and_aggregated(http):
     assert cni["versions"][0]["resources"][0]["resource"] == "network-attachment-definitions"
     _, core = http.json("GET", "/api/v1")
     pods = [r for r in core["resources"] if r["name"].startswith("pods")]
-    assert {r["name"] for r in pods} == {"pods", "pods/status"}
+    assert {r["name"] for r in pods} == {"pods", "pods/status", "pods/exec", "pods/log"}
 
 
 def test_openapi_v3_declares_field_validation_for_patch(http):

@@ -331,3 +331,14 @@ def test_logs_of_a_pending_pod_explain_why(kubectl, sandbox):
     proc = kubectl("logs", "waiting", check=False)
     assert proc.returncode == 1
     assert 'container "c" in pod "waiting" is waiting to start: ContainerCreating' in proc.stderr
+
+
+def test_apply_of_a_kind_the_cluster_does_not_serve_fails_like_kube(kubectl, tmp_path: Path):
+    # kubectl validates it against /openapi/v2 (protobuf), finds no schema, then fails the mapping.
+    f = tmp_path / "claim.yaml"
+    f.write_text(yaml.safe_dump({"apiVersion": "resource.k8s.io/v1beta1", "kind": "ResourceClaimTemplate",
+                                 "metadata": {"name": "x"}, "spec": {}}))
+    proc = kubectl("apply", "-f", str(f), check=False)
+    assert proc.returncode == 1
+    assert 'no matches for kind "ResourceClaimTemplate" in version "resource.k8s.io/v1beta1"' in proc.stderr
+    assert "ensure CRDs are installed first" in proc.stderr
