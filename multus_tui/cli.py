@@ -45,12 +45,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", default="seed", help="seed (default), empty, no-multus, large:N")
     p.set_defaults(module="sandbox")
 
-    p = sub.add_parser("lint", help="validate NAD and pod manifests offline (exit 1 on errors)")
+    p = sub.add_parser(
+        "lint",
+        help="validate NAD and pod manifests offline (exit 1 on errors)",
+        epilog="Exit status: 0 no errors, 1 errors found, 2 input could not be read or parsed "
+        "(2 wins over 1; the other documents are still checked).",
+    )
     p.add_argument("files", nargs="+", metavar="FILE", help="YAML files, or - for standard input")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     p.set_defaults(module="lint")
 
-    p = sub.add_parser("fmt", help="print the canonical form of NAD manifests")
+    p = sub.add_parser(
+        "fmt",
+        help="print the canonical form of NAD manifests",
+        epilog="Exit status: 0 done (or already canonical with --check), 1 not canonical (--check), "
+        "2 input could not be read or parsed, or formatting would change its meaning.",
+    )
     p.add_argument("files", nargs="+", metavar="FILE", help="YAML files, or - for standard input")
     p.add_argument("--check", action="store_true", help="exit 1 when the input is not already canonical")
     p.set_defaults(module="fmt")
