@@ -263,6 +263,24 @@ class DoctorScreen(Screen):
         opener = getattr(self.app, "open_object", None)
         if callable(opener):
             opener(kind, ns, name)
+            return
+        # No opener: the app shell's detail screens, when this runs inside multus-tui's app.
+        try:
+            from multus_tui.ui.app import MultusApp
+        except ImportError:
+            return
+        if not isinstance(self.app, MultusApp):
+            return
+        if kind == "nad" and self.ctx.store is not None and self.ctx.store.nad(ns, name) is not None:
+            from multus_tui.ui.screens.nad_detail import NadDetailScreen
+
+            self.app.push_screen(NadDetailScreen(ns, name))
+        elif kind == "pod" and self.ctx.store is not None and self.ctx.store.pod(ns, name) is not None:
+            from multus_tui.ui.screens.pod_detail import PodDetailScreen
+
+            self.app.push_screen(PodDetailScreen(ns, name))
+        else:
+            self.notify(f"{kind}/{ns}/{name} is not in the cluster", markup=False)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:
