@@ -77,7 +77,9 @@ def run_demo(namespace: str | None, readonly: bool) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    _setup_debug_log(getattr(args, "debug", False))
+    from multus_tui import logs
+
+    logs.setup(debug=bool(getattr(args, "debug", False)))  # redacting debug log (issue 10)
     namespace = getattr(args, "namespace", None)
     readonly = bool(getattr(args, "readonly", False))
     try:
