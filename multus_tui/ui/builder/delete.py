@@ -57,12 +57,12 @@ class DeleteNadScreen(ModalScreen[bool]):
         super().__init__(classes="builder-modal", id="builder-delete")
         self.ctx = ctx
         nad = getattr(nad_view, "nad", nad_view)
-        self.namespace: str = getattr(nad_view, "namespace", None) or nad.namespace or ctx.namespace
-        self.name: str = getattr(nad_view, "name", None) or nad.name
-        self.users = pods_using(ctx.store, self.namespace, self.name)
+        self.nad_namespace: str = getattr(nad_view, "namespace", None) or nad.namespace or ctx.namespace
+        self.nad_name: str = getattr(nad_view, "name", None) or nad.name
+        self.users = pods_using(ctx.store, self.nad_namespace, self.nad_name)
 
     def compose(self) -> ComposeResult:
-        key = f"{self.namespace}/{self.name}"
+        key = f"{self.nad_namespace}/{self.nad_name}"
         with Vertical(id="delete-dialog", classes="builder-dialog"):
             yield Label(Text(f"Delete NetworkAttachmentDefinition {key}?", style="bold"))
             if self.users:
@@ -96,7 +96,7 @@ class DeleteNadScreen(ModalScreen[bool]):
         from multus_tui.cluster.errors import ClusterError, from_exception
 
         try:
-            writes.delete_nad(self.ctx.cluster, self.namespace, self.name)
+            writes.delete_nad(self.ctx.cluster, self.nad_namespace, self.nad_name)
         except Exception as exc:
             err = exc if isinstance(exc, ClusterError) else from_exception(exc)
             self.post_message(self.Done(err.message))
@@ -105,7 +105,7 @@ class DeleteNadScreen(ModalScreen[bool]):
 
     @on(Done)
     def _done(self, msg: Done) -> None:
-        key = f"{self.namespace}/{self.name}"
+        key = f"{self.nad_namespace}/{self.nad_name}"
         if msg.error:
             self.query_one("#delete-error", Static).update(Text(msg.error, style="red"))
             self.query_one("#delete-yes", Button).disabled = False
