@@ -70,9 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scope_options(p)
     p.set_defaults(module="status")
 
-    p = sub.add_parser("doctor", help="cluster-wide diagnosis of what Multus gets wrong silently")
+    p = sub.add_parser(
+        "doctor",
+        help="cluster-wide diagnosis of what Multus gets wrong silently",
+        epilog="Exit status: 0 no error findings, 1 at least one error finding, 2 the cluster could not be read.",
+    )
     _add_cluster_options(p)
     _add_scope_options(p)
+    p.add_argument("--namespace-isolation", action="store_true",
+                   help="assume Multus runs with namespaceIsolation: pods may only use NADs of their own or global namespaces")
+    p.add_argument("--global-namespaces", metavar="NS,NS", type=lambda v: [x.strip() for x in v.split(",") if x.strip()],
+                   help="Multus globalNamespaces with --namespace-isolation (default: default)")
     p.set_defaults(module="doctor")
     return parser
 

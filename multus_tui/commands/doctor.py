@@ -64,8 +64,11 @@ def run(args: argparse.Namespace) -> int:
         ns = None if getattr(args, "all_namespaces", False) else (getattr(args, "namespace", None) or info.namespace)
         cluster = Cluster(info)
         try:
-            findings = collect_findings(cluster, ns, namespace_isolation=bool(getattr(args, "namespace_isolation",
-                                                                                      False)))
+            findings = collect_findings(
+                cluster, ns,
+                namespace_isolation=bool(getattr(args, "namespace_isolation", False)),
+                global_namespaces=tuple(getattr(args, "global_namespaces", None) or ("default",)),
+            )
         finally:
             cluster.close()
     except ClusterError as exc:
