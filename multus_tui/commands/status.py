@@ -62,6 +62,9 @@ def _use_color(stream: TextIO) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    from multus_tui import logs
+
+    logs.setup(debug=bool(getattr(args, "debug", False)))  # redacting debug log (issue 10)
     from multus_tui.cluster.client import Cluster
     from multus_tui.cluster.errors import ClusterError
     from multus_tui.cluster.kubeconfig import load_cluster
