@@ -93,7 +93,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         Binding("ctrl+s", "review", "Review & apply", id="builder.apply",
                 tooltip="Review the diff and the server's dry run, then apply"),
         Binding("f2", "toggle_raw", "Raw YAML", id="builder.raw", tooltip="Edit the manifest as YAML (and back)"),
-        Binding("ctrl+o", "export", "Export", id="builder.export", tooltip="Write the YAML to a file"),
+        Binding("ctrl+l", "export", "Export", id="builder.export", tooltip="Write the YAML to a file"),
         Binding("ctrl+y", "copy", "Copy YAML", id="builder.copy", tooltip="Copy the YAML to the clipboard"),
         Binding("escape", "close", "Close", id="builder.close", tooltip="Leave the builder without applying"),
     ]
