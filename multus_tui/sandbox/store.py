@@ -606,6 +606,7 @@ class ObjectStore:
                     meta["managedFields"] = mf
                 else:
                     meta.pop("managedFields", None)
+            _keep_managed_fields_times(old_meta, meta, old, new)
             if _same_content(old, new):
                 # A no-op write keeps the resourceVersion and emits nothing, like kube-apiserver.
                 return deep_copy(old)
@@ -694,6 +695,28 @@ class ObjectStore:
 # --- helpers -------------------------------------------------------------------------------------
 
 _SERVER_META = ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "deletionTimestamp")
+
+
+def _keep_managed_fields_times(old_meta: dict, meta: dict, old: dict, new: dict) -> None:
+    """kube-apiserver's IgnoreManagedFieldsTimestampsTransformer: a write that changes nothing but the
+    managedFields timestamps keeps the old ones, so a repeated `kubectl patch`/`label --overwrite` or a
+    re-applied server-side apply is a no-op (same resourceVersion, no watch event, "(no change)")."""
+    old_mf, new_mf = old_meta.get("managedFields"), meta.get("managedFields")
+    if not old_mf or not new_mf or len(old_mf) != len(new_mf) or old_mf == new_mf:
+        return
+
+    def untimed(entries: list) -> list:
+        return [{k: v for k, v in e.items() if k != "time"} if isinstance(e, dict) else e for e in entries]
+
+    if untimed(old_mf) != untimed(new_mf):
+        return
+    rest_old = {k: v for k, v in old.items() if k != "metadata"}
+    rest_new = {k: v for k, v in new.items() if k != "metadata"}
+    skip = ("resourceVersion", "managedFields")
+    if rest_old != rest_new or {k: v for k, v in old_meta.items() if k not in skip} != {
+            k: v for k, v in meta.items() if k not in skip}:
+        return
+    meta["managedFields"] = deep_copy(old_mf)
 
 
 def _same_content(old: dict, new: dict) -> bool:

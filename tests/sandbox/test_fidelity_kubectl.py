@@ -1,0 +1,46 @@
+"""Fidelity audit: behaviours of kube-apiserver that the real kubectl can observe, each proved against the sandbox.
+
+Every test names the kube-apiserver behaviour it pins; a failure means kubectl (or a client) could tell
+the sandbox from a real cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+pytestmark = pytest.mark.kubectl
+
+
+def _rv(kubectl, *what: str) -> str:
+    return kubectl("get", *what, "-o", "jsonpath={.metadata.resourceVersion}").stdout
+
+
+@pytest.mark.parametrize("sandbox", [{"scenario": "seed", "pod_start_delay_s": 60}], indirect=True)
+def test_repeated_patch_is_a_no_op_across_seconds(kubectl):
+    # kube-apiserver ignores managedFields timestamps when nothing else changed
+    # (IgnoreManagedFieldsTimestampsTransformer): the same patch again keeps the resourceVersion and
+    # kubectl says "(no change)", whichever patch type and however much later.
+    for typ, body in (("merge", '{"metadata":{"labels":{"m":"1"}}}'),
+                      ("strategic", '{"metadata":{"labels":{"s":"1"}}}'),
+                      ("json", '[{"op":"add","path":"/metadata/labels/j","value":"1"}]')):
+        assert kubectl("patch", "pod", "samplepod", "--type", typ, "-p", body).stdout.strip() == \
+            "pod/samplepod patched"
+        before = _rv(kubectl, "pod", "samplepod")
+        time.sleep(1.1)  # managedFields times have a one-second resolution
+        out = kubectl("patch", "pod", "samplepod", "--type", typ, "-p", body).stdout.strip()
+        assert out == "pod/samplepod patched (no change)", typ
+        assert _rv(kubectl, "pod", "samplepod") == before
+
+
+@pytest.mark.parametrize("sandbox", [{"scenario": "seed", "pod_start_delay_s": 60}], indirect=True)
+def test_label_overwrite_with_same_value_keeps_resource_version(kubectl):
+    kubectl("label", "pod", "samplepod", "tier=a")
+    before = _rv(kubectl, "pod", "samplepod")
+    time.sleep(1.1)
+    kubectl("label", "pod", "samplepod", "tier=a", "--overwrite")
+    assert _rv(kubectl, "pod", "samplepod") == before
+    live = json.loads(kubectl("get", "pod", "samplepod", "-o", "json").stdout)
+    assert live["metadata"]["labels"]["tier"] == "a"
