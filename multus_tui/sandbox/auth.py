@@ -91,6 +91,42 @@ def self_subject_access_review(user: User, body: dict) -> dict:
     return out
 
 
+# The rules the default RBAC bootstrap policy grants every authenticated user (system:basic-user,
+# system:discovery, system:public-info-viewer), as `kubectl auth can-i --list` shows them on any cluster.
+_BASIC_RESOURCE_RULES = [
+    {"verbs": ["create"], "apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"]},
+    {"verbs": ["create"], "apiGroups": ["authorization.k8s.io"],
+     "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]},
+]
+_BASIC_NON_RESOURCE_RULES = [
+    {"verbs": ["get"], "nonResourceURLs": ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi",
+                                           "/openapi/*", "/readyz", "/version", "/version/"]},
+    {"verbs": ["get"], "nonResourceURLs": ["/healthz", "/livez", "/readyz", "/version", "/version/"]},
+]
+
+
+def self_subject_rules_review(user: User, body: dict) -> dict:
+    """Answer a SelfSubjectRulesReview (`kubectl auth can-i --list`) with the rules `allowed` applies."""
+    spec = body.get("spec") or {}
+    if not spec.get("namespace"):
+        # kube-apiserver's SelfSubjectRulesReview REST storage refuses an empty namespace this way.
+        raise errors.bad_request("no namespace on request")
+    if user.readonly:
+        rules = [{"verbs": sorted(READ_VERBS), "apiGroups": ["*"], "resources": ["*"]}]
+        non_resource: list[dict] = []
+    else:
+        rules = [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}]
+        non_resource = [{"verbs": ["*"], "nonResourceURLs": ["*"]}]
+    return {
+        "kind": "SelfSubjectRulesReview",
+        "apiVersion": "authorization.k8s.io/v1",
+        "metadata": {"creationTimestamp": None},
+        "spec": {},
+        "status": {"resourceRules": rules + _BASIC_RESOURCE_RULES,
+                   "nonResourceRules": non_resource + _BASIC_NON_RESOURCE_RULES, "incomplete": False},
+    }
+
+
 def self_signed_certificate(hosts: tuple[str, ...] = ("127.0.0.1", "localhost")) -> tuple[bytes, bytes]:
     """A fresh self-signed serving certificate and key (PEM) for the loopback addresses.
 

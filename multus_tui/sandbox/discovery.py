@@ -58,12 +58,14 @@ BUILTIN: tuple[ResourceType, ...] = (
                  subresources=("status",)),
     ResourceType("selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview",
                  "authorization.k8s.io", "v1", False, verbs=("create",)),
+    ResourceType("selfsubjectrulesreviews", "selfsubjectrulesreview", "SelfSubjectRulesReview",
+                 "authorization.k8s.io", "v1", False, verbs=("create",)),
     ResourceType("selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview",
                  "authentication.k8s.io", "v1", False, verbs=("create",)),
 )
 
 # Resources that exist only as a create-and-answer endpoint, never stored.
-VIRTUAL = frozenset({"selfsubjectaccessreviews", "selfsubjectreviews"})
+VIRTUAL = frozenset({"selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews"})
 
 NAD_CRD_NAME = "network-attachment-definitions.k8s.cni.cncf.io"
 

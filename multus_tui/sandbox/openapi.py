@@ -30,6 +30,7 @@ _TOP_FIELDS: dict[str, set[str]] = {
               "eventTime", "series", "action", "related", "reportingComponent", "reportingInstance"},
     "CustomResourceDefinition": {"spec", "status"},
     "SelfSubjectAccessReview": {"spec", "status"},
+    "SelfSubjectRulesReview": {"spec", "status"},
     "SelfSubjectReview": {"status"},
 }
 _DEFAULT_TOP = {"spec", "status"}

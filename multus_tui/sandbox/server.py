@@ -270,6 +270,9 @@ class ApiServer:
             if rt.plural == "selfsubjectaccessreviews":
                 body = self._decode(body_raw, request)
                 return _json_response(authz.self_subject_access_review(user, body), status=201)
+            if rt.plural == "selfsubjectrulesreviews":
+                body = self._decode(body_raw, request)
+                return _json_response(authz.self_subject_rules_review(user, body), status=201)
             if rt.plural == "selfsubjectreviews":
                 self._decode(body_raw, request)
                 return _json_response({
@@ -813,6 +816,8 @@ PB_SCHEMAS: dict[str, dict[int, tuple[str, str, str | None]]] = {
     "PodTemplateSpec": {1: ("metadata", _M, "ObjectMeta"), 2: ("spec", _M, "PodSpec")},
     "SelfSubjectAccessReview": {1: ("metadata", _M, "ObjectMeta"), 2: ("spec", _M, "SSARSpec")},
     "SelfSubjectReview": {1: ("metadata", _M, "ObjectMeta")},
+    "SelfSubjectRulesReview": {1: ("metadata", _M, "ObjectMeta"), 2: ("spec", _M, "SSRRSpec")},
+    "SSRRSpec": {1: ("namespace", _S, None)},
     "SSARSpec": {1: ("resourceAttributes", _M, "ResourceAttributes"),
                  2: ("nonResourceAttributes", _M, "NonResourceAttributes")},
     "ResourceAttributes": {1: ("namespace", _S, None), 2: ("verb", _S, None), 3: ("group", _S, None),

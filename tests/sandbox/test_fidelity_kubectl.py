@@ -44,3 +44,18 @@ def test_label_overwrite_with_same_value_keeps_resource_version(kubectl):
     assert _rv(kubectl, "pod", "samplepod") == before
     live = json.loads(kubectl("get", "pod", "samplepod", "-o", "json").stdout)
     assert live["metadata"]["labels"]["tier"] == "a"
+
+
+def test_auth_can_i_list_uses_self_subject_rules_review(kubectl):
+    # kubectl auth can-i --list POSTs a SelfSubjectRulesReview (protobuf); kube answers with the
+    # user's RBAC rules plus the bootstrap basic-user/discovery rules every user has.
+    lines = kubectl("auth", "can-i", "--list").stdout.splitlines()
+    assert lines[0].split() == ["Resources", "Non-Resource", "URLs", "Resource", "Names", "Verbs"]
+    rows = [ln.split() for ln in lines[1:]]
+    assert ["*.*", "[]", "[]", "[*]"] in rows
+    assert ["[*]", "[]", "[*]"] in rows
+    assert ["selfsubjectaccessreviews.authorization.k8s.io", "[]", "[]", "[create]"] in rows
+    assert ["[/version]", "[]", "[get]"] in rows
+    ro = [ln.split() for ln in kubectl("auth", "can-i", "--list", context="sandbox-readonly").stdout.splitlines()]
+    assert ["*.*", "[]", "[]", "[get", "list", "watch]"] in ro
+    assert ["*.*", "[]", "[]", "[*]"] not in ro
