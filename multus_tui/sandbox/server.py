@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -83,6 +84,8 @@ class ApiServer:
         # The newest resourceVersion handed to watchers; a bookmark never claims more.
         self.fanout_rv = store.resource_version
         self._stopping = False
+        self._pf_flowschema_uid = str(uuid.uuid4())
+        self._pf_prioritylevel_uid = str(uuid.uuid4())
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -92,7 +95,20 @@ class ApiServer:
         app.router.add_route("*", "/{tail:.*}", self.handle)
         app.on_startup.append(self._on_startup)
         app.on_shutdown.append(self._on_shutdown)
+        app.on_response_prepare.append(self._kube_headers)
         return app
+
+    async def _kube_headers(self, request: web.Request, response: web.StreamResponse) -> None:
+        # kube-apiserver's filters stamp every response: an Audit-Id per request, no caching, the
+        # API Priority and Fairness flow schema and priority level UIDs (kubectl -v=8 and client-go's
+        # warning/retry logic read them); it sends no Server header.
+        h = response.headers
+        h.pop("Server", None)
+        h["Audit-Id"] = str(uuid.uuid4())
+        h.setdefault("Cache-Control", "no-cache, private")
+        if response.status != 401:
+            h["X-Kubernetes-Pf-Flowschema-Uid"] = self._pf_flowschema_uid
+            h["X-Kubernetes-Pf-Prioritylevel-Uid"] = self._pf_prioritylevel_uid
 
     async def _on_startup(self, app: web.Application) -> None:
         self._loop = asyncio.get_running_loop()

@@ -59,3 +59,20 @@ def test_auth_can_i_list_uses_self_subject_rules_review(kubectl):
     ro = [ln.split() for ln in kubectl("auth", "can-i", "--list", context="sandbox-readonly").stdout.splitlines()]
     assert ["*.*", "[]", "[]", "[get", "list", "watch]"] in ro
     assert ["*.*", "[]", "[]", "[*]"] not in ro
+
+
+def test_responses_carry_kube_apiserver_headers(kubectl):
+    # kube-apiserver stamps every response with Audit-Id, Cache-Control and the APF flow schema and
+    # priority level UIDs, and sends no Server header; kubectl -v=8 prints them.
+    err = kubectl("get", "ns", "default", "-v=8").stderr
+    headers = {}
+    for ln in err.splitlines():
+        # client-go logs response headers as `    Name: value` lines after "Response Status".
+        if "round_trippers.go" in ln and ": " in ln.split("] ", 1)[-1]:
+            name, _, value = ln.split("] ", 1)[-1].strip().partition(": ")
+            headers.setdefault(name, value)
+    assert len(headers.get("Audit-Id", "")) == 36, headers
+    assert headers.get("Cache-Control") == "no-cache, private"
+    assert headers.get("X-Kubernetes-Pf-Flowschema-Uid")
+    assert headers.get("X-Kubernetes-Pf-Prioritylevel-Uid")
+    assert "Server" not in headers
