@@ -178,3 +178,22 @@ async def test_editing_a_corpus_nad_and_applying_it_loses_no_key(ident: str, san
     assert live.config == nad.config
     assert json.dumps(live.config) == json.dumps(nad.config)  # same key order too
     assert live.description == "edited by multus-tui"
+
+
+async def test_a_dry_run_refusal_is_shown_and_carried_back_to_the_form(sandbox: tuple[Any, str]) -> None:
+    ctx = online_ctx(sandbox[1])
+    app = BuilderApp(ctx, template="s1-static-sbr")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_into(pilot, "metadata.namespace", "no-such-namespace")
+        await pilot.press("ctrl+s")
+        review = await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen, what="review")
+        await wait_for(pilot, lambda: review.query_one("#review-dryrun").has_class("-refused"), what="refusal")
+        refusal = str(review.query_one("#review-dryrun").render())
+        assert "no-such-namespace" in refusal
+        assert review.query_one("#review-apply", Button).disabled
+        await pilot.press("escape")
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen) and app.screen)
+        await settle(pilot)
+        assert "no-such-namespace" in str(screen.query_one("#server-message").render())
+        assert screen.query_one("#f-metadata_namespace").value == "no-such-namespace"

@@ -104,6 +104,11 @@ async def test_corpus_nad_opens_in_the_form_and_loses_nothing(ident: str, doc: d
             # A config that is not JSON cannot be shown as a form: raw mode, with the parse error.
             assert screen.raw_mode
             assert nad.config_error.split(":")[0] in str(screen.query_one("#raw-error").render())
+            # ...and what would be written still carries the original text, byte for byte.
+            assert yaml.safe_load(screen.current_yaml())["spec"]["config"] == doc["spec"]["config"]
+            await pilot.press("f2")  # the form cannot show it: leaving raw mode is refused
+            await settle(pilot)
+            assert screen.raw_mode
             return
         out = yaml.safe_load(screen.current_yaml())
         assert _meaning(out) == _meaning(doc)

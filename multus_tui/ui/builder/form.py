@@ -249,6 +249,8 @@ class NadForm(VerticalScroll):
         opts = list(options)
         if isinstance(current, str) and current and current not in opts:
             opts.append(current)  # an unknown type is shown as it is, never replaced
+        # allow_blank always: a Select without a blank picks its first option on mount, which
+        # would silently write a type into a config that has none.
         self.bindings[field_id(vpath)] = FieldBinding(vpath, None, "type")
         return Select([(o, o) for o in opts], value=current if isinstance(current, str) and current else Select.NULL,
                       allow_blank=allow_blank, id=field_id(vpath), compact=True, prompt=_NONE)
@@ -256,7 +258,7 @@ class NadForm(VerticalScroll):
     def _main_plugin(self, spec: PluginSpec | None) -> Iterator[Widget]:
         plugin = self.draft.plugin(0)
         current = plugin.get("type")
-        yield self._row("type", self._type_select("plugins[0].type", list(specs.PLUGINS), current, False),
+        yield self._row("type", self._type_select("plugins[0].type", list(specs.PLUGINS), current, True),
                         "plugins[0].type", "the plugin that creates the pod's interface", required=True)
         if spec is None:
             if current:
@@ -862,9 +864,9 @@ class NadForm(VerticalScroll):
                 self._mark(fid, None)
                 continue
             severity, text = got
-            msg.update(Text(text, style="red" if severity == "error" else "yellow"))
+            msg.update(Text(text, style={"error": "red", "warning": "yellow"}.get(severity, "dim")))
             msg.set_class(severity == "error", "-error")
-            msg.set_class(severity != "error", "-warning")
+            msg.set_class(severity == "warning", "-warning")
             msg.display = True
             self._mark(fid, severity)
 

@@ -90,6 +90,7 @@ class ReviewScreen(Screen[ReviewOutcome]):
         self.ctx = ctx
         self.manifest = copy.deepcopy(manifest)
         self._ready = False
+        self._refused: str | None = None
         meta = manifest.get("metadata") or {}
         self._key = f"{meta.get('namespace') or ctx.namespace}/{meta.get('name', '')}"
 
@@ -148,6 +149,7 @@ class ReviewScreen(Screen[ReviewOutcome]):
             diff.update(Text(""))
         dry = self.query_one("#review-dryrun", Static)
         if msg.error:
+            self._refused = msg.error
             dry.update(Text("The server refused it:\n" + msg.error, style="red"))
             dry.add_class("-refused")
             return
@@ -192,4 +194,5 @@ class ReviewScreen(Screen[ReviewOutcome]):
 
     @on(Button.Pressed, "#review-back")
     def action_back(self) -> None:
-        self.dismiss(ReviewOutcome())
+        # A dry-run refusal goes back with the server's words, so the form can show them.
+        self.dismiss(ReviewOutcome(error=self._refused))

@@ -321,13 +321,14 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         """Back to the form with what the raw text says; invalid YAML keeps the last valid state."""
         nad = self._parse_raw()
         if nad is None:
-            if self.original_error and self.draft.nad.config_error is None and not self.draft.config:
+            if self.original_error:
                 # The NAD never had a parseable config: the form has nothing to show yet.
                 self.notify(f"Fix the YAML first: {self._raw_error}", severity="error", markup=False)
                 return
             self.notify(f"The raw YAML does not parse ({self._raw_error}); the form keeps its last valid state.",
                         severity="warning", markup=False)
-        elif self.query_one("#raw-yaml", TextArea).text != self._raw_synced_text:
+        elif self.query_one("#raw-yaml", TextArea).text != self._raw_synced_text or self.original_error:
+            self.original_error = None
             await self.load(nad)
         self.query_one("#builder-switcher", ContentSwitcher).current = "builder-form"
         self.query_one("#btn-raw", Button).label = "Raw YAML"
@@ -456,7 +457,8 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
     def output_nad(self) -> NAD:
         """The NAD as it would be written (an untouched absent config stays absent)."""
         nad = self.draft.nad
-        if self._config_absent and nad.config == {}:
+        if (self._config_absent or self.original_error) and nad.config == {}:
+            # Absent stays absent; a config that is not JSON stays as its text until raw mode fixes it.
             nad = copy.copy(nad)
             nad.config = None
         return nad
