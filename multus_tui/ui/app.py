@@ -246,10 +246,11 @@ class MultusApp(App[str | None]):
             b = active.binding
             tip = active.tooltip or b.tooltip
             # widget plumbing (cursor keys, copy) has no tooltip; everything we bind has one
-            if not active.enabled or not tip or b.action in seen or b.action.startswith("copy"):
+            key = self.get_key_display(b)
+            if not active.enabled or not tip or key in seen or b.action.startswith("copy"):
                 continue
-            seen.add(b.action)
-            rows.append((self.get_key_display(b), b.description, tip))
+            seen.add(key)
+            rows.append((key, b.description, tip))
         self.push_screen(HelpScreen(type(self.screen).__name__.replace("Screen", ""), rows))
 
     def action_prompt(self) -> None:

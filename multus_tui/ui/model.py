@@ -144,11 +144,9 @@ def in_pool(ipam: dict | None, ip: str) -> bool:
 @dataclass
 class NadUsage:
     pods: list[tuple[str, str]]  # (namespace, pod) using the NAD
-    ips: set[str]                # addresses taken from its pool
-
-    def pool(self, ipam: dict | None) -> str:
-        size = pool_size(ipam)
-        return f"{len(self.ips)}/{size}" if size else (f"{len(self.ips)}/?" if self.ips else "")
+    # (namespace, pod, address) held: host-local pools are per node, so two pods may hold the same
+    # address and both count against their node's pool
+    ips: set[tuple[str, str, str]]
 
 
 def nad_usage(store: Any) -> dict[str, NadUsage]:
@@ -163,7 +161,7 @@ def nad_usage(store: Any) -> dict[str, NadUsage]:
                 u.pods.append((p.namespace, p.name))
             if a.state == "attached":
                 for ip in a.ips or ():
-                    u.ips.add(str(ip).split("/")[0])
+                    u.ips.add((p.namespace, p.name, str(ip).split("/")[0]))
     return usage
 
 
@@ -175,20 +173,43 @@ def nads_for_namespace(store: Any, namespace: str) -> list[Any]:
     return sorted(own, key=lambda v: v.name) + sorted(other, key=lambda v: (v.namespace, v.name))
 
 
-def pool_ips(usage: NadUsage | None, ipam: dict | None) -> set[str]:
+def pool_ips(usage: NadUsage | None, ipam: dict | None) -> set[tuple[str, str, str]]:
+    """The allocations that came out of the NAD's pool (not pod-requested addresses outside it)."""
     if usage is None:
         return set()
-    return {ip for ip in usage.ips if in_pool(ipam, ip)}
+    return {a for a in usage.ips if in_pool(ipam, a[2])}
+
+
+def pool_text(usage: NadUsage | None, ipam: dict | None) -> tuple[str, str]:
+    """(text, style) for the pool column: `used/size`, or for static IPAM whether pods share
+    its fixed address (S1's pitfall: a static NAD serves one pod at a time)."""
+    size = pool_size(ipam)
+    if size:
+        used = len(pool_ips(usage, ipam))
+        return f"{used}/{size}", "bold red" if used >= size else ""
+    if ipam and ipam.get("type") == "static" and ipam.get("addresses"):
+        n = len(usage.pods) if usage else 0
+        return ("fixed", "") if n <= 1 else (f"fixed, {n} pods share it", "bold red")
+    return "", ""
+
+
+def newest_first(events: Iterable[Any]) -> list[Any]:
+    """Events newest first; ties (same second) by object name, then the later-created event first,
+    so the order does not depend on which pod a simulator or kubelet happened to handle first."""
+    from multus_tui.ui.text import parse_time
+
+    out = sorted(events, key=lambda e: e.name, reverse=True)
+    out.sort(key=lambda e: e.involved_name)
+    out.sort(key=lambda e: str(parse_time(e.last_timestamp) or ""), reverse=True)
+    return out
 
 
 def multus_events(store: Any, namespace: str | None = None, involved_name: str | None = None) -> list[Any]:
     """Multus-related events, newest first."""
-    from multus_tui.ui.text import parse_time
-
     evs = [e for e in store.events(namespace) if is_multus_event(e)]
     if involved_name is not None:
         evs = [e for e in evs if e.involved_name == involved_name]
-    return sorted(evs, key=lambda e: (str(parse_time(e.last_timestamp) or ""), e.name), reverse=True)
+    return newest_first(evs)
 
 
 def nad_for_network(store: Any, network: str, pod_namespace: str) -> Any | None:

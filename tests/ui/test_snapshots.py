@@ -7,6 +7,7 @@ Update with `pytest tests/ui/test_snapshots.py --snapshot-update` and review the
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,34 @@ from multus_tui.ui.screens.nad_detail import NadDetailScreen
 from multus_tui.ui.screens.namespace import NamespaceScreen
 from multus_tui.ui.screens.pod_detail import PodDetailScreen
 from multus_tui.ui.widgets import LiveTable
-from tests.ui.ui_harness import SIZE, freeze_blink, make_app, start_sandbox, table_rows, wait_for
+from tests.ui.ui_harness import (
+    SIZE,
+    freeze_blink,
+    freeze_sandbox,
+    make_app,
+    start_sandbox,
+    table_rows,
+    wait_for,
+)
+
+
+def wait_default_settled(sb, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pods, _ = sb.store.list("pods", "default")
+        if pods and all("k8s.v1.cni.cncf.io/network-status" in (p["metadata"].get("annotations") or {})
+                        and p.get("status", {}).get("phase") == "Running" for p in pods):
+            time.sleep(0.5)
+            return
+        time.sleep(0.1)
+    raise AssertionError("the seed scenario's default namespace did not settle")
 
 
 @pytest.fixture(scope="module")
 def seed_kc(tmp_path_factory):
     sb, kc = start_sandbox(tmp_path_factory.mktemp("snap"), "seed")
+    wait_default_settled(sb)
+    freeze_sandbox(sb)
     yield kc
     sb.stop()
 
@@ -67,7 +90,9 @@ def test_nad_detail(snap_compare, seed_kc, tab):
     async def run_before(pilot):
         await settled(pilot)
         pilot.app.push_screen(NadDetailScreen("kube-system", "vlan1-internal-pool"))
-        screen = await wait_for(pilot, lambda: isinstance(pilot.app.screen, NadDetailScreen) and pilot.app.screen)
+        screen = await wait_for(pilot, lambda: isinstance(pilot.app.screen, NadDetailScreen)
+                                and pilot.app.screen.query("#tabs") and pilot.app.screen)
+        await pilot.pause(0.2)
         screen.action_show_tab(tab)
         await pilot.pause(0.2)
 
@@ -140,7 +165,7 @@ def test_unreachable(snap_compare, tmp_path: Path):
     kc.write_text(yaml.safe_dump({
         "apiVersion": "v1", "kind": "Config", "current-context": "dead",
         "clusters": [{"name": "dead", "cluster": {"server": "http://127.0.0.1:1"}}],
-        "users": [{"name": "u", "user": {"token": "t"}}],
+        "users": [{"name": "u", "user": {"token": "unreachable-test-token-0123456789"}}],
         "contexts": [{"name": "dead", "context": {"cluster": "dead", "user": "u"}}]}))
 
     async def run_before(pilot):

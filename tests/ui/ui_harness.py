@@ -13,13 +13,49 @@ from pathlib import Path
 from typing import Any
 
 SIZE = (150, 40)
-# Ages in snapshots: a clock far after every timestamp the sandbox writes makes every age read
-# the same number of days, whatever second the test ran at.
+# Ages: a clock far after every timestamp the sandbox writes makes every age read the same number of
+# days, whatever second the test ran at; snapshots also pin the timestamps (freeze_sandbox).
 _T0 = datetime.now(UTC)
+FROZEN_TIME = "2026-01-01T00:00:00Z"
 
 
 def fixed_clock() -> datetime:
     return _T0 + timedelta(days=1000)
+
+
+def frozen_clock() -> datetime:
+    return datetime(2026, 1, 2, tzinfo=UTC)
+
+
+def freeze_sandbox(sb: Any) -> None:
+    """Make what a snapshot shows independent of the run: the simulator derives MACs from pod uids
+    (random) and stamps events with the wall clock. Rewrite both in the sandbox (through its store,
+    so the UI sees ordinary cluster updates): MACs from namespace/name/interface, one fixed time."""
+    import hashlib
+    import json
+
+    def fix_macs(pod: dict) -> None:
+        ann = pod["metadata"].get("annotations") or {}
+        key = "k8s.v1.cni.cncf.io/network-status"
+        if key not in ann:
+            return
+        statuses = json.loads(ann[key])
+        for s in statuses:
+            if s.get("mac"):
+                h = hashlib.sha256(f"{pod['metadata']['namespace']}/{pod['metadata']['name']}/{s.get('interface')}"
+                                   .encode()).digest()
+                s["mac"] = "02:" + ":".join(f"{b:02x}" for b in h[:5])
+        ann[key] = json.dumps(statuses, indent=4)
+
+    def fix_time(ev: dict) -> None:
+        ev["firstTimestamp"] = ev["lastTimestamp"] = FROZEN_TIME
+
+    pods, _ = sb.store.list("pods")
+    for p in pods:
+        sb.store.mutate("pods", p["metadata"]["namespace"], p["metadata"]["name"], fix_macs)
+    events, _ = sb.store.list("events")
+    for e in events:
+        sb.store.mutate("events", e["metadata"]["namespace"], e["metadata"]["name"], fix_time)
 
 
 def start_sandbox(tmp_path: Path, scenario: str = "seed", **settings: Any) -> tuple[Any, str]:
@@ -44,7 +80,7 @@ def make_app(kubeconfig: str | None, *, context: str | None = None, readonly: bo
     from multus_tui.ui.app import MultusApp
 
     ctx, why = build_context(kubeconfig, context, namespace, readonly)
-    ctx.clock = fixed_clock
+    ctx.clock = frozen_clock if snapshot else fixed_clock
     if snapshot and ctx.server:
         # the sandbox listens on an ephemeral port; the header would differ on every run
         ctx.server = "http://127.0.0.1:PORT"

@@ -19,8 +19,7 @@ from multus_tui.ui.model import (
     nad_usage,
     plugin_chain,
     pod_attachments,
-    pool_ips,
-    pool_size,
+    pool_text,
     subnet_or_range,
 )
 from multus_tui.ui.screens.base import BaseScreen
@@ -31,7 +30,14 @@ SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def nad_yaml(view: Any) -> str:
+    """The NAD as a manifest one could apply: without the server's bookkeeping (uid, resourceVersion,
+    timestamps, managedFields), which says nothing about the network."""
     try:
+        from multus_tui.cluster.writes import strip_noise
+        from multus_tui.multus.nad import NAD
+
+        if view.raw:
+            return NAD.from_manifest(strip_noise(view.raw) or {}).render_yaml()
         return view.nad.render_yaml()
     except Exception:
         import yaml
@@ -70,6 +76,7 @@ class NadDetailScreen(BaseScreen):
         self.namespace = namespace
         self.name_ = name
         self._rv: str | None = None
+        self.yaml_text = ""
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -83,15 +90,16 @@ class NadDetailScreen(BaseScreen):
                 with VerticalScroll():
                     yield Static("", id="yaml-view")
             with TabPane("Findings", id="findings"):
-                yield DataTable(id="findings-table", cursor_type="row")
+                yield LiveTable([("severity", "SEVERITY"), ("path", "PATH"), ("message", "MESSAGE")],
+                                id="findings-table")
             with TabPane("Pods", id="users"):
                 yield LiveTable([("pod", "POD"), ("namespace", "NAMESPACE"), ("interface", "IF"), ("ips", "IPS"),
                                  ("state", "STATE")], id="users-table")
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
-        self.query_one("#findings-table", DataTable).add_columns("SEVERITY", "PATH", "MESSAGE")
-        self.refresh_from_store(None)
+        # the tab panes mount after the screen: fill once they are there
+        self.call_after_refresh(self.refresh_from_store, None)
 
     def view(self) -> Any | None:
         for v in self.store.nads(self.namespace):
@@ -114,13 +122,12 @@ class NadDetailScreen(BaseScreen):
         ipam = _safe(lambda: nad.ipam)
         key = f"{v.namespace}/{v.name}"
         usage = nad_usage(self.store).get(key)
-        used = pool_ips(usage, ipam)
-        size = pool_size(ipam)
+        pool, pool_style = pool_text(usage, ipam)
         summary.update(Text.assemble(
             ("plugins ", "dim"), sanitize(plugin_chain(nad)), ("   ipam ", "dim"), sanitize(ipam_type(nad)),
             ("   master/bridge ", "dim"), sanitize(master_or_bridge(nad) or "-"),
             ("   range ", "dim"), sanitize(subnet_or_range(ipam) or "-"),
-            ("   pool ", "dim"), (f"{len(used)}/{size}" if size else "n/a", "bold"),
+            ("   pool ", "dim"), (pool or "n/a", pool_style or "bold"),
             ("   pods ", "dim"), str(len(usage.pods) if usage else 0),
         ))
         if v.resource_version != self._rv:  # the config only changes with the object
@@ -141,22 +148,21 @@ class NadDetailScreen(BaseScreen):
             tree.root.set_label(Text("spec.config", style="bold"))
             fill_tree(tree.root, nad.config or {})
         tree.root.expand()
-        self.query_one("#yaml-view", Static).update(Syntax(nad_yaml(v), "yaml", theme="ansi_dark", word_wrap=True))
+        self.yaml_text = nad_yaml(v)
+        self.query_one("#yaml-view", Static).update(Syntax(self.yaml_text, "yaml", theme="ansi_dark", word_wrap=True))
 
     def _show_findings(self, v: Any) -> None:
-        table = self.query_one("#findings-table", DataTable)
-        table.clear()
+        table = self.query_one("#findings-table", LiveTable)
         try:
             from multus_tui.multus.validate import validate_nad
 
             findings = validate_nad(v.nad)
         except Exception as exc:
-            table.add_row(Text("error", style="bold red"), Text(""), plain(f"validator failed: {exc}"))
+            table.sync([("error", [Text("error", style="bold red"), Text(""), plain(f"validator failed: {exc}")])])
             return
-        if not findings:
-            table.add_row(Text("ok", style="green"), Text(""), Text("no findings"))
-        for f in findings:
-            table.add_row(Text(f.severity, style=SEVERITY_STYLE.get(f.severity, "")), plain(f.path), plain(f.message))
+        rows = [(str(i), [Text(f.severity, style=SEVERITY_STYLE.get(f.severity, "")), plain(f.path), plain(f.message)])
+                for i, f in enumerate(findings)]
+        table.sync(rows or [("ok", [Text("ok", style="green"), Text(""), Text("no findings")])])
 
     def _show_users(self, key: str) -> None:
         rows = []

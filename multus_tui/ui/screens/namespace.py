@@ -17,8 +17,7 @@ from multus_tui.ui.model import (
     nads_for_namespace,
     plugin_chain,
     pod_attachments,
-    pool_ips,
-    pool_size,
+    pool_text,
     subnet_or_range,
 )
 from multus_tui.ui.screens.base import BaseScreen
@@ -133,9 +132,7 @@ class NamespaceScreen(BaseScreen):
             ipam = _safe(lambda nad=nad: nad.ipam)
             key = f"{v.namespace}/{v.name}"
             u = usage.get(key)
-            used = pool_ips(u, ipam)
-            size = pool_size(ipam)
-            pool = f"{len(used)}/{size}" if size else (f"{len(used)}/?" if used else "")
+            pool, pool_style = pool_text(u, ipam)
             own = v.namespace == self.namespace
             cells = [
                 plain(v.name, "bold" if own else ""),
@@ -143,7 +140,7 @@ class NamespaceScreen(BaseScreen):
                 plain(plugin_chain(nad), "red" if nad.config_error else ""),
                 plain(ipam_type(nad)), plain(master_or_bridge(nad)), plain(subnet_or_range(ipam)),
                 Text(str(len(u.pods) if u else 0)),
-                Text(pool, style="bold red" if size and len(used) >= size else ""),
+                Text(pool, style=pool_style),
             ]
             if matches(self.filter_text, *(c.plain for c in cells)):
                 rows.append((key, cells))

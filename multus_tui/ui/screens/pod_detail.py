@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from multus_tui.ui.model import failure_for, pod_attachments
+from multus_tui.ui.model import failure_for, newest_first, pod_attachments
 from multus_tui.ui.screens.base import BaseScreen
 from multus_tui.ui.text import age, plain, sanitize, state_text
 from multus_tui.ui.widgets import LiveTable
@@ -85,8 +85,7 @@ class PodDetailScreen(BaseScreen):
                                   plain(a.mac or ""), Text("yes" if a.default else ""), state_text(a.state, a.reason)])
             for i, a in enumerate(atts)
         ])
-        events = sorted(self.store.events(self.namespace, self.pod_name),
-                        key=lambda e: str(e.last_timestamp or ""), reverse=True)
+        events = newest_first(self.store.events(self.namespace, self.pod_name))
         events = [e for e in events if e.involved_kind in ("Pod", "")]
         self.query_one("#failures", Static).update(self._failures_text(p, events))
         self.query_one("#requested", Static).update(self._requested_text(p))

@@ -8,6 +8,7 @@ never clears and refills, so the cursor and scroll position survive every update
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable
@@ -51,6 +52,21 @@ class LiveTable(DataTable):
                 if present != order:
                     self._reorder(order)
                 self._order = order
+
+    # DataTable widens columns on idle, after rows may already have been rendered and cached with the
+    # old widths (its row cache key does not include widths), leaving e.g. the cursor row misaligned.
+    # Drop the render caches whenever a width really changed.
+    def _update_dimensions(self, new_rows: Any) -> None:
+        before = [c.content_width for c in self.columns.values()]
+        super()._update_dimensions(new_rows)
+        if [c.content_width for c in self.columns.values()] != before:
+            self._clear_caches()
+
+    def _update_column_widths(self, updated_cells: Any) -> None:
+        before = [c.content_width for c in self.columns.values()]
+        super()._update_column_widths(updated_cells)
+        if [c.content_width for c in self.columns.values()] != before:
+            self._clear_caches()
 
     def ordered_keys(self) -> list[str]:
         return [str(r.key.value) for r in self.ordered_rows]
