@@ -541,7 +541,9 @@ class ObjectStore:
             if not meta["managedFields"]:
                 del meta["managedFields"]
             if dry_run:
-                meta["resourceVersion"] = str(self._current_rv)
+                # kube's DryRunnableStorage.Create copies the object out without writing to etcd, so a
+                # dry-run create carries no resourceVersion (`kubectl diff` of a new object shows none).
+                meta.pop("resourceVersion", None)
                 return deep_copy(obj)
             rv = next(self._rv)
             meta["resourceVersion"] = str(rv)

@@ -76,3 +76,35 @@ def test_responses_carry_kube_apiserver_headers(kubectl):
     assert headers.get("X-Kubernetes-Pf-Flowschema-Uid")
     assert headers.get("X-Kubernetes-Pf-Prioritylevel-Uid")
     assert "Server" not in headers
+
+
+NEW_NAD = """apiVersion: k8s.cni.cncf.io/v1
+kind: NetworkAttachmentDefinition
+metadata:
+  name: difftest
+  labels: {a: "1"}
+spec:
+  config: '{"cniVersion":"0.3.1","type":"macvlan","master":"eth0","ipam":{"type":"static"}}'
+"""
+
+
+def test_diff_of_a_new_object_shows_no_resource_version(kubectl, tmp_path):
+    # A dry-run create is never written to etcd: kube returns uid, creationTimestamp and
+    # generation but no resourceVersion, and `kubectl diff` shows exactly that (exit 1 = differences).
+    f = tmp_path / "nad.yaml"
+    f.write_text(NEW_NAD)
+    proc = kubectl("diff", "-f", str(f), check=False)
+    assert proc.returncode == 1, proc.stderr
+    added = [ln[1:].strip() for ln in proc.stdout.splitlines() if ln.startswith("+") and not ln.startswith("+++")]
+    assert "generation: 1" in added and any(a.startswith("uid: ") for a in added)
+    assert not any(a.startswith("resourceVersion") for a in added), added
+    out = kubectl("create", "--dry-run=server", "-f", str(f), "-o", "json").stdout
+    assert "resourceVersion" not in json.loads(out)["metadata"]
+    # Once applied, the same file diffs clean (exit 0), and a label change shows only that line.
+    kubectl("apply", "-f", str(f))
+    assert kubectl("diff", "-f", str(f)).stdout == ""
+    f.write_text(NEW_NAD.replace('a: "1"', 'a: "2"'))
+    proc = kubectl("diff", "-f", str(f), check=False)
+    assert proc.returncode == 1
+    changed = [ln for ln in proc.stdout.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
+    assert [c.strip() for c in changed] == ['-    a: "1"', '+    a: "2"']
