@@ -1,0 +1,37 @@
+"""Smoke test of benchmarks/run.py: a tiny cluster end to end, the summary line complete.
+
+No timing is asserted (figures on a shared machine are not pass/fail material): only that every
+stage ran and the last stdout line is the summary with all its keys, each a number.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYS = {"status_vs_kubectl", "status_vs_floor", "first_table_s", "burst_reflect_s", "key_latency_p99_ms", "rss_mb"}
+
+
+@pytest.mark.timeout(240)
+def test_run_produces_the_summary_line():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--pods", "300", "--quick",
+                        "--burst", "200"], capture_output=True, text=True, cwd=str(ROOT), env=env, timeout=230)
+    assert p.returncode == 0, p.stderr[-3000:]
+    lines = [json.loads(line) for line in p.stdout.strip().splitlines()]
+    figures = {rec.get("figure") for rec in lines[:-1]}
+    assert {"sandbox", "floor", "status_cmd", "store_sync", "first_table", "burst", "key_latency", "rss"} <= figures
+    sandbox = next(rec for rec in lines if rec.get("figure") == "sandbox")
+    assert sandbox["layout_ok"], sandbox
+    summary = lines[-1]
+    assert set(summary) == KEYS, summary
+    for key in KEYS - {"status_vs_kubectl"}:  # without kubectl on PATH there is no kubectl figure
+        assert isinstance(summary[key], (int, float)), (key, summary)
+    burst = next(rec for rec in lines if rec.get("figure") == "burst")
+    assert burst["errors"] == 0 and burst["store_missing"] == 0, burst
