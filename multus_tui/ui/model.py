@@ -36,11 +36,27 @@ class NamespaceSummary:
     failing: int
 
 
+# Joining a pod's annotations with its events costs a parse; screens re-derive every row on each
+# store batch, so keep the result until the pod or one of its events changes.
+_ATTACHMENTS: dict[tuple[int, str, str], tuple[tuple, list[Any]]] = {}
+_ATTACHMENTS_MAX = 50_000
+
+
 def pod_attachments(store: Any, pod: Any) -> list[Any]:
     try:
-        return list(store.pod_attachments(pod.namespace, pod.name))
+        events = store.events(pod.namespace, pod.name)
+        sig = (pod.uid, pod.resource_version, tuple((e.name, e.resource_version) for e in events))
+        key = (id(store), pod.namespace, pod.name)
+        hit = _ATTACHMENTS.get(key)
+        if hit is not None and hit[0] == sig:
+            return hit[1]
+        result = list(store.pod_attachments(pod.namespace, pod.name))
     except Exception:  # a malformed annotation must not take the screen down; pod detail says why
         return []
+    if len(_ATTACHMENTS) >= _ATTACHMENTS_MAX:
+        _ATTACHMENTS.clear()
+    _ATTACHMENTS[key] = (sig, result)
+    return result
 
 
 def namespace_summaries(store: Any) -> list[NamespaceSummary]:
@@ -121,22 +137,46 @@ def subnet_or_range(ipam: dict | None) -> str:
     return ", ".join(parts) or str(t or "")
 
 
+# Pool arithmetic parses the IPAM block; the same dict object comes back for an unchanged NAD
+# (views are immutable), so remember the answers by identity (keeping the dict alive with them).
+_IPAM_FACTS: dict[int, tuple[dict, int | None, list[Any] | None]] = {}
+
+
+def _ipam_facts(ipam: dict) -> tuple[int | None, list[Any] | None]:
+    hit = _IPAM_FACTS.get(id(ipam))
+    if hit is not None and hit[0] is ipam:
+        return hit[1], hit[2]
+    try:
+        from multus_tui.multus.ipam import ipam_ranges
+        from multus_tui.multus.ipam import pool_size as _pool_size
+
+        size = _pool_size(ipam)
+    except Exception:
+        size = None
+    try:
+        ranges = list(ipam_ranges(ipam))
+    except Exception:
+        ranges = None
+    if len(_IPAM_FACTS) > 20_000:
+        _IPAM_FACTS.clear()
+    _IPAM_FACTS[id(ipam)] = (ipam, size, ranges)
+    return size, ranges
+
+
 def pool_size(ipam: dict | None) -> int | None:
     if not ipam:
         return None
-    try:
-        from multus_tui.multus.ipam import pool_size as _pool_size
-
-        return _pool_size(ipam)
-    except Exception:
-        return None
+    return _ipam_facts(ipam)[0]
 
 
 def in_pool(ipam: dict | None, ip: str) -> bool:
+    if not ipam:
+        return True
+    ranges = _ipam_facts(ipam)[1]
+    if ranges is None:
+        return True
     try:
-        from multus_tui.multus.ipam import contains
-
-        return bool(contains(ipam, ip))
+        return any(ip in r for r in ranges)
     except Exception:
         return True
 

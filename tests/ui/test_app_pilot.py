@@ -319,3 +319,25 @@ def test_shell_command_targets_the_apps_kubeconfig_and_context():
     assert cmd[5:11] == ["exec", "-it", "-n", "default", "samplepod", "--"]
     assert cmd[-1] == "command -v bash >/dev/null && exec bash || exec sh"
     assert shutil.which  # kubectl itself is exercised in the e2e run
+
+
+async def test_builder_and_attach_open_from_the_namespace_screen(seed):
+    from multus_tui.ui.attach import AttachBuilderScreen
+    from multus_tui.ui.builder import NadBuilderScreen
+
+    _sb, kc = seed
+    app = make_app(kc, namespace="default")
+    async with app.run_test(size=SIZE) as pilot:
+        table = await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen)
+                               and app.screen.query_one("#nads", LiveTable))
+        await wait_for(pilot, lambda: "kube-system/vlan1-internal-pool" in table_rows(table))
+        table.move_cursor(row=table.get_row_index("kube-system/vlan1-internal-pool"))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AttachBuilderScreen), what="attach builder")
+        app.pop_screen()
+        await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen))
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen), what="builder on the NAD")
+        app.pop_screen()
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen), what="builder for a new NAD")

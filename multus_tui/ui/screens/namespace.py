@@ -61,6 +61,7 @@ class NamespaceScreen(BaseScreen):
         super().__init__()
         self.namespace = namespace
         self.initial_tab = tab
+        self._stale: set[str] = {"attachments", "pods", "events"}
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -91,6 +92,8 @@ class NamespaceScreen(BaseScreen):
         self._table_for(self.active_tab).focus()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if self.active_tab in self._stale:
+            self.refresh_from_store([])
         self.call_after_refresh(self.focus_main)
         self.refresh_bindings()
 
@@ -115,30 +118,48 @@ class NamespaceScreen(BaseScreen):
 
     # --- data -------------------------------------------------------------------------------------
     def update_view(self, changes: list[Any] | None) -> None:
+        """Refresh only what the batch touches, and only the visible tab; hidden tabs are marked
+        stale and refreshed when shown (a burst elsewhere in the cluster costs this screen nothing)."""
         store = self.store
-        kinds = None if changes is None else {getattr(c, "kind", "") for c in changes}
-        if kinds is not None and kinds <= {"state"}:
+        if changes is None:
+            touched = {"attachments", "pods", "events"}
+        else:
+            touched = set()
+            for c in changes:
+                kind = getattr(c, "kind", "")
+                key = getattr(c, "key", None) or ("", "")
+                here = key[0] == self.namespace or getattr(c, "op", "") == "reset"
+                if kind == "nad":
+                    touched.add("attachments")
+                elif kind == "pod":
+                    touched.add("attachments")  # pods/pool columns count pods of every namespace
+                    if here:
+                        touched.add("pods")
+                elif kind == "event":
+                    ev = getattr(c, "view", None)
+                    if here or getattr(ev, "involved_namespace", None) == self.namespace:
+                        touched |= {"pods", "events"}
+        self._stale |= touched
+        tab = self.active_tab
+        if tab not in self._stale:
             return
-        usage = nad_usage(store)
-        self._table_for("attachments").sync(self.nad_rows(store, usage))
-        self._table_for("pods").sync(self.pod_rows(store))
-        if kinds is None or "event" in kinds:
-            self._table_for("events").sync(self.event_rows(store))
+        self._stale.discard(tab)
+        if tab == "attachments":
+            self._table_for(tab).sync(self.nad_rows(store, nad_usage(store)))
+        elif tab == "pods":
+            self._table_for(tab).sync(self.pod_rows(store))
+        else:
+            self._table_for(tab).sync(self.event_rows(store))
 
     def nad_rows(self, store: Any, usage: dict) -> list[tuple[str, list[Text]]]:
         rows = []
         for v in nads_for_namespace(store, self.namespace):
-            nad = v.nad
-            ipam = _safe(lambda nad=nad: nad.ipam)
+            ipam, static_cells = nad_columns(v, self.namespace)
             key = f"{v.namespace}/{v.name}"
             u = usage.get(key)
             pool, pool_style = pool_text(u, ipam)
-            own = v.namespace == self.namespace
             cells = [
-                plain(v.name, "bold" if own else ""),
-                plain(v.namespace if own else f"↗ {v.namespace}", "" if own else "italic dim"),
-                plain(plugin_chain(nad), "red" if nad.config_error else ""),
-                plain(ipam_type(nad)), plain(master_or_bridge(nad)), plain(subnet_or_range(ipam)),
+                *static_cells,
                 Text(str(len(u.pods) if u else 0)),
                 Text(pool, style=pool_style),
             ]
@@ -254,6 +275,31 @@ class NamespaceScreen(BaseScreen):
         sel = self._selected()
         pre = [(sel[1].namespace, sel[1].name)] if sel and sel[0] == "nad" else []
         self.app.open_attach(self.namespace, pre)
+
+
+_NAD_COLUMNS: dict[tuple[str, str, str, str], tuple[Any, list[Text]]] = {}
+
+
+def nad_columns(v: Any, namespace: str) -> tuple[Any, list[Text]]:
+    """(ipam, the cells that depend only on the NAD) — cached per resourceVersion: parsing 1,000
+    configs on every store batch would make the screen lag."""
+    key = (v.namespace, v.name, v.resource_version, namespace)
+    hit = _NAD_COLUMNS.get(key)
+    if hit is not None:
+        return hit
+    nad = v.nad
+    ipam = _safe(lambda: nad.ipam)
+    own = v.namespace == namespace
+    cells = [
+        plain(v.name, "bold" if own else ""),
+        plain(v.namespace if own else f"↗ {v.namespace}", "" if own else "italic dim"),
+        plain(plugin_chain(nad), "red" if nad.config_error else ""),
+        plain(ipam_type(nad)), plain(master_or_bridge(nad)), plain(subnet_or_range(ipam)),
+    ]
+    if len(_NAD_COLUMNS) > 20_000:
+        _NAD_COLUMNS.clear()
+    _NAD_COLUMNS[key] = (ipam, cells)
+    return ipam, cells
 
 
 def _safe(fn: Any) -> Any:
