@@ -203,12 +203,19 @@ class MultusApp(App[str | None]):
         if store is None:
             return
         st = store.state
-        forbidden = [f"{kind}: {sanitize(st.reason or '')}" for kind, status in getattr(st, "kinds", ())
-                     if status == "failed" and "forbidden" in (st.reason or "").lower() and kind in (st.reason or "")]
+        try:
+            per_kind = {k: (v.get("status"), v.get("reason") or "") for k, v in store.watcher_stats().items()}
+        except Exception:
+            per_kind = {k: (status, st.reason or "") for k, status in getattr(st, "kinds", ())}
+        names = {"namespace": "namespaces", "nad": "NetworkAttachmentDefinitions", "pod": "pods", "event": "events"}
+        forbidden = [f"cannot list/watch {names.get(k, k)}: {sanitize(reason)}"
+                     for k, (status, reason) in per_kind.items()
+                     if status == "failed" and reason.lower().startswith("forbidden")]
         # a forbidden kind is not a broken connection: the rest is usable, the banner says what is refused
         status = st.status
         reason = st.reason
-        if status == "failed" and forbidden and len(forbidden) < len(getattr(st, "kinds", ())):
+        if status == "failed" and forbidden and len(forbidden) < len(per_kind) and all(
+                v[0] != "failed" or v[1].lower().startswith("forbidden") for v in per_kind.values()):
             status, reason = "live", None
         if (status, reason) != self.connection and self.connection[0] != "offline":
             self.connection = (status, reason)

@@ -341,3 +341,33 @@ async def test_builder_and_attach_open_from_the_namespace_screen(seed):
         app.pop_screen()
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen), what="builder for a new NAD")
+
+
+async def test_header_tells_the_truth_when_the_connection_drops_and_returns(seed, tmp_path: Path):
+    """A real network fault (a TCP proxy that cuts and refuses connections), not a mocked client."""
+    import yaml
+
+    from tests.cluster.faults import FaultProxy
+
+    sb, kc = seed
+    cfg = yaml.safe_load(Path(kc).read_text())
+    host, port = sb.url.split("://", 1)[1].rsplit(":", 1)
+    proxy = FaultProxy(host, int(port), scheme=sb.url.split("://", 1)[0])
+    for c in cfg["clusters"]:
+        c["cluster"]["server"] = proxy.url
+    proxied = tmp_path / "kubeconfig-proxied"
+    proxied.write_text(yaml.safe_dump(cfg))
+    try:
+        app = make_app(str(proxied))
+        async with app.run_test(size=SIZE) as pilot:
+            header = lambda: str(app.screen.query_one("ClusterHeader").render())  # noqa: E731
+            await wait_for(pilot, lambda: app.connection[0] == "live" and "● live" in header(), what="live")
+            proxy.block()
+            proxy.drop()
+            await wait_for(pilot, lambda: app.connection[0] in ("reconnecting", "failed")
+                           and app.connection[0] in header(), timeout=30, what="the drop shown in the header")
+            proxy.unblock()
+            await wait_for(pilot, lambda: app.connection[0] == "live" and "● live" in header(), timeout=60,
+                           what="live again")
+    finally:
+        proxy.close()
