@@ -24,8 +24,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import Widget
-from textual.widgets import Button, ContentSwitcher, Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Button, ContentSwitcher, Footer, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from multus_tui.multus.errors import MultusTuiError
@@ -508,6 +507,3 @@ def yaml_text(nad: NAD) -> str:
 
     return dump_yaml(clean_manifest(nad))
 
-
-def focusable(widget: Widget) -> bool:
-    return isinstance(widget, (Input, Button)) and widget.can_focus
