@@ -87,7 +87,7 @@ def make_app(kubeconfig: str | None, *, context: str | None = None, readonly: bo
     return MultusApp(ctx, no_cluster_reason=why, open_namespace=namespace)
 
 
-async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:
+async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
     """Poll `predicate` (letting the app run) until it is truthy; fail with `what` after `timeout`."""
     deadline = time.monotonic() + timeout
     last_exc: Exception | None = None

@@ -26,10 +26,8 @@ class Draft:
     def __init__(self, nad: NAD) -> None:
         self.nad = nad
         if not isinstance(nad.config, dict):
-            # A NAD without a (parseable) config opens as an empty single-plugin config; the
-            # original text stays visible in raw mode, never silently dropped (see screen).
-            nad.config = {} if nad.config is None and nad.config_error is None else nad.config
-        if nad.config is None:
+            # A NAD without a (parseable) config opens as an empty config; the screen keeps an
+            # absent config absent and a broken one as its original text until it is edited.
             nad.config = {}
 
     # ------------------------------------------------------------------ shape

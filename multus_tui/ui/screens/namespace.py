@@ -180,7 +180,7 @@ class NamespaceScreen(BaseScreen):
                 continue
             for i, a in enumerate(atts):
                 cells = base + [
-                    plain(a.network), plain(a.interface or ""), plain(", ".join(a.ips or ())),
+                    plain(a.network or "(cluster default)"), plain(a.interface or ""), plain(", ".join(a.ips or ())),
                     plain(a.mac or ""), Text("yes" if a.default else "", style="cyan"), state_text(a.state, a.reason),
                 ]
                 if matches(self.filter_text, *(c.plain for c in cells)):

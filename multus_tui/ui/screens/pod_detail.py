@@ -81,7 +81,7 @@ class PodDetailScreen(BaseScreen):
         ))
         atts = pod_attachments(self.store, p)
         self.query_one("#attachments", LiveTable).sync([
-            (f"{i}|{a.network}", [plain(a.network, "bold"), plain(a.interface or ""), plain(", ".join(a.ips or ())),
+            (f"{i}|{a.network}", [plain(a.network or "(cluster default)", "bold"), plain(a.interface or ""), plain(", ".join(a.ips or ())),
                                   plain(a.mac or ""), Text("yes" if a.default else ""), state_text(a.state, a.reason)])
             for i, a in enumerate(atts)
         ])
