@@ -24,7 +24,8 @@ class FilterBar(Input):
     def open(self) -> None:
         self.add_class("-shown")
         self.can_focus = True
-        self.focus()
+        # focus now, not via the message queue: keys typed right after `/` must land here
+        self.screen.set_focus(self)
 
     def close(self) -> None:
         self.remove_class("-shown")
