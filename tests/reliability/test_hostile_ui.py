@@ -121,6 +121,18 @@ async def test_nad_detail(sandbox, tally):
         await pilot.pause(0.4)
         assert_safe(app, tally=tally, kind="invalid NAD JSON")
         assert re.search(r"(?i)invalid|not valid|JSON", screen_text(app)), screen_text(app)
+        # the builder on the hostile NAD: markup literal, no link (control characters: see the xfail below)
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        t = app.screen.query_one("#nads", LiveTable)
+        t.move_cursor(row=t.get_row_index("hostile/evil"))
+        await pilot.press("e")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NadBuilderScreen")
+        await pilot.pause(1.0)
+        text = screen_text(app)
+        assert hostile.MARKUP in text and hostile.LINK in text
+        assert not [s for s in screen_segments(app) if s.style is not None and s.style.link]
+        tally.checked("builder edit: markup literal", 2)
 
     await open_app(kc, drive)
 
@@ -146,25 +158,6 @@ async def test_pod_detail(sandbox, tally):
         await wait_for(pilot, lambda: type(app.screen).__name__ == "PodDetailScreen")
         await pilot.pause(0.4)
         assert_safe(app, tally=tally, kind="pod detail, garbled annotations")
-
-    await open_app(kc, drive)
-
-
-async def test_builder_edit_shows_markup_literally(sandbox, tally):
-    sb, kc = sandbox
-
-    async def drive(app, pilot):
-        t = app.screen.query_one("#nads", LiveTable)
-        await wait_for(pilot, lambda: "hostile/evil" in t.ordered_keys())
-        t.move_cursor(row=t.get_row_index("hostile/evil"))
-        await pilot.press("e")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "NadBuilderScreen")
-        await pilot.pause(1.0)
-        text = screen_text(app)
-        assert hostile.MARKUP in text and hostile.LINK in text
-        segs = screen_segments(app)
-        assert not [s for s in segs if s.style is not None and s.style.link]
-        tally.checked("builder edit: markup literal", 2)
 
     await open_app(kc, drive)
 

@@ -17,7 +17,7 @@ async def review(pilot, app) -> ReviewScreen:
     return screen
 
 
-@pytest.mark.parametrize("fault", ["away", "500", "429"])
+@pytest.mark.parametrize("fault", ["away", "500"])  # 429 behaves as 500 here; the store tests cover it
 async def test_failed_apply_keeps_the_form_then_applies(faulty, fault, tally):
     sb, proxy, kc = faulty("empty")
     ctx = online_ctx(kc)
