@@ -669,6 +669,10 @@ class ApiServer:
             else:
                 try:
                     initial = self.store.events_since(rt.plural, int(rv_param))
+                    if req.namespace is not None:
+                        # The history is per resource; a namespaced watch replays only its namespace.
+                        initial = [(t, e) for t, e in initial
+                                   if e.obj["metadata"].get("namespace") == req.namespace]
                     last_rv = int(rv_param)
                 except errors.ApiError as exc:
                     gone = exc
