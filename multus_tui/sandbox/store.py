@@ -797,6 +797,64 @@ def _merge_update(rt: ResourceType, old: dict, obj: dict, subresource: str | Non
     return new
 
 
+_DECIMAL_SUFFIXES = ("", "k", "M", "G", "T", "P", "E")
+
+
+def canonical_quantity(value: Any) -> Any:
+    """A resource.Quantity as kube-apiserver serialises it: always a string, in canonical form.
+
+    YAML/JSON numbers (`cpu: 0.5`, `intel.com/sriov: 2`) come back as "500m" and "2"; strings are kept
+    as sent (kube also re-canonicalises those, e.g. "1000m" -> "1": rare in practice)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    from decimal import Decimal
+
+    d = Decimal(str(value))
+    if d == d.to_integral_value():
+        n, i = int(d), 0
+        while n and n % 1000 == 0 and i < len(_DECIMAL_SUFFIXES) - 1:
+            n, i = n // 1000, i + 1
+        return f"{n}{_DECIMAL_SUFFIXES[i]}"
+    for scale, suffix in ((1000, "m"), (1000000, "u"), (1000000000, "n")):
+        scaled = d * scale
+        if scaled == scaled.to_integral_value():
+            return f"{int(scaled)}{suffix}"
+    return f"{int((d * 1000000000).to_integral_value(rounding='ROUND_CEILING'))}n"
+
+
+def _default_pod_resources(spec: dict) -> None:
+    # SetDefaults_Pod: quantities become canonical strings, and a limit without a request makes the request.
+    for key in ("containers", "initContainers"):
+        for c in spec.get(key) or []:
+            res = c.get("resources") if isinstance(c, dict) else None
+            if not isinstance(res, dict):
+                continue
+            for part in ("limits", "requests"):
+                if isinstance(res.get(part), dict):
+                    res[part] = {k: canonical_quantity(v) for k, v in res[part].items()}
+            if isinstance(res.get("limits"), dict) and res["limits"]:
+                requests = res.setdefault("requests", {})
+                if isinstance(requests, dict):
+                    for k, v in res["limits"].items():
+                        requests.setdefault(k, v)
+
+
+def _qos_class(spec: dict) -> str:
+    # GetPodQOS: only cpu and memory count; Guaranteed when every container limits both, equal to requests.
+    containers = [c for k in ("containers", "initContainers") for c in spec.get(k) or [] if isinstance(c, dict)]
+    any_set, guaranteed = False, True
+    for c in containers:
+        res = c.get("resources") or {}
+        req = {k: v for k, v in (res.get("requests") or {}).items() if k in ("cpu", "memory")}
+        lim = {k: v for k, v in (res.get("limits") or {}).items() if k in ("cpu", "memory")}
+        any_set = any_set or bool(req) or bool(lim)
+        if set(lim) != {"cpu", "memory"} or any(req.get(k, lim[k]) != lim[k] for k in lim):
+            guaranteed = False
+    if not any_set:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed else "Burstable"
+
+
 def _apply_defaults(rt: ResourceType, obj: dict) -> None:
     """The defaults kube-apiserver fills on create, for the kinds whose defaults clients read."""
     if rt.plural == "namespaces":
@@ -823,9 +881,10 @@ def _apply_defaults(rt: ResourceType, obj: dict) -> None:
                 c.setdefault("imagePullPolicy", "Always" if image.endswith(":latest") or ":" not in image.split("/")[-1]
                              else "IfNotPresent")
                 c.setdefault("resources", {})
+        _default_pod_resources(spec)
         status = obj.setdefault("status", {})
         status.setdefault("phase", "Pending")
-        status.setdefault("qosClass", "BestEffort")
+        status.setdefault("qosClass", _qos_class(spec))
     elif rt.plural == "nodes":
         obj.setdefault("spec", {})
         obj.setdefault("status", {})

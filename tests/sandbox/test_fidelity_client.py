@@ -37,3 +37,45 @@ def test_namespaced_watch_resume_replays_only_its_namespace(api):
         seen.append((ev["object"].metadata.namespace, ev["object"].metadata.name))
     assert ("default", "here") in seen
     assert all(ns == "default" for ns, _ in seen), seen
+
+
+@pytest.mark.kubectl
+def test_numeric_resource_quantities_come_back_as_canonical_strings(api, kubectl):
+    # resource.Quantity always serialises as a string: a manifest's `intel.com/sriov: 2` or `cpu: 0.5`
+    # (as in upstream SR-IOV examples) is stored as "2" / "500m" (the typed client's models reject a
+    # number there), requests default to limits, and the QoS class follows cpu/memory.
+    kubectl("apply", "-f", "-", input=QUANTITY_PODS)
+    core = client.CoreV1Api(api)
+    got = core.read_namespaced_pod("sized", "default")  # the typed model validates quantities as strings
+    res = got.spec.containers[0].resources
+    assert res.limits == {"cpu": "500m", "memory": "64Mi", "intel.com/sriov": "2"}
+    assert res.requests == res.limits
+    assert got.status.qos_class == "Guaranteed"
+    got = core.read_namespaced_pod("burst", "default")
+    assert got.spec.containers[0].resources.requests == {"cpu": "1k"}
+    assert got.status.qos_class == "Burstable"
+    core.create_namespaced_pod("default", _pod("plain"))
+    assert core.read_namespaced_pod("plain", "default").status.qos_class == "BestEffort"
+    assert len(core.list_namespaced_pod("default").items) == 3
+
+
+QUANTITY_PODS = """apiVersion: v1
+kind: Pod
+metadata: {name: sized}
+spec:
+  containers:
+  - name: c
+    image: busybox:1.36
+    resources:
+      limits: {cpu: 0.5, memory: 64Mi, intel.com/sriov: 2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: burst}
+spec:
+  containers:
+  - name: c
+    image: busybox:1.36
+    resources:
+      requests: {cpu: 1000}
+"""
