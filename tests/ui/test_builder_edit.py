@@ -260,3 +260,28 @@ async def test_offline_builder_offers_no_apply() -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is screen
+
+
+async def test_control_characters_never_reach_the_terminal_and_are_kept() -> None:
+    doc = {
+        "apiVersion": "k8s.cni.cncf.io/v1", "kind": "NetworkAttachmentDefinition",
+        "metadata": {"name": "evil", "namespace": "default",
+                     "annotations": {"kubernetes.io/description": "ring\x07 the \x1b[31mbell"},
+                     "labels": {"x": "\x1b]8;;http://x\x07link"}},
+        "spec": {"config": '{"cniVersion": "1.0.0", "type": "macvlan", "master": "eth\\u001b[2J1", '
+                           '"ipam": {"type": "static", "addresses": [{"address": "10.0.0.1/24"}]}}'},
+    }
+    app = BuilderApp(offline_ctx(), nad=NAD.from_manifest(doc))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = builder(pilot)
+        for widget in screen.query(Input):
+            assert widget.value.isprintable(), (widget.id, widget.value)
+        master = screen.query_one("#f-plugins_0__master", Input)
+        assert master.value == '"eth\\u001b[2J1"'
+        assert "\x1b" not in str(screen.query_one("#unknown-keys").render())
+        # untouched: the output is the input
+        assert _meaning(yaml.safe_load(screen.current_yaml())) == _meaning(doc)
+        # edited as a JSON string literal
+        await type_into(pilot, "plugins[0].master", '"eth1"')
+        assert screen.draft.config["master"] == "eth1"

@@ -55,6 +55,7 @@ class FieldBinding:
     spec: FieldSpec | None
     mode: str  # scalar | enum | bool | strlist | json | cap | mapkey | mapval | meta
     index: int = 0  # map entry index (mapkey / mapval)
+    escaped: bool = False  # the text is a JSON string literal (the value holds control characters)
 
 
 def _collapsible_id(vpath: str, what: str) -> str:
@@ -198,6 +199,12 @@ class NadForm(VerticalScroll):
                binding: FieldBinding) -> Input:
         wid = field_id(vpath) if binding.mode not in ("mapkey", "mapval") else (
             f"{field_id(vpath)}-{'k' if binding.mode == 'mapkey' else 'v'}{binding.index}")
+        if has_control(value):
+            # A value with control characters (ESC, BEL, ...) must never reach the terminal raw:
+            # it is shown and edited as a JSON string literal, which escapes them (and loses nothing).
+            binding.escaped = True
+            value = json.dumps(value)
+            validators = []
         self.bindings[wid] = binding
         return Input(value, placeholder=placeholder, validators=validators or [], valid_empty=True,
                      id=wid, compact=True, select_on_focus=False)
@@ -252,7 +259,8 @@ class NadForm(VerticalScroll):
         # allow_blank always: a Select without a blank picks its first option on mount, which
         # would silently write a type into a config that has none.
         self.bindings[field_id(vpath)] = FieldBinding(vpath, None, "type")
-        return Select([(o, o) for o in opts], value=current if isinstance(current, str) and current else Select.NULL,
+        return Select([(shown(o), o) for o in opts],
+                      value=current if isinstance(current, str) and current else Select.NULL,
                       allow_blank=allow_blank, id=field_id(vpath), compact=True, prompt=_NONE)
 
     def _main_plugin(self, spec: PluginSpec | None) -> Iterator[Widget]:
@@ -314,7 +322,7 @@ class NadForm(VerticalScroll):
     def _cap_box(self, index: int, cap: str, what: str, value: bool) -> Widget:
         vpath = f"plugins[{index}].capabilities.{cap}"
         self.bindings[field_id(vpath)] = FieldBinding(vpath, None, "cap")
-        return Checkbox(Text(f"{cap} — {what}"), value=value, id=field_id(vpath), compact=True)
+        return Checkbox(Text(f"{shown(cap)} — {shown(what)}"), value=value, id=field_id(vpath), compact=True)
 
     def _chained(self) -> Iterator[Widget]:
         d = self.draft
@@ -322,7 +330,7 @@ class NadForm(VerticalScroll):
             plugin = d.plugin(i)
             ptype = plugin.get("type")
             spec = specs.CHAINED.get(ptype) if isinstance(ptype, str) else None
-            title = f"{i}. {ptype}" + (f" — {spec.title}" if spec else "")
+            title = f"{i}. {shown(str(ptype))}" + (f" — {spec.title}" if spec else "")
             header = Horizontal(
                 Label(Text(title, style="bold"), classes="chained-title"),
                 Button("↑", name=f"up:{i}", classes="chain-btn", compact=True, tooltip="run earlier",
@@ -407,7 +415,7 @@ class NadForm(VerticalScroll):
                 opts.append(value)
             self.bindings[field_id(vpath)] = FieldBinding(vpath, f, "enum")
             prompt = f"(default: {f.default})" if f.default is not None else _NONE
-            sel = Select([(o, o) for o in opts], value=value if isinstance(value, str) else Select.NULL,
+            sel = Select([(shown(o), o) for o in opts], value=value if isinstance(value, str) else Select.NULL,
                          allow_blank=True, id=field_id(vpath), compact=True, prompt=prompt)
             return self._row(f.name, sel, vpath, f.help, f.required)
         if kind in SCALAR_KINDS and (value is None or isinstance(value, (str, int, float))
@@ -505,7 +513,7 @@ class NadForm(VerticalScroll):
         if d.is_conflist:
             for k, v in cfg.items():
                 if k not in ("cniVersion", "name", "plugins"):
-                    lines.append(f"{k}: {json.dumps(v)}")
+                    lines.append(f"{shown(k)}: {json.dumps(v)}")
         for i in range(d.plugin_count()):
             plugin = d.plugin(i)
             ptype = plugin.get("type")
@@ -514,7 +522,7 @@ class NadForm(VerticalScroll):
             skip = HANDLED_PLUGIN_KEYS | known | (set() if d.is_conflist else {"cniVersion", "name"})
             for k, v in plugin.items():
                 if k not in skip:
-                    lines.append(f"plugins[{i}].{k}: {json.dumps(v)}")
+                    lines.append(f"plugins[{i}].{shown(str(k))}: {json.dumps(v)}")
             caps = plugin.get("capabilities")
             if caps is not None and not isinstance(caps, dict):
                 lines.append(f"plugins[{i}].capabilities: {json.dumps(caps)}")
@@ -524,30 +532,30 @@ class NadForm(VerticalScroll):
                 iknown = {_key_in(ipam, f.name) for f in ispec.fields} if ispec else set()
                 for k, v in ipam.items():
                     if k != "type" and k not in iknown:
-                        lines.append(f"plugins[0].ipam.{k}: {json.dumps(v)}")
+                        lines.append(f"plugins[0].ipam.{shown(str(k))}: {json.dumps(v)}")
             elif ipam is not None and not isinstance(ipam, dict):
                 lines.append(f"plugins[{i}].ipam: {json.dumps(ipam)}")
         nad = d.nad
         from multus_tui.multus.nad import DESCRIPTION_ANNOTATION, RESOURCE_NAME_ANNOTATION
 
         for k, v in nad.labels.items():
-            lines.append(f"metadata.labels.{k}: {v}")
+            lines.append(f"metadata.labels.{shown(str(k))}: {shown(str(v))}")
         for k, v in nad.annotations.items():
             if k not in (DESCRIPTION_ANNOTATION, RESOURCE_NAME_ANNOTATION) and not (
                     k in ("description", "openshift.io/description") and v == nad.description):
-                lines.append(f"metadata.annotations.{k}: {v}")
+                lines.append(f"metadata.annotations.{shown(str(k))}: {shown(str(v))}")
         manifest = nad.manifest if isinstance(nad.manifest, dict) else {}
         meta = manifest.get("metadata") if isinstance(manifest.get("metadata"), dict) else {}
         for k, v in meta.items():
             if k not in ("name", "namespace", "labels", "annotations"):
-                lines.append(f"metadata.{k}: {json.dumps(v, default=str)}")
+                lines.append(f"metadata.{shown(str(k))}: {json.dumps(v, default=str)}")
         spec_obj = manifest.get("spec") if isinstance(manifest.get("spec"), dict) else {}
         for k, v in spec_obj.items():
             if k != "config":
-                lines.append(f"spec.{k}: {json.dumps(v, default=str)}")
+                lines.append(f"spec.{shown(str(k))}: {json.dumps(v, default=str)}")
         for k, v in manifest.items():
             if k not in ("apiVersion", "kind", "metadata", "spec"):
-                lines.append(f"{k}: {json.dumps(v, default=str)}")
+                lines.append(f"{shown(str(k))}: {json.dumps(v, default=str)}")
         return Text("\n".join(lines))
 
     # ------------------------------------------------------------------ events
@@ -565,6 +573,16 @@ class NadForm(VerticalScroll):
         """Write the text of one input into the draft; False when nothing changed."""
         d = self.draft
         self.local_errors.pop(wid, None)
+        if b.escaped:
+            try:
+                decoded = json.loads(text)
+            except ValueError as exc:
+                self.local_errors[wid] = f"this value holds control characters and is edited as a JSON string: {exc}"
+                return False
+            if not isinstance(decoded, str):
+                self.local_errors[wid] = "this value is edited as a JSON string (in double quotes)"
+                return False
+            text = decoded
         if b.mode in ("meta", "meta-cni"):
             current = d.get(b.vpath)
             if (current or "") == text.strip():
@@ -864,7 +882,7 @@ class NadForm(VerticalScroll):
                 self._mark(fid, None)
                 continue
             severity, text = got
-            msg.update(Text(text, style={"error": "red", "warning": "yellow"}.get(severity, "dim")))
+            msg.update(Text(shown(text), style={"error": "red", "warning": "yellow"}.get(severity, "dim")))
             msg.set_class(severity == "error", "-error")
             msg.set_class(severity == "warning", "-warning")
             msg.display = True
@@ -879,6 +897,16 @@ class NadForm(VerticalScroll):
         w.set_class(severity == "warning", "has-warning")
         if isinstance(w, Input) and severity == "error":
             w.add_class("-invalid")
+
+
+def has_control(text: str) -> bool:
+    """True when `text` holds a character that is not printable (ESC, BEL, NUL, ...)."""
+    return not text.isprintable()
+
+
+def shown(text: str) -> str:
+    """Text safe for the terminal: as is when printable, else a JSON string literal (escaped)."""
+    return text if text.isprintable() else json.dumps(text)
 
 
 def _key_in(obj: dict[str, Any], name: str) -> str:

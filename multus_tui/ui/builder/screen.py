@@ -32,7 +32,7 @@ from multus_tui.multus.nad import NAD
 from multus_tui.multus.specs import DEFAULT_CNI_VERSION
 from multus_tui.multus.validate import Finding, validate_nad
 from multus_tui.ui.builder.draft import Draft
-from multus_tui.ui.builder.form import NadForm
+from multus_tui.ui.builder.form import NadForm, shown
 from multus_tui.ui.builder.modals import ConfirmScreen, PathPromptScreen
 from multus_tui.ui.builder.review import ReviewOutcome, ReviewScreen
 
@@ -132,7 +132,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         nad = self.draft.nad
-        title = f"Edit {nad.key}" if self.editing else "New NetworkAttachmentDefinition"
+        title = f"Edit {shown(nad.key)}" if self.editing else "New NetworkAttachmentDefinition"
         mode = "offline (no cluster): export or copy the YAML" if self.ctx.cluster is None else (
             "read-only" if self.ctx.readonly else f"context {self.ctx.context_name or '?'}")
         with Horizontal(id="builder-titlebar"):
@@ -254,8 +254,8 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         for n, (severity, vpath, message) in enumerate(sorted(problems, key=lambda p: order[p[0]])):
             line = Text()
             line.append(f"{_ICON[severity]} ", style=_STYLE[severity])
-            line.append(f"{vpath or '(config)'}: ", style="bold")
-            line.append(message)
+            line.append(f"{shown(vpath) or '(config)'}: ", style="bold")
+            line.append(shown(message))
             options.add_option(Option(line, id=f"finding-{n}-{form.widget_for_path(vpath) or ''}"))
 
     @on(OptionList.OptionSelected, "#findings")
@@ -417,7 +417,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         if errors:
             _, vpath, message = errors[0]
             more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-            self.notify(f"{vpath}: {message}{more}", title="Apply refused: fix the errors first",
+            self.notify(shown(f"{vpath}: {message}{more}"), title="Apply refused: fix the errors first",
                         severity="error", markup=False)
             fid = self.form.widget_for_path(vpath)
             if fid and not self.raw_mode:
@@ -446,7 +446,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         if outcome.error:
             # The form is untouched; the server's words stay next to it until the next attempt.
             self.server_message = outcome.error
-            message.update(Text("The server refused it: " + outcome.error, style="red"))
+            message.update(Text("The server refused it: " + shown(outcome.error), style="red"))
             message.display = True
             return
         if outcome.applied is not None:
