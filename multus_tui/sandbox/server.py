@@ -30,6 +30,7 @@ from .store import (
     encode_continue,
     field_matches,
     label_matches,
+    now_rfc3339,
     parse_field_selector,
     parse_label_selector,
 )
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 JSON = "application/json"
 AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 DEFAULT_WATCH_TIMEOUT_S = 1800.0
+# How long the simulated kubelet takes to stop a terminating pod's containers (capped by its grace period).
+POD_TERMINATION_S = 0.5
 
 
 def _json_response(obj: Any, status: int = 200, content_type: str = JSON) -> web.Response:
@@ -605,6 +608,10 @@ class ApiServer:
             raise errors.method_not_allowed()
         opts = self._delete_options(raw)
         dry_run = dry_run or opts.get("dryRun") == ["All"]
+        if req.rt.plural == "pods" and not dry_run:
+            terminating = self._graceful_pod_delete(request, req.namespace, req.name, opts)
+            if terminating is not None:
+                return _json_response(terminating)
         last = self.store.delete(req.rt.plural, req.namespace, req.name, dry_run=dry_run,
                                  preconditions=opts.get("preconditions"))
         if req.rt.plural in ("pods", "namespaces"):
@@ -615,6 +622,52 @@ class ApiServer:
                        "uid": last["metadata"].get("uid")}
         return _json_response({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                                "details": details})
+
+    def _graceful_pod_delete(self, request: web.Request, namespace: str | None, name: str,
+                             opts: dict) -> dict | None:
+        """A pod bound to a node is deleted gracefully, as kube-apiserver does: it gets a deletionTimestamp
+        (kubectl shows "Terminating", watches see MODIFIED), then the simulated kubelet stops its
+        containers and confirms with a grace-0 delete (DELETED). None: delete at once (unbound pod,
+        gracePeriodSeconds=0)."""
+        pod = self.store.get("pods", namespace, name)
+        grace = opts.get("gracePeriodSeconds", request.query.get("gracePeriodSeconds"))
+        try:
+            grace = int(grace) if grace is not None else int(pod["spec"].get("terminationGracePeriodSeconds", 30))
+        except (TypeError, ValueError):
+            raise errors.bad_request(f"invalid gracePeriodSeconds: {grace!r}") from None
+        if grace <= 0 or not pod["spec"].get("nodeName"):
+            return None
+        already = bool(pod["metadata"].get("deletionTimestamp"))
+        out = self.store.mark_deleting("pods", namespace, name, grace, preconditions=opts.get("preconditions"))
+        if not already and self._loop is not None:
+            self._loop.call_later(min(float(grace), POD_TERMINATION_S), self._kubelet_confirm_delete,
+                                  namespace, name, out["metadata"].get("uid"))
+        return out
+
+    def _kubelet_confirm_delete(self, namespace: str | None, name: str, uid: str | None) -> None:
+        # What the kubelet does for a terminating pod: containers stopped (not ready, terminated), then
+        # the final delete with the pod's uid as precondition.
+        def stopped(pod: dict) -> None:
+            if pod["metadata"].get("uid") != uid:
+                raise errors.conflict("pods", "", name, "the pod was replaced")
+            st = pod.setdefault("status", {})
+            for c in st.get("conditions") or []:
+                if c.get("type") in ("Ready", "ContainersReady") and c.get("status") == "True":
+                    c["status"], c["reason"] = "False", "PodCompleted"
+            for cs in st.get("containerStatuses") or []:
+                running = (cs.get("state") or {}).get("running")
+                if running is not None:
+                    cs["state"] = {"terminated": {"exitCode": 0, "reason": "Completed",
+                                                  "startedAt": running.get("startedAt"),
+                                                  "finishedAt": now_rfc3339(),
+                                                  "containerID": cs.get("containerID", "")}}
+                cs["ready"], cs["started"] = False, False
+        try:
+            self.store.mutate("pods", namespace, name, stopped, subresource="status", field_manager="kubelet",
+                              attempts=3)
+            self.store.delete("pods", namespace, name, preconditions={"uid": uid})
+        except errors.ApiError:
+            pass  # already gone, or replaced by a new pod of the same name
 
     def _delete_collection(self, request: web.Request, req: _Req, raw: bytes, dry_run: bool) -> web.Response:
         opts = self._delete_options(raw)

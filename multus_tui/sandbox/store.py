@@ -588,7 +588,7 @@ class ObjectStore:
                 _check_pod_update(old, new)
             meta = new["metadata"]
             old_meta = old["metadata"]
-            for k in ("uid", "creationTimestamp", "generation", "deletionTimestamp"):
+            for k in ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds"):
                 if k in old_meta:
                     meta[k] = old_meta[k]
                 else:
@@ -664,6 +664,39 @@ class ObjectStore:
                 self._sync_crd(None, entry.obj)
         self._dispatch()
         return deep_copy(last)
+
+    def mark_deleting(self, resource: str, namespace: str | None, name: str, grace_s: int, *,
+                      preconditions: dict | None = None) -> dict:
+        """Graceful deletion's first step, as kube-apiserver does for a pod bound to a node: set
+        deletionTimestamp (now + grace) and deletionGracePeriodSeconds and emit MODIFIED; the object
+        stays ("Terminating") until deleted again (the kubelet's confirmation). Idempotent."""
+        rt = self.resource_type(resource)
+        ns = (namespace or "") if rt.namespaced else ""
+        with self._lock:
+            table = self._table(resource)
+            entry = table.objects.get((ns, name))
+            if entry is None:
+                raise errors.not_found(resource, rt.group, name)
+            pre = preconditions or {}
+            if pre.get("uid") and pre["uid"] != entry.obj["metadata"].get("uid"):
+                raise errors.conflict(resource, rt.group, name,
+                                      f"Precondition failed: UID in precondition: {pre['uid']}, UID in object meta: "
+                                      f"{entry.obj['metadata'].get('uid')}")
+            if entry.obj["metadata"].get("deletionTimestamp"):
+                return deep_copy(entry.obj)
+            new = deep_copy(entry.obj)
+            meta = new["metadata"]
+            import time
+
+            meta["deletionTimestamp"] = datetime.fromtimestamp(int(time.time()) + grace_s, UTC).strftime(
+                "%Y-%m-%dT%H:%M:%SZ")
+            meta["deletionGracePeriodSeconds"] = grace_s
+            rv = next(self._rv)
+            meta["resourceVersion"] = str(rv)
+            self._commit(resource, "MODIFIED", (ns, name), new, rv)
+            out = deep_copy(new)
+        self._dispatch()
+        return out
 
     def _delete_locked(self, resource: str, key: Key) -> dict:
         table = self._table(resource)

@@ -108,3 +108,21 @@ def test_diff_of_a_new_object_shows_no_resource_version(kubectl, tmp_path):
     assert proc.returncode == 1
     changed = [ln for ln in proc.stdout.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
     assert [c.strip() for c in changed] == ['-    a: "1"', '+    a: "2"']
+
+
+@pytest.mark.parametrize("sandbox", ["seed"], indirect=True)
+def test_pod_deletion_is_graceful_terminating_then_deleted(kubectl, sandbox):
+    # A pod bound to a node gets a deletionTimestamp first (kubectl shows Terminating, watchers see
+    # MODIFIED), the kubelet stops it, then it is DELETED; `kubectl delete` waits for that. A forced
+    # grace-0 delete removes it at once.
+    kubectl("wait", "--for=condition=Ready", "pod/pool-twin", "--timeout=20s")
+    out = kubectl("delete", "pod", "pool-twin", "--wait=false").stdout
+    assert out.strip() == 'pod "pool-twin" deleted'
+    live = json.loads(kubectl("get", "pod", "pool-twin", "-o", "json").stdout)
+    assert live["metadata"]["deletionTimestamp"] and live["metadata"]["deletionGracePeriodSeconds"] == 30
+    assert "Terminating" in kubectl("get", "pod", "pool-twin").stdout
+    kubectl("wait", "--for=delete", "pod/pool-twin", "--timeout=20s")
+    assert kubectl("get", "pod", "pool-twin", check=False).returncode == 1
+    proc = kubectl("delete", "pod", "samplepod", "--grace-period=0", "--force")
+    assert "Immediate deletion does not wait for confirmation" in proc.stderr
+    assert kubectl("get", "pod", "samplepod", check=False).returncode == 1
