@@ -121,7 +121,7 @@ async def test_nad_detail(sandbox, tally):
         await pilot.pause(0.4)
         assert_safe(app, tally=tally, kind="invalid NAD JSON")
         assert re.search(r"(?i)invalid|not valid|JSON", screen_text(app)), screen_text(app)
-        # the builder on the hostile NAD: markup literal, no link (control characters: see the xfail below)
+        # the builder on the hostile NAD: markup literal, no link, no control character
         await pilot.press("escape")
         await pilot.pause(0.2)
         t = app.screen.query_one("#nads", LiveTable)
@@ -129,10 +129,7 @@ async def test_nad_detail(sandbox, tally):
         await pilot.press("e")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "NadBuilderScreen")
         await pilot.pause(1.0)
-        text = screen_text(app)
-        assert hostile.MARKUP in text and hostile.LINK in text
-        assert not [s for s in screen_segments(app) if s.style is not None and s.style.link]
-        tally.checked("builder edit: markup literal", 2)
+        assert_safe(app, hostile.MARKUP, hostile.LINK, tally=tally, kind="builder edit of the hostile NAD")
 
     await open_app(kc, drive)
 
@@ -158,22 +155,5 @@ async def test_pod_detail(sandbox, tally):
         await wait_for(pilot, lambda: type(app.screen).__name__ == "PodDetailScreen")
         await pilot.pause(0.4)
         assert_safe(app, tally=tally, kind="pod detail, garbled annotations")
-
-    await open_app(kc, drive)
-
-
-@pytest.mark.xfail(strict=True, reason="builder form Inputs hold the raw value: ESC/BEL of a hostile field "
-                   "reach the terminal (reported to the builder engineer; fix in multus_tui/ui/builder)")
-async def test_builder_edit_never_writes_control_characters(sandbox):
-    sb, kc = sandbox
-
-    async def drive(app, pilot):
-        t = app.screen.query_one("#nads", LiveTable)
-        await wait_for(pilot, lambda: "hostile/evil" in t.ordered_keys())
-        t.move_cursor(row=t.get_row_index("hostile/evil"))
-        await pilot.press("e")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "NadBuilderScreen")
-        await pilot.pause(1.0)
-        assert_safe(app)
 
     await open_app(kc, drive)
