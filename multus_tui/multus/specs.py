@@ -575,6 +575,8 @@ _STATIC = PluginSpec(
     role="ipam",
     title="static",
     help="Fixed addresses from the NAD, or per pod via `ips` (CIDR notation).",
+    # Declared on the main plugin (the IPAM sees its parent's runtimeConfig, reference 2.7).
+    capabilities={"ips": "pod `ips` become this pod's addresses (replacing the NAD's)"},
     fields=(
         FieldSpec("addresses", "list", help="fixed addresses (every pod using this NAD gets them)",
                   item_spec=FieldSpec("address", "object", fields=(
