@@ -86,7 +86,21 @@ def _walk(doc: Any, parts: list[str], path: str) -> Any:
 
 
 def json_patch(target: Any, ops: Any) -> Any:
-    """Apply an RFC 6902 JSON patch; returns the new document."""
+    """Apply an RFC 6902 JSON patch; returns the new document.
+
+    An operation that does not apply is kube's NewGenericServerResponse(422): reason Invalid and only
+    the generic message (kube-apiserver drops json-patch's own error text, so kubectl shows "The request
+    is invalid: the server rejected our request due to an error in our request")."""
+    try:
+        return _json_patch(target, ops)
+    except errors.ApiError as exc:
+        if exc.code != 422:
+            raise
+        raise errors.ApiError(422, "Invalid", "the server rejected our request due to an error in our request",
+                              {}) from None
+
+
+def _json_patch(target: Any, ops: Any) -> Any:
     if not isinstance(ops, list):
         raise errors.bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
     doc = deep_copy(target)

@@ -126,3 +126,15 @@ def test_pod_deletion_is_graceful_terminating_then_deleted(kubectl, sandbox):
     proc = kubectl("delete", "pod", "samplepod", "--grace-period=0", "--force")
     assert "Immediate deletion does not wait for confirmation" in proc.stderr
     assert kubectl("get", "pod", "samplepod", check=False).returncode == 1
+
+
+@pytest.mark.parametrize("sandbox", [{"scenario": "seed", "pod_start_delay_s": 60}], indirect=True)
+def test_failed_json_patch_operation_is_kube_generic_invalid(kubectl):
+    # kube-apiserver answers a JSON patch operation that does not apply with
+    # NewGenericServerResponse(422): reason Invalid, the generic message, json-patch's text dropped.
+    for ops in ('[{"op":"remove","path":"/metadata/labels/absent"}]',
+                '[{"op":"test","path":"/metadata/name","value":"other"}]'):
+        proc = kubectl("patch", "pod", "samplepod", "--type", "json", "-p", ops, check=False)
+        assert proc.returncode == 1
+        assert proc.stderr.strip() == ("The request is invalid: the server rejected our request due to an error "
+                                       "in our request")
