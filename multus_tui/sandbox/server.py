@@ -445,9 +445,10 @@ class ApiServer:
                     "retrieve the remainder of the results. Continuing with the provided token results in an "
                     "inconsistent list - objects that were created, modified, or deleted between the time the "
                     "first chunk was returned and now may show up in the list.")
-        entries, rv = self.store.snapshot(rt.plural, req.namespace, after=after)
         if list_rv is None:
-            list_rv = rv
+            entries, list_rv = self.store.snapshot(rt.plural, req.namespace, after=after)
+        else:
+            entries = self.store.snapshot_at(rt.plural, list_rv, req.namespace, after=after)
         if match is not None:
             entries = [e for e in entries if match(e.obj)]
         cont = None

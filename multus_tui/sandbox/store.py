@@ -368,6 +368,40 @@ class ObjectStore:
                 entries = [objects[k] for k in keys]
         return entries, rv
 
+    def snapshot_at(self, resource: str, rv: int, namespace: str | None = None, *,
+                    after: Key | None = None) -> list[Entry]:
+        """Entries as they were at resourceVersion `rv` (key order), for continue tokens: kube serves every
+        page of a paginated list from the first page's etcd revision. 410 Gone when history no longer
+        reaches back that far."""
+        rt = self.resource_type(resource)
+        with self._lock:
+            table = self._table(resource)
+            if rv >= self._current_rv or not table.history or table.history[-1][0] <= rv:
+                # Nothing changed since: the live entries are that version.
+                pass
+            elif rv < table.oldest_rv:
+                raise errors.gone(
+                    "The provided continue parameter is too old to display a consistent list result. You can "
+                    "start a new list without the continue parameter, or use the continue token in this response "
+                    "to retrieve the remainder of the results. Continuing with the provided token results in an "
+                    "inconsistent list - objects that were created, modified, or deleted between the time the "
+                    "first chunk was returned and now may show up in the list.")
+            else:
+                objects: dict[Key, Entry] = dict(table.objects)
+                for erv, typ, e in reversed(table.history):
+                    if erv <= rv:
+                        break
+                    m = e.obj["metadata"]
+                    key = ((m.get("namespace") or "") if rt.namespaced else "", m["name"])
+                    if typ == "ADDED":
+                        objects.pop(key, None)
+                    elif e.prev is not None:
+                        objects[key] = Entry(e.prev, int(e.prev["metadata"].get("resourceVersion") or 0))
+                keys = sorted(objects)
+                return [objects[k] for k in keys
+                        if (not namespace or not rt.namespaced or k[0] == namespace) and (after is None or k > after)]
+        return self.snapshot(resource, namespace, after=after)[0]
+
     def list(self, resource: str, namespace: str | None = None, *, label_selector: str | None = None,
              field_selector: str | None = None) -> tuple[list[dict], str]:
         """Deep copies of the matching objects and the list's resourceVersion."""
@@ -472,7 +506,8 @@ class ObjectStore:
             table.objects[key] = entry
         else:
             assert deleted is not None
-            entry = Entry(deleted, rv)
+            # prev: the state before deletion, so a paginated list can be served as of an older version.
+            entry = Entry(deleted, rv, table.objects[key].obj)
             del table.objects[key]
             table.sorted_keys = None
         table.history.append((rv, typ, entry))

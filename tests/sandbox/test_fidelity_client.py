@@ -79,3 +79,25 @@ spec:
     resources:
       requests: {cpu: 1000}
 """
+
+
+@pytest.mark.parametrize("sandbox", [{"scenario": "seed", "pod_start_delay_s": 60}], indirect=True)
+def test_paginated_list_is_a_consistent_snapshot(api):
+    # Every page of a limit/continue list is served at the first page's resourceVersion: objects
+    # created after it do not appear, deleted ones still do, changed ones show their old version.
+    core = client.CoreV1Api(api)
+    first = core.list_pod_for_all_namespaces(limit=2)
+    before = {(p.metadata.namespace, p.metadata.name): p.metadata.resource_version
+              for p in core.list_pod_for_all_namespaces().items}
+    assert len(before) > 3
+    core.create_namespaced_pod("default", _pod("zz-late"))
+    core.delete_namespaced_pod("waiting-for-nad", "tenant-a", grace_period_seconds=0)
+    core.patch_namespaced_pod("static-default-route", "tenant-a", {"metadata": {"labels": {"changed": "yes"}}})
+    seen = {(p.metadata.namespace, p.metadata.name): p.metadata.resource_version for p in first.items}
+    cont = first.metadata._continue
+    while cont:
+        page = core.list_pod_for_all_namespaces(limit=2, _continue=cont)
+        assert page.metadata.resource_version == first.metadata.resource_version
+        seen.update({(p.metadata.namespace, p.metadata.name): p.metadata.resource_version for p in page.items})
+        cont = page.metadata._continue
+    assert seen == before
