@@ -96,8 +96,22 @@ def nad_crd() -> dict[str, Any]:
                                    "https://github.com/k8snetworkplumbingwg/multi-net-spec",
                     "type": "object",
                     "properties": {
-                        "apiVersion": {"type": "string"},
-                        "kind": {"type": "string"},
+                        # As in multus-cni deployments/multus-daemonset.yml (its "represen tation" included):
+                        # `kubectl explain net-attach-def` prints these.
+                        "apiVersion": {
+                            "description": "APIVersion defines the versioned schema of this represen tation of an "
+                                           "object. Servers should convert recognized schemas to the latest "
+                                           "internal value, and may reject unrecognized values. More info: "
+                                           "https://git.k8s.io/community/contributors/devel/sig-architecture/"
+                                           "api-conventions.md#resources",
+                            "type": "string"},
+                        "kind": {
+                            "description": "Kind is a string value representing the REST resource this object "
+                                           "represents. Servers may infer this from the endpoint the client submits "
+                                           "requests to. Cannot be updated. In CamelCase. More info: "
+                                           "https://git.k8s.io/community/contributors/devel/sig-architecture/"
+                                           "api-conventions.md#types-kinds",
+                            "type": "string"},
                         "metadata": {"type": "object"},
                         "spec": {
                             "description": "NetworkAttachmentDefinition spec defines the desired state of a "

@@ -138,3 +138,13 @@ def test_failed_json_patch_operation_is_kube_generic_invalid(kubectl):
         assert proc.returncode == 1
         assert proc.stderr.strip() == ("The request is invalid: the server rejected our request due to an error "
                                        "in our request")
+
+
+def test_explain_net_attach_def_as_with_the_upstream_crd(kubectl):
+    # The NAD CRD's schema is multus-cni's deployments/multus-daemonset.yml one, with the field
+    # descriptions `kubectl explain` prints.
+    out = kubectl("explain", "net-attach-def").stdout
+    assert "APIVersion defines the versioned schema of this represen tation" in " ".join(out.split())
+    assert "Kind is a string value representing the REST resource" in " ".join(out.split())
+    out = kubectl("explain", "nad.spec.config").stdout
+    assert "NetworkAttachmentDefinition config is a JSON-formatted CNI configuration" in out
