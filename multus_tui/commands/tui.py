@@ -51,6 +51,7 @@ def run_app(kubeconfig: str | None, context: str | None, namespace: str | None, 
     from multus_tui.ui.app import MultusApp
 
     ctx, why = build_context(kubeconfig, context, namespace, readonly)
+    ctx.extra["drafts"] = True  # the builder keeps drafts in the XDG state dir (issue 10); tests opt in
     app = MultusApp(ctx, no_cluster_reason=why, open_namespace=namespace)
     try:
         result = app.run()

@@ -128,6 +128,12 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         self._raw_error: str | None = None
         self._raw_synced_text: str | None = None
         self.server_message: str | None = None
+        # Drafts (issue 10, multus_tui.drafts): autosaved while editing, offered back when a blank
+        # builder opens. Opt-in through ctx.extra["drafts"] (the real app sets it; tests choose).
+        self._draft_id: str | None = None
+        self._draft_timer: Timer | None = None
+        self._drafts_on = bool(ctx.extra.get("drafts")) if isinstance(getattr(ctx, "extra", None), dict) else False
+        self._offer_draft = self._drafts_on and nad is None and not template
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -169,6 +175,8 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
             # The config does not parse: the form cannot show it without losing it; raw mode can.
             self._enter_raw(self.original_text or self.draft.nad.render_yaml())
             self._show_raw_error(self.original_error)
+        if self._offer_draft:
+            self.call_after_refresh(self._offer_restore)
 
     @property
     def can_apply(self) -> bool:
@@ -191,6 +199,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
     @on(NadForm.Edited)
     def _edited(self, event: NadForm.Edited) -> None:
         event.stop()
+        self._schedule_draft_save()
         if event.structural:
             self.refresh_preview()
         else:
@@ -364,6 +373,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
 
     @on(TextArea.Changed, "#raw-yaml")
     def _raw_changed(self) -> None:
+        self._schedule_draft_save()
         if self._raw_timer is not None:
             self._raw_timer.stop()
         self._raw_timer = self.set_timer(PREVIEW_DEBOUNCE * 3, self.sync_raw)
@@ -450,6 +460,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
             message.display = True
             return
         if outcome.applied is not None:
+            self._forget_draft()
             self.dismiss(outcome.applied)
 
     # ------------------------------------------------------------------ export / clipboard
@@ -493,12 +504,78 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
             self.notify(f"Could not write {target}: {exc.strerror or exc}", severity="error", markup=False)
             return False
         self.notify(f"Wrote {target}", markup=False)
+        self._forget_draft()
         return True
+
+    # ------------------------------------------------------------------ drafts (multus_tui.drafts)
+    def _schedule_draft_save(self) -> None:
+        if not self._drafts_on:
+            return
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_DEBOUNCE, self._save_draft)
+
+    def _save_draft(self) -> None:
+        from multus_tui import drafts
+
+        text = self.query_one("#raw-yaml", TextArea).text if self.raw_mode else self.current_yaml()
+        nad = self.draft.nad
+        try:
+            self._draft_id = drafts.save_draft(text, namespace=nad.namespace, name=nad.name or None,
+                                               draft_id=self._draft_id).id
+        except OSError as exc:
+            self._drafts_on = False  # say it once, not on every keystroke
+            self.notify(f"Could not save a draft: {exc.strerror or exc}", severity="warning", markup=False)
+
+    def _forget_draft(self) -> None:
+        """Applied or exported: the draft has served its purpose."""
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        if self._draft_id is not None:
+            from multus_tui import drafts
+
+            drafts.delete_draft(self._draft_id)
+            self._draft_id = None
+
+    def _offer_restore(self) -> None:
+        from multus_tui import drafts
+
+        saved = drafts.list_drafts()
+        if not saved:
+            return
+        latest = saved[0]
+
+        def answer(ok: bool | None) -> None:
+            if ok:
+                self.call_later(self._restore, latest)
+            else:
+                drafts.delete_draft(latest.id)
+
+        self.app.push_screen(ConfirmScreen("Restore the unsaved draft?", Text(latest.label),
+                                           confirm="Restore", cancel="Discard"), callback=answer)
+
+    async def _restore(self, saved: Any) -> None:
+        try:
+            docs = [d for d in yaml.safe_load_all(saved.text) if d is not None]
+            nad = NAD.from_manifest(docs[0]) if len(docs) == 1 else None
+        except (yaml.YAMLError, MultusTuiError, ValueError, TypeError):
+            nad = None
+        if nad is None or nad.config_error:
+            # saved from raw mode while it did not parse: back to raw mode with that text, nothing lost
+            self._enter_raw(saved.text)
+            self._show_raw_error("restored draft: fix the YAML to continue in the form")
+        else:
+            await self.load(nad)
+        self._draft_id = saved.id  # keep saving into the same draft
 
     # ------------------------------------------------------------------ leaving
     @on(Button.Pressed, "#btn-close")
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+DRAFT_DEBOUNCE = 1.0  # seconds of quiet before a draft is written
 
 
 def yaml_text(nad: NAD) -> str:
