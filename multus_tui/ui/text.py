@@ -14,14 +14,21 @@ from datetime import UTC, datetime
 
 from rich.text import Text
 
-# C0 controls except tab/newline handling below, DEL and C1 controls (ESC included).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls except tab/newline handling below, DEL and C1 controls (ESC included), and the
+# bidirectional embedding/override/isolate marks: a terminal would reorder the rest of the line
+# (a name could then read as something else), so they are shown as escapes too.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def sanitize(value: object, *, keep_newlines: bool = False) -> str:
     """The string with every control character replaced by a visible escape."""
     s = "" if value is None else str(value)
-    s = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", s)
+    s = _CONTROL.sub(_escape, s)
     s = s.replace("\t", "\\t")
     if not keep_newlines:
         s = s.replace("\n", "\\n").replace("\r", "\\r")

@@ -65,3 +65,10 @@ def test_age_uses_the_injected_clock():
     assert age("2026-01-01T00:00:00Z", clock) == "24h"
     assert age("2025-12-01T00:00:00Z", clock) == "32d"
     assert age(None, clock) == "?"
+
+
+def test_bidi_overrides_are_shown_as_escapes_not_obeyed():
+    # U+202E would make a terminal draw "evil-pod" as "dop-live"; the name must read as stored.
+    shown = sanitize("evil\u202e-pod\u2066")
+    assert shown == "evil\\u202e-pod\\u2066"
+    assert plain("x\u200fy").plain == "x\\u200fy"
