@@ -9,6 +9,7 @@ full schema. Every other list is atomic, as for custom resources without list-ty
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from . import errors
@@ -244,12 +245,30 @@ def _merge_list(live: Any, patch: list, field: str) -> list:
     return out
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _replace_surrogates(value: Any) -> Any:
+    """Go's encoding/json turns an unpaired surrogate escape into U+FFFD; Python keeps it, and a
+    stored lone surrogate would later make every list of that resource unencodable."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_surrogates(v) for v in value]
+    return value
+
+
 def parse_body(raw: bytes, what: str = "patch") -> Any:
     """Decode a JSON body; 400 BadRequest with kube's wording when it is not JSON."""
     try:
-        return json.loads(raw or b"null")
+        value = json.loads(raw or b"null")
     except ValueError as exc:
         raise errors.bad_request(f"error decoding {what}: {exc}") from None
+    if b"\\ud" in raw or b"\\uD" in raw:  # only bodies that spell a surrogate escape pay for the walk
+        value = _replace_surrogates(value)
+    return value
 
 
 # --- field sets (managedFields fieldsV1) ---------------------------------------------------------
