@@ -28,6 +28,7 @@ from textual.widgets import Button, ContentSwitcher, Footer, Label, OptionList, 
 from textual.widgets.option_list import Option
 
 from multus_tui.multus.errors import MultusTuiError
+from multus_tui.multus.manifests import read_documents
 from multus_tui.multus.nad import NAD
 from multus_tui.multus.specs import DEFAULT_CNI_VERSION
 from multus_tui.multus.validate import Finding, validate_nad
@@ -344,13 +345,14 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
 
     def _parse_raw(self) -> NAD | None:
         text = self.query_one("#raw-yaml", TextArea).text
-        try:
-            docs = [d for d in yaml.safe_load_all(text) if d is not None]
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-            self._show_raw_error(f"YAML error{where}: {getattr(exc, 'problem', None) or exc}")
+        # The domain's reader: per-document errors with line numbers, and its guards against
+        # alias bombs and oversized text (a pasted manifest is untrusted input too).
+        parsed = read_documents(text)
+        bad = next((d for d in parsed if d.error), None)
+        if bad is not None:
+            self._show_raw_error(f"YAML error: {bad.error}")
             return None
+        docs = [d.obj for d in parsed if d.obj is not None]
         if len(docs) != 1:
             self._show_raw_error(f"expected exactly one YAML document, found {len(docs)}")
             return None
