@@ -7,22 +7,10 @@ file and then goes through exactly the same path as any cluster (design principl
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import tempfile
-from pathlib import Path
 from typing import Any
-
-
-def _setup_debug_log(enabled: bool) -> None:
-    if not enabled:
-        return
-    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "multus-tui"
-    state.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(filename=state / "debug.log", level=logging.DEBUG,
-                        format="%(asctime)s %(threadName)s %(name)s %(levelname)s %(message)s")
-    print(f"multus-tui: debug log in {state / 'debug.log'}", file=sys.stderr)
 
 
 def build_context(kubeconfig: str | None, context: str | None, namespace: str | None,
