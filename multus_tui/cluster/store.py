@@ -318,7 +318,8 @@ class LiveStore:
 
     def _freeze_heap(self) -> None:
         """Once every kind is listed, move what the process holds into the collector's permanent
-        generation (gc.freeze). A 10,000-pod mirror is millions of long-lived objects; without this
+        generation (gc.freeze). 10,000 pods in the mirror plus the UI are ~170k long-lived tracked
+        objects (and the list that built them far more); without this
         every full collection walks them all again: 0.5 s pauses of the UI thread during a burst of
         updates (issue 9, key latency). Views are acyclic, so nothing frozen needs the cycle collector;
         replaced views are still freed by reference counting."""
