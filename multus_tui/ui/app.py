@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from multus_tui.ui.commands import MultusCommands
 from multus_tui.ui.context import AppContext
+from multus_tui.ui.doctor_cache import DoctorCache
 from multus_tui.ui.messages import ClusterChecked, ContextSwitched, StoreChanged
 from multus_tui.ui.screens.base import WRITE_ACTIONS
 from multus_tui.ui.text import sanitize
@@ -62,7 +63,7 @@ class MultusApp(App[str | None]):
         Binding("question_mark", "help", "Help", key_display="?", id="app.help",
                 tooltip="The keys of this screen"),
         Binding("colon", "prompt", "Command", key_display=":", id="app.prompt",
-                tooltip="k9s-style command line: :ns NAME, :ctx, :home, :q"),
+                tooltip="k9s-style command line: :ns NAME, :ctx, :home, :doctor, :q"),
         Binding("ctrl+n", "switch_namespace", "Namespace", id="app.namespace",
                 tooltip="Jump to another namespace"),
         Binding("ctrl+o", "switch_context", "Context", id="app.context",
@@ -88,6 +89,8 @@ class MultusApp(App[str | None]):
         self._unsubscribe: Any = None
         self._store_started = False
         self._lock = threading.Lock()
+        # One whole-cluster diagnosis shared by the home summary and the NAD/pod findings panels.
+        self.doctor = DoctorCache(self, self._diagnose)
 
     # --- lifecycle --------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -193,10 +196,18 @@ class MultusApp(App[str | None]):
     # --- store → UI -------------------------------------------------------------------------------
     def on_store_changed(self, message: StoreChanged) -> None:
         self._apply_state()
+        if any(getattr(c, "kind", "") != "state" for c in message.changes):
+            self.doctor.invalidate()
         screen = self.screen
         refresh = getattr(screen, "refresh_from_store", None)
         if refresh is not None:
             refresh(message.changes)
+        self.doctor.request()  # diagnoses again only if a screen on top shows findings
+
+    def _diagnose(self) -> list[Any]:  # a worker thread (DoctorCache)
+        from multus_tui.ui.doctor import compute_findings
+
+        return compute_findings(self.ctx, None)
 
     def _apply_state(self) -> None:
         store = self.ctx.store
@@ -276,12 +287,58 @@ class MultusApp(App[str | None]):
             self.switch_context(arg) if arg else self.action_switch_context()
         elif word in ("home", "nad", "nads"):
             self.go_home()
+        elif word in ("doctor", "dr"):
+            # `:doctor` follows the screen (a namespace: that namespace), `:doctor -A`/`all` the cluster,
+            # `:doctor NS` one namespace
+            if arg in ("-A", "all", "--all-namespaces"):
+                self.open_doctor(None)
+            else:
+                self.open_doctor(arg or self.screen_namespace())
         elif word in ("help", "h", "?"):
             self.action_help()
         elif word in ("q", "quit", "q!"):
             self.exit()
         else:
             self.notify(f"unknown command: {sanitize(text)}", severity="warning", markup=False)
+
+    # --- doctor -----------------------------------------------------------------------------------
+    def screen_namespace(self) -> str | None:
+        """The namespace the top screen is about when it is a namespace screen (else None: all)."""
+        screen = self.screen
+        if type(screen).__name__ == "NamespaceScreen":
+            return getattr(screen, "namespace", None)
+        return None
+
+    def open_doctor(self, namespace: str | None = None) -> None:
+        """The Doctor view, over the whole cluster (None) or one namespace."""
+        try:
+            from multus_tui.ui.doctor import DoctorScreen
+        except Exception as exc:
+            self.notify(f"The doctor view is not available: {sanitize(exc)}", severity="warning", markup=False)
+            return
+        if self.ctx.store is None:
+            self.notify("The doctor needs a cluster (none is connected).", severity="warning")
+            return
+        if namespace:
+            self.ctx.namespace = namespace  # DoctorScreen scopes to ctx.namespace
+        self.push_screen(DoctorScreen(self.ctx, all_namespaces=namespace is None))
+
+    def open_object(self, kind: str, namespace: str, name: str) -> None:
+        """Open the detail screen of `kind` ("nad" or "pod") namespace/name (DoctorScreen's enter)."""
+        store = self.ctx.store
+        if store is None:
+            return
+        if kind == "nad" and store.nad(namespace, name) is not None:
+            from multus_tui.ui.screens.nad_detail import NadDetailScreen
+
+            self.push_screen(NadDetailScreen(namespace, name))
+        elif kind == "pod" and store.pod(namespace, name) is not None:
+            from multus_tui.ui.screens.pod_detail import PodDetailScreen
+
+            self.push_screen(PodDetailScreen(namespace, name))
+        else:
+            self.notify(f"{kind}/{namespace}/{name} is not in the cluster (any more)", severity="warning",
+                        markup=False)
 
     def go_home(self) -> None:
         from multus_tui.ui.screens.home import HomeScreen
@@ -350,6 +407,7 @@ class MultusApp(App[str | None]):
 
         while len(self.screen_stack) > 1:
             self.pop_screen()
+        self.doctor = DoctorCache(self, self._diagnose)  # the old cluster's findings mean nothing here
         self.multus_installed = None
         self.connection = ("connecting", None)
         self.context_label = message.context or ""
@@ -425,8 +483,7 @@ class MultusApp(App[str | None]):
         self.call_from_thread(self.notify, f"Deleted {kind} {sanitize(namespace)}/{sanitize(name)}", markup=False)
 
     def open_builder(self, nad_view: Any = None, namespace: str | None = None, template: str | None = None) -> None:
-        if self.ctx.readonly and self.ctx.online:
-            return
+        # Under --readonly the builder still opens: it hides apply and delete itself (offline export).
         try:
             from multus_tui.ui.builder import NadBuilderScreen  # type: ignore[attr-defined]
         except Exception as exc:
@@ -437,8 +494,8 @@ class MultusApp(App[str | None]):
                                           template=template))
 
     def open_attach(self, namespace: str, preselect: list[tuple[str, str]] | None = None) -> None:
-        if self.ctx.readonly:
-            return
+        # Under --readonly the attach builder still opens: it only produces the annotation/YAML then
+        # (it hides create/patch itself).
         try:
             from multus_tui.ui.attach import AttachBuilderScreen  # type: ignore[attr-defined]
         except Exception as exc:

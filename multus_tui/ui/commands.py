@@ -1,8 +1,9 @@
 """Command palette provider (posting's habit): commands that depend on where you are.
 
-Everywhere: go home, switch namespace (one command per namespace), switch context, themes, help.
+Everywhere: go home, switch namespace (one command per namespace), switch context, the doctor
+(whole cluster, or the current namespace), themes, help.
 On a namespace: open its tabs, create a NAD, attach pods. On a NAD: open it in the builder, attach.
-Write commands are absent under --readonly.
+Under --readonly the builders are offered as offline builders (they hide apply/create themselves).
 """
 
 from __future__ import annotations
@@ -28,18 +29,21 @@ class MultusCommands(Provider):
                              "Open this namespace"))
             cmds.append(("Switch context", app.action_switch_context, "Pick another kubeconfig context"))
             cmds.append(("Reconnect", app.action_retry, "Check the connection again"))
+            cmds.append(("Doctor: all namespaces", partial(app.open_doctor, None),
+                         "What Multus gets wrong silently, cluster-wide"))
         ns = getattr(screen, "namespace", None) or ctx.namespace
         if ctx.store is not None and ns:
+            cmds.append((f"Doctor: namespace {ns}", partial(app.open_doctor, ns), "The doctor's findings in " + ns))
             cmds.append((f"Pods of {ns}", partial(app.open_namespace_screen, ns, "pods"), "Live attachment status"))
             cmds.append((f"Events of {ns}", partial(app.open_namespace_screen, ns, "events"), "Multus events"))
-        if not ro or not ctx.online:
-            cmds.append((f"Create NAD in {ns}" if ctx.online else "Offline NAD builder",
-                         partial(app.open_builder, None, ns), "Open the NAD builder"))
-        if not ro and ctx.online:
-            cmds.append((f"Attach pods in {ns}", partial(app.open_attach, ns, []), "Open the attach builder"))
+        offline = " (offline)" if ro and ctx.online else ""
+        cmds.append((f"Create NAD in {ns}{offline}" if ctx.online else "Offline NAD builder",
+                     partial(app.open_builder, None, ns), "Open the NAD builder"))
+        if ctx.online:
+            cmds.append((f"Attach pods in {ns}{offline}", partial(app.open_attach, ns, []), "Open the attach builder"))
             view = screen.view() if type(screen).__name__ == "NadDetailScreen" else None
             if view is not None:
-                cmds.append((f"Edit NAD {view.namespace}/{view.name}",
+                cmds.append((f"Edit NAD {view.namespace}/{view.name}{offline}",
                              partial(app.open_builder, view, view.namespace), "Open this NAD in the builder"))
         cmds.append(("Help: keys", app.action_help, "The keys of this screen"))
         cmds.append(("Theme", app.action_change_theme, "Pick a Textual theme"))

@@ -60,8 +60,17 @@ async def settled(pilot) -> None:
                    what="samplepod attached")
     await pilot.pause(0.3)
     app.screen.refresh_from_store(None) if hasattr(app.screen, "refresh_from_store") else None
+    await doctor_done(pilot)
     freeze_blink(app)
     await pilot.pause()
+
+
+async def doctor_done(pilot) -> None:
+    """The shared doctor diagnosis (home summary, detail panels) has run and nothing is pending."""
+    app = pilot.app
+    await wait_for(pilot, lambda: app.doctor.runs >= 1 and app.doctor.idle, what="the doctor's diagnosis")
+    for panel in app.screen.query("#doctor-findings"):
+        await wait_for(pilot, lambda panel=panel: getattr(panel, "ready", True), what="the findings panel")
 
 
 def test_home(snap_compare, seed_kc):
@@ -94,6 +103,7 @@ def test_nad_detail(snap_compare, seed_kc, tab):
                                 and pilot.app.screen.query("#tabs") and pilot.app.screen)
         await pilot.pause(0.2)
         screen.action_show_tab(tab)
+        await doctor_done(pilot)
         await pilot.pause(0.2)
 
     assert snap_compare(make_app(seed_kc, snapshot=True), run_before=run_before, terminal_size=SIZE)
@@ -103,7 +113,9 @@ def test_pod_detail(snap_compare, seed_kc):
     async def run_before(pilot):
         await settled(pilot)
         pilot.app.push_screen(PodDetailScreen("default", "samplepod"))
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PodDetailScreen))
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PodDetailScreen)
+                       and pilot.app.screen.query("#doctor-findings"))
+        await doctor_done(pilot)
         await pilot.pause(0.2)
 
     assert snap_compare(make_app(seed_kc, snapshot=True), run_before=run_before, terminal_size=SIZE)
@@ -184,6 +196,7 @@ def test_multus_not_installed(snap_compare, tmp_path: Path):
             app = pilot.app
             await wait_for(pilot, lambda: app.multus_installed is False and app.connection[0] == "live")
             await wait_for(pilot, lambda: table_rows(app.screen.query_one("#namespaces", LiveTable)))
+            await doctor_done(pilot)
             await pilot.pause(0.3)
 
         assert snap_compare(make_app(kc, snapshot=True), run_before=run_before, terminal_size=SIZE)

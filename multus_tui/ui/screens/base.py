@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -15,7 +16,19 @@ from multus_tui.ui.text import sanitize
 from multus_tui.ui.widgets import ClusterHeader, FilterBar
 
 # Actions that write to the cluster (or exec into it): hidden everywhere under --readonly.
-WRITE_ACTIONS = frozenset({"delete", "shell", "create_nad", "edit_nad", "attach"})
+# The NAD and attach builders are not among them: under --readonly they open without their write
+# buttons and only produce YAML (offline export); their keys are relabelled (OFFLINE_LABELS).
+WRITE_ACTIONS = frozenset({"delete", "shell"})
+
+# action -> (footer label, tooltip) under --readonly
+OFFLINE_LABELS = {
+    "create_nad": ("Build (offline)", "Open the NAD builder to produce a manifest (read-only: nothing is applied)"),
+    "edit_nad": ("Edit (offline)", "Open the NAD in the builder to produce a manifest (read-only: nothing is applied)"),
+    "attach": ("Attach (offline)", "Build the networks annotation / pod YAML (read-only: nothing is created)"),
+}
+
+# Screens whose `D` opens the Doctor view (the namespace screen scopes it to its namespace).
+DOCTOR_SCREENS = frozenset({"HomeScreen", "NamespaceScreen"})
 
 
 class Banner(Static):
@@ -51,6 +64,8 @@ class BaseScreen(Screen):
         Binding("escape", "back", "Back", id="back", tooltip="Close the filter, or go back to the previous screen"),
         Binding("slash", "filter", "Filter", key_display="/", id="filter",
                 tooltip="Show only rows containing a text (k9s's /)"),
+        Binding("D", "doctor", "Doctor", id="doctor",
+                tooltip="What Multus gets wrong silently (this namespace; from home: all)"),
     ]
 
     # The hidden filter Input would otherwise take the first focus and swallow every key.
@@ -76,11 +91,35 @@ class BaseScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WRITE_ACTIONS and self.ctx is not None and self.ctx.readonly:
             return False
+        if action == "doctor":
+            return type(self).__name__ in DOCTOR_SCREENS and self.store is not None
         return True
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The footer's and help's bindings; under --readonly the builders' keys say they only build."""
+        active = super().active_bindings
+        if self.ctx is None or not self.ctx.readonly:
+            return active
+        for key, ab in active.items():
+            label = OFFLINE_LABELS.get(ab.binding.action)
+            if label is not None:
+                binding = dataclasses.replace(ab.binding, description=label[0], tooltip=label[1])
+                active[key] = ActiveBinding(ab.node, binding, ab.enabled, label[1])
+        return active
+
+    def action_doctor(self) -> None:
+        namespace = getattr(self, "namespace", None) if type(self).__name__ == "NamespaceScreen" else None
+        open_doctor = getattr(self.app, "open_doctor", None)
+        if open_doctor is not None:
+            open_doctor(namespace)
 
     # --- store refresh -------------------------------------------------------------------------
     def on_screen_resume(self) -> None:
         self.refresh_from_store(None)
+        doctor = getattr(self.app, "doctor", None)
+        if doctor is not None:  # findings shown here may have gone stale while another screen was on top
+            doctor.request()
 
     def refresh_from_store(self, changes: list[Any] | None) -> None:
         """Re-derive what this screen shows from the store snapshot (changes None: everything)."""

@@ -1,4 +1,5 @@
-"""Home: every namespace with its NAD count, pods with attachments and failing attachments."""
+"""Home: every namespace with its NAD count, pods with attachments and failing attachments, and a
+one-line doctor summary (from the app's shared diagnosis) above the footer."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from multus_tui.ui.doctor_cache import summary_text
 from multus_tui.ui.model import namespace_summaries
 from multus_tui.ui.screens.base import BaseScreen
 from multus_tui.ui.text import plain
@@ -31,10 +33,26 @@ class HomeScreen(BaseScreen):
             id="namespaces",
         )
         yield Static("", id="empty", classes="empty")
+        yield Static("", id="doctor-summary")
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
         self.refresh_from_store(None)
+        doctor = getattr(self.app, "doctor", None)
+        if doctor is not None and self.store is not None:
+            self.query_one("#doctor-summary", Static).update(Text(summary_text(None), style="dim"))
+            doctor.subscribe(self, self._doctor_done)
+
+    def on_unmount(self) -> None:
+        doctor = getattr(self.app, "doctor", None)
+        if doctor is not None:
+            doctor.unsubscribe(self)
+
+    def _doctor_done(self, findings: list[Any], error: str | None) -> None:
+        text = summary_text(findings, error)
+        errors = any(f.severity == "error" for f in findings)
+        style = "bold red" if errors or error else "yellow" if findings else "green"
+        self.query_one("#doctor-summary", Static).update(Text(text, style=style))
 
     def focus_main(self) -> None:
         self.query_one("#namespaces", LiveTable).focus()

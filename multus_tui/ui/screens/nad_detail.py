@@ -1,5 +1,6 @@
-"""One NAD: its config as a tree and as YAML, the findings of the domain validator, the pods using
-it and its pool use. Live: it follows the store (an edit elsewhere shows up here)."""
+"""One NAD: its config as a tree and as YAML, the findings of the domain validator and of the doctor
+(the app's shared diagnosis, filtered to this NAD), the pods using it and its pool use. Live: it
+follows the store (an edit elsewhere shows up here)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tree
 
+from multus_tui.ui.doctor_panel import doctor_panel
 from multus_tui.ui.model import (
     ipam_type,
     master_or_bridge,
@@ -64,7 +66,8 @@ class NadDetailScreen(BaseScreen):
     BINDINGS = [
         Binding("y", "show_tab('yaml')", "YAML", id="nad.yaml", tooltip="Show the manifest as YAML"),
         Binding("t", "show_tab('tree')", "Tree", id="nad.tree", tooltip="Show the config as a tree"),
-        Binding("f", "show_tab('findings')", "Findings", id="nad.findings", tooltip="What the validator says"),
+        Binding("f", "show_tab('findings')", "Findings", id="nad.findings",
+                tooltip="What the validator and the doctor say about this NAD"),
         Binding("p", "show_tab('users')", "Pods", id="nad.pods", tooltip="Pods attached to this NAD"),
         Binding("e", "edit_nad", "Edit", id="nad.edit", tooltip="Open this NAD in the builder"),
         Binding("a", "attach", "Attach", id="nad.attach", tooltip="Attach pods to this NAD"),
@@ -90,8 +93,12 @@ class NadDetailScreen(BaseScreen):
                 with VerticalScroll():
                     yield Static("", id="yaml-view")
             with TabPane("Findings", id="findings"):
-                yield LiveTable([("severity", "SEVERITY"), ("path", "PATH"), ("message", "MESSAGE")],
-                                id="findings-table")
+                with VerticalScroll(id="findings-body"):
+                    yield Static("Validator", classes="section")
+                    yield LiveTable([("severity", "SEVERITY"), ("path", "PATH"), ("message", "MESSAGE")],
+                                    id="findings-table")
+                    yield Static("Doctor", classes="section")
+                    yield doctor_panel("nad", self.namespace, self.name_)
             with TabPane("Pods", id="users"):
                 yield LiveTable([("pod", "POD"), ("namespace", "NAMESPACE"), ("interface", "IF"), ("ips", "IPS"),
                                  ("state", "STATE")], id="users-table")

@@ -1,6 +1,7 @@
 """One pod: what it asked for (the networks annotation) against what Multus reported
-(network-status), the joined attachment state, and for a failure the cause from the event text
-mapped back to the NAD and field to fix. Actions: shell, delete, YAML."""
+(network-status), the joined attachment state, for a failure the cause from the event text
+mapped back to the NAD and field to fix, and the doctor's findings about it (the app's shared
+diagnosis, filtered to this pod). Actions: shell, delete, YAML."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from multus_tui.ui.doctor_panel import doctor_panel
 from multus_tui.ui.model import failure_for, newest_first, pod_attachments
 from multus_tui.ui.screens.base import BaseScreen
 from multus_tui.ui.text import age, plain, sanitize, state_text
@@ -43,6 +45,8 @@ class PodDetailScreen(BaseScreen):
             yield LiveTable([("network", "NETWORK"), ("interface", "IF"), ("ips", "IPS"), ("mac", "MAC"),
                              ("default", "DEFAULT"), ("state", "STATE")], id="attachments")
             yield Static("", id="failures")
+            yield Static("Doctor", classes="section")
+            yield doctor_panel("pod", self.namespace, self.pod_name)
             yield Static("Requested (k8s.v1.cni.cncf.io/networks)", classes="section")
             yield Static("", id="requested")
             yield Static("Reported (k8s.v1.cni.cncf.io/network-status)", classes="section")
