@@ -11,6 +11,7 @@ from textual.widgets import Button
 
 from multus_tui.ui.builder import ReviewScreen
 from tests.ui.test_builder_harness import BuilderApp, offline_ctx, online_ctx, settle, type_into, wait_for
+from tests.ui.ui_harness import freeze_blink
 
 SNAP_SIZE = (140, 48)
 
@@ -33,6 +34,7 @@ def test_builder_snapshot_with_a_field_error(snap_compare) -> None:
         await type_into(pilot, "plugins[0].ipam.ranges[0][0].rangeEnd", "192.168.1.49")
         pilot.app.screen.query_one("#builder-form").scroll_home(animate=False)
         pilot.app.screen.query_one("#f-metadata_name").focus()
+        freeze_blink(pilot.app)  # a blinking cursor made this snapshot flip between two renderings
         await settle(pilot)
 
     app = BuilderApp(offline_ctx(), template="s4-host-local-pool")
