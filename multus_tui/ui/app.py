@@ -461,16 +461,15 @@ class MultusApp(App[str | None]):
                          lambda ok: self._delete("pod", namespace, name) if ok else None)
 
     def confirm_delete_nad(self, view: Any) -> None:
-        from multus_tui.ui.model import nad_usage
-        from multus_tui.ui.screens.dialogs import ConfirmScreen
-
+        """The builder's delete dialog: it names every pod that uses the NAD and deletes in a worker."""
         if self.ctx.readonly:
             return
-        users = nad_usage(self.ctx.store).get(f"{view.namespace}/{view.name}")
-        detail = (f"{len(users.pods)} pod(s) use it; they keep their interfaces, new pods will fail."
-                  if users and users.pods else "")
-        self.push_screen(ConfirmScreen(f"Delete NAD {view.namespace}/{view.name}?", detail),
-                         lambda ok: self._delete("nad", view.namespace, view.name) if ok else None)
+        try:
+            from multus_tui.ui.builder import DeleteNadScreen  # type: ignore[attr-defined]
+        except Exception as exc:
+            self.notify(f"Delete is not available: {sanitize(exc)}", severity="warning", markup=False)
+            return
+        self.push_screen(DeleteNadScreen(self.ctx, view))
 
     @work(thread=True, exit_on_error=False, group="delete", description="delete")
     def _delete(self, kind: str, namespace: str, name: str) -> None:

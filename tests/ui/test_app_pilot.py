@@ -373,3 +373,34 @@ async def test_header_tells_the_truth_when_the_connection_drops_and_returns(seed
                            what="live again")
     finally:
         proxy.close()
+
+
+async def test_delete_nad_names_the_pods_that_use_it_then_deletes(seed):
+    from textual.widgets import Button, Static
+
+    from multus_tui.ui.builder import DeleteNadScreen
+
+    sb, kc = seed
+    sb.store.create(NAD_RES, macvlan_nad("doomed-net"))
+    sb.store.create("pods", pod_manifest("doomed-user", "doomed-net"))
+    app = make_app(kc, namespace="default")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1")
+        table = app.screen.query_one("#nads", LiveTable)
+        key = await wait_for(pilot, lambda: next((k for k in table_rows(table) if "doomed-net" in k), None))
+        await wait_for(pilot, lambda: app.ctx.store.pod("default", "doomed-user"), what="the user pod in the store")
+        table.move_cursor(row=table.get_row_index(key))
+        await pilot.press("ctrl+d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeleteNadScreen), what="the delete dialog")
+        body = str(app.screen.query_one("#delete-body", Static).render())
+        assert "default/doomed-user" in body  # the dialog names who uses it
+        await pilot.press("escape")
+        assert sb.store.get(NAD_RES, "default", "doomed-net")  # cancel keeps it
+        await pilot.press("ctrl+d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeleteNadScreen), what="the delete dialog again")
+        app.screen.query_one("#delete-yes", Button).press()
+        await wait_for(pilot, lambda: not any("doomed-net" in k for k in table_rows(table)), what="NAD gone")
+    from multus_tui.sandbox.errors import ApiError
+
+    with pytest.raises(ApiError):
+        sb.store.get(NAD_RES, "default", "doomed-net")
