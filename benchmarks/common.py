@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+# The code under test: this repository, or MULTUS_TUI_BENCH_TREE (e.g. a `git archive HEAD` copy, to
+# measure committed code while others edit the working tree).
+REPO = Path(os.environ.get("MULTUS_TUI_BENCH_TREE") or Path(__file__).resolve().parent.parent).resolve()
 if str(REPO) not in sys.path:  # `python benchmarks/run.py` puts benchmarks/ first, not the repo
     sys.path.insert(0, str(REPO))
 

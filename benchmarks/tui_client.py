@@ -38,6 +38,7 @@ HERE = Path(__file__).resolve().parent
 
 
 APP: Any = None
+GC_PAUSES: list[tuple[int, float, float]] = []  # (generation, seconds, monotonic end)
 
 
 async def wait_until(cond: Any, timeout: float, interval: float = 0.005) -> float | None:
@@ -64,6 +65,17 @@ async def run(a: argparse.Namespace) -> dict[str, Any]:
     from multus_tui.ui.widgets import LiveTable
 
     t0 = a.t0 if a.t0 else T_START
+    import gc
+
+    gc_start: list[float] = []
+
+    def gc_cb(phase: str, info: dict[str, Any]) -> None:  # garbage collector pauses, per generation
+        if phase == "start":
+            gc_start[:] = [time.perf_counter()]
+        elif gc_start:
+            GC_PAUSES.append((info.get("generation", -1), time.perf_counter() - gc_start[0], time.monotonic()))
+
+    gc.callbacks.append(gc_cb)
     out: dict[str, Any] = {}
     ctx, why = build_context(a.kubeconfig, None, None, False)
     if why:
@@ -93,8 +105,20 @@ async def run(a: argparse.Namespace) -> dict[str, Any]:
         out["first_table_s"] = t_table - t0
         out["table_rows"] = pods_table().row_count
         out["rss_loaded_mb"] = rss_mb()[0]
+        import gc
+
+        out["gc_frozen_objects"] = gc.get_freeze_count()
+        out["gc_tracked_objects"] = len(gc.get_objects())
 
         # Home: one row per namespace, whose PODS column must add up to every pod.
+        if a.no_home:
+            out["home_refresh_s"] = None
+            if a.burst:
+                await pilot.pause(0.5)
+                out.update(await burst(a, app, store, pods_table()))
+            out["rss_mb"], out["rss_peak_mb"] = rss_mb()
+            store.stop()
+            return out
         t_home0 = time.monotonic()
         app.go_home()
 
@@ -117,6 +141,11 @@ async def run(a: argparse.Namespace) -> dict[str, Any]:
             await pilot.pause()
             out.update(await burst(a, app, store, pods_table()))
         out["rss_mb"], out["rss_peak_mb"] = rss_mb()
+        gen2 = [d for g, d, _ in GC_PAUSES if g == 2]
+        out["gc_collections"] = len(GC_PAUSES)
+        out["gc_gen2_collections"] = len(gen2)
+        out["gc_max_pause_ms"] = max((d for _, d, _ in GC_PAUSES), default=0.0) * 1000
+        out["gc_gen2_total_s"] = sum(gen2)
         out["store_counts"] = store.counts()
     store.stop()
     return out
@@ -194,6 +223,12 @@ async def burst(a: argparse.Namespace, app: Any, store: Any, table: Any) -> dict
     keys = threading.Thread(target=presser, daemon=True)
     keys.start()
     await asyncio.sleep(1.0)  # presses before the burst: the quiet baseline
+    prof = None
+    if a.profile:  # where the app's loop spends its time during the burst (pyinstrument, main thread)
+        from pyinstrument import Profiler
+
+        prof = Profiler(interval=0.001, async_mode="disabled")
+        prof.start()
     writer.stdin.write("go\n")
     writer.stdin.flush()
     result_line = await loop.run_in_executor(None, writer.stdout.readline)
@@ -204,6 +239,9 @@ async def burst(a: argparse.Namespace, app: Any, store: Any, table: Any) -> dict
     ok_store = await loop.run_in_executor(None, store_done.wait, a.timeout)
     stop_keys.set()
     keys.join()
+    if prof is not None:
+        prof.stop()
+        Path(a.profile).write_text(prof.output_text(show_all=True, timeline=False))
     # let the presses already sent be processed
     await wait_until(lambda: len(moved) >= len(pressed), 5.0)
     unsubscribe()
@@ -211,7 +249,10 @@ async def burst(a: argparse.Namespace, app: Any, store: Any, table: Any) -> dict
     pairs = [(p, (m - p) * 1000) for p, m in zip(pressed, moved, strict=False)]
     lat = [ms for p, ms in pairs if p >= wres["first_write"]]
     quiet = [ms for p, ms in pairs if p < wres["first_write"]]
+    in_burst = [(g, d) for g, d, end in GC_PAUSES if end >= wres["first_write"]]
     return {
+        "burst_gc_gen2_collections": sum(1 for g, _ in in_burst if g == 2),
+        "burst_gc_max_pause_ms": max((d for _, d in in_burst), default=0.0) * 1000,
         "burst_ready": ready.get("ready"),
         "burst_written": wres["written"], "burst_errors": wres["errors"],
         "burst_write_s": last - wres["first_write"], "burst_writes_per_s": wres["writes_per_s"],
@@ -241,6 +282,8 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--timeout", type=float, default=300.0)
     ap.add_argument("--t0", type=float, default=0.0)
+    ap.add_argument("--no-home", action="store_true", help="skip the home screen step (burst on the first screen)")
+    ap.add_argument("--profile", metavar="PATH", help="write a pyinstrument profile of the whole run to PATH")
     a = ap.parse_args()
     res = asyncio.run(run(a))
     print(json.dumps(res), flush=True)
