@@ -404,3 +404,23 @@ async def test_delete_nad_names_the_pods_that_use_it_then_deletes(seed):
 
     with pytest.raises(ApiError):
         sb.store.get(NAD_RES, "default", "doomed-net")
+
+
+async def test_namespace_closed_before_its_first_refresh_does_not_crash(seed):
+    """Its focus_main, scheduled after the first refresh, used to run on the popped screen and raise
+    NoMatches '#tabs', which killed the app (go home, then reopen the namespace quickly)."""
+    _sb, kc = seed
+    app = make_app(kc)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen) and "default" in table_rows(
+            app.screen.query_one("#namespaces", LiveTable)), what="default on home")
+        for tab in ("attachments", "pods", "attachments"):
+            app.open_namespace_screen("default", tab)
+            app.go_home()  # before the new screen has refreshed even once
+        app.open_namespace_screen("default", "pods")
+        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen) and app.screen.active_tab == "pods",
+                       what="namespace screen reopened")
+        await pilot.pause(0.2)
+        assert app.is_running and app._exception is None
+        assert isinstance(app.focused, LiveTable) and app.focused.id == "pod-table"

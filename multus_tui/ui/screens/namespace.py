@@ -7,6 +7,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from multus_tui.ui.model import (
@@ -89,7 +90,15 @@ class NamespaceScreen(BaseScreen):
                               LiveTable)
 
     def focus_main(self) -> None:
-        self._table_for(self.active_tab).focus()
+        # Also scheduled (call_after_refresh, on_mount): by then the screen may have been popped and
+        # its widgets removed (go home, reopen quickly); querying them raised NoMatches and killed the app.
+        if not self.is_attached or self not in self.app.screen_stack:
+            return
+        try:
+            table = self._table_for(self.active_tab)
+        except NoMatches:
+            return
+        table.focus()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if self.active_tab in self._stale:
