@@ -48,6 +48,9 @@ BUILTIN: tuple[ResourceType, ...] = (
     ResourceType("nodes", "node", "Node", "", "v1", False, ("no",), subresources=("status",)),
     ResourceType("pods", "pod", "Pod", "", "v1", True, ("po",), ("all",), subresources=("status", "exec", "log")),
     ResourceType("events", "event", "Event", "", "v1", True, ("ev",), name_kind="path"),
+    # Served (empty unless created) so `kubectl cluster-info` and `kubectl get all` work as on a cluster.
+    ResourceType("services", "service", "Service", "", "v1", True, ("svc",), ("all",), subresources=("status",),
+                 name_kind="label"),
     ResourceType("customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition",
                  "apiextensions.k8s.io", "v1", False, ("crd", "crds"), ("api-extensions",), subresources=("status",)),
     ResourceType("deployments", "deployment", "Deployment", "apps", "v1", True, ("deploy",), ("all",),

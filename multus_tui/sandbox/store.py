@@ -956,6 +956,15 @@ def _apply_defaults(rt: ResourceType, obj: dict) -> None:
     elif rt.plural == "nodes":
         obj.setdefault("spec", {})
         obj.setdefault("status", {})
+    elif rt.plural == "services":
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("type", "ClusterIP")
+        spec.setdefault("sessionAffinity", "None")
+        for p in spec.get("ports") or []:
+            if isinstance(p, dict):
+                p.setdefault("protocol", "TCP")
+                p.setdefault("targetPort", p.get("port"))
+        obj["status"] = {"loadBalancer": {}}
     elif rt.plural == "events":
         obj.setdefault("count", 1) if "series" not in obj else None
         obj.setdefault("type", "Normal")

@@ -232,6 +232,24 @@ DS_COLUMNS = [NAME, _col("Desired", "", typ="integer"), _col("Current", "", typ=
               _col("Containers", "", priority=1), _col("Images", "", priority=1), _col("Selector", "", priority=1)]
 
 
+def _svc_row(svc: dict) -> list[Any]:
+    spec = svc.get("spec") or {}
+    ports = ",".join(f"{p.get('port')}/{p.get('protocol', 'TCP')}" if not p.get("nodePort")
+                     else f"{p.get('port')}:{p.get('nodePort')}/{p.get('protocol', 'TCP')}"
+                     for p in spec.get("ports") or []) or "<none>"
+    external = ",".join(spec.get("externalIPs") or []) or "<none>"
+    selector = ",".join(f"{k}={v}" for k, v in sorted((spec.get("selector") or {}).items())) or "<none>"
+    meta = svc.get("metadata") or {}
+    return [meta.get("name", ""), spec.get("type", "ClusterIP"), spec.get("clusterIP") or "<none>", external, ports,
+            age(meta.get("creationTimestamp")), selector]
+
+
+SVC_COLUMNS = [NAME, _col("Type", "The type of the service"), _col("Cluster-IP", "The cluster IP of the service"),
+               _col("External-IP", "The external IP of the service"),
+               _col("Port(s)", "The ports of the service"), AGE,
+               _col("Selector", "The selectors of the service", priority=1)]
+
+
 def _default_row(obj: dict) -> list[Any]:
     meta = obj.get("metadata") or {}
     return [meta.get("name", ""), age(meta.get("creationTimestamp"))]
@@ -241,6 +259,7 @@ PRINTERS: dict[str, tuple[list[dict[str, Any]], Callable[[dict], list[Any]]]] = 
     "pods": (POD_COLUMNS, _pod_row),
     "nodes": (NODE_COLUMNS, _node_row),
     "events": (EVENT_COLUMNS, _event_row),
+    "services": (SVC_COLUMNS, _svc_row),
     "namespaces": (NS_COLUMNS, _ns_row),
     "customresourcedefinitions": (CRD_COLUMNS, _crd_row),
     "deployments": (DEPLOY_COLUMNS, _workload_row),

@@ -148,3 +148,16 @@ def test_explain_net_attach_def_as_with_the_upstream_crd(kubectl):
     assert "Kind is a string value representing the REST resource" in " ".join(out.split())
     out = kubectl("explain", "nad.spec.config").stdout
     assert "NetworkAttachmentDefinition config is a JSON-formatted CNI configuration" in out
+
+
+def test_cluster_info_and_services_are_served(kubectl):
+    # kubectl cluster-info lists kube-system services labelled kubernetes.io/cluster-service=true; without
+    # a services resource it failed with 'the server doesn't have a resource type "services"'.
+    out = kubectl("cluster-info").stdout
+    assert out.startswith("Kubernetes control plane is running at https://127.0.0.1:")
+    kubectl("apply", "-f", "-", input="apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
+                                      "spec:\n  selector: {app: web}\n  ports: [{port: 80}]\n")
+    lines = kubectl("get", "svc", "-o", "wide").stdout.splitlines()
+    assert lines[0].split() == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"]
+    assert lines[1].split()[:2] == ["web", "ClusterIP"] and "80/TCP" in lines[1] and "app=web" in lines[1]
+    assert "service/web" in kubectl("get", "all").stdout
