@@ -300,6 +300,11 @@ def parse_mac(text: str) -> bytes | None:
 # --------------------------------------------------------------------------- parse
 
 
+# Short-form value -> ((name, namespace or None, interface or None), ...): only values that parsed.
+_SHORT_CACHE: dict[str, tuple[tuple[str, str | None, str | None], ...]] = {}
+_SHORT_CACHE_MAX = 4096
+
+
 def parse_networks(value: str, pod_namespace: str | None = None) -> list[Selection]:
     """Parse the value of `k8s.v1.cni.cncf.io/networks` like Multus does (2.1-2.3).
 
@@ -314,7 +319,17 @@ def parse_networks(value: str, pod_namespace: str | None = None) -> list[Selecti
     if any(c in value for c in '[{"'):
         selections = _parse_json(value)
     else:
-        selections = [_parse_short_item(item, i) for i, item in enumerate(value.split(","))]
+        # Replicas share their annotation: the short form is parsed once per distinct value, and
+        # each call gets Selections of its own (callers may mutate them; the cache holds tuples).
+        parsed = _SHORT_CACHE.get(value)
+        if parsed is None:
+            parsed = tuple((s.name, s.namespace, s.interface)
+                           for s in (_parse_short_item(item, i) for i, item in enumerate(value.split(","))))
+            if len(_SHORT_CACHE) >= _SHORT_CACHE_MAX:
+                _SHORT_CACHE.clear()  # bounded; a cluster has far fewer distinct values than this
+            _SHORT_CACHE[value] = parsed
+        ns_default = pod_namespace or None
+        return [Selection(name, namespace or ns_default, interface) for name, namespace, interface in parsed]
     if pod_namespace:
         for sel in selections:
             if not sel.namespace:
