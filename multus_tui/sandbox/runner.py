@@ -84,6 +84,7 @@ class Sandbox:
         self._auth = Authenticator()
         self.server = ApiServer(self.store, self._auth, bookmark_interval_s=self.settings.bookmark_interval_s)
         self.simulator: Any = None
+        self.workloads: Any = None  # Deployment/StatefulSet/DaemonSet controllers (workloads.py)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -135,6 +136,11 @@ class Sandbox:
             return
         self.simulator = simulator_cls(self.store, self.settings)
         self.simulator.start()
+        from .workloads import WorkloadController
+
+        # Next to the kubelet: workloads create pods, the Simulator runs them.
+        self.workloads = WorkloadController(self.store, self.settings)
+        self.workloads.start()
 
     def start(self) -> None:
         """Load the scenario, start the simulator and serve; returns once listening."""
@@ -194,7 +200,12 @@ class Sandbox:
             self.port = sockets[0].getsockname()[1]
 
     def stop(self) -> None:
-        """Stop the simulator and the server; idempotent."""
+        """Stop the controllers, the simulator and the server; idempotent."""
+        if self.workloads is not None:
+            try:
+                self.workloads.stop()
+            finally:
+                self.workloads = None
         if self.simulator is not None:
             try:
                 self.simulator.stop()
