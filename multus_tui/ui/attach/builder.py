@@ -562,7 +562,8 @@ class AttachBuilderScreen(Screen):
         lines = [Text(f"Create pod {self.pod.namespace}/{self.pod.name} with "
                       f"{podspec.NETWORKS_ANNOTATION}: {self.annotation() or '(none)'}")]
         lines += [Text(f"! {sanitize(w.message)}", style="yellow") for w in warnings]
-        self.app.push_screen(ConfirmScreen("Create the test pod?", lines, "Create"),
+        self.app.push_screen(ConfirmScreen("Create the test pod?", lines, confirm="Create", variant="warning",
+                                           keys=False, ids="attach-confirm"),
                              lambda ok: self._create(manifest) if ok else None)
 
     @work(thread=True, exclusive=True, group="attach-write", exit_on_error=False,

@@ -1,4 +1,7 @@
-"""The attach builder's modal dialogs: pick a NAD, confirm a write, choose a workload, export a file."""
+"""The attach builder's modal dialogs: pick a NAD, choose a workload, export a file.
+
+The write confirmation is the app's shared `ConfirmScreen` (re-exported here).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from multus_tui.multus.selection import LABEL_RE, SUBDOMAIN_RE
+from multus_tui.ui.screens.dialogs import ConfirmScreen
 from multus_tui.ui.text import plain
+
+__all__ = ["ConfirmScreen", "ExportScreen", "NadPickerScreen", "WorkloadScreen", "parse_target"]
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 
@@ -103,40 +109,6 @@ class NadPickerScreen(ModalScreen[tuple[str, str] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-class ConfirmScreen(ModalScreen[bool]):
-    """Yes/no with the findings the user must read first. Cancel has the focus (a write is deliberate)."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="attach-confirm-cancel", tooltip="Do nothing")]
-
-    def __init__(self, title: str, lines: list[Text], confirm_label: str) -> None:
-        super().__init__()
-        self._title = title
-        self._lines = lines
-        self._confirm_label = confirm_label
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="attach-confirm"):
-            yield Label(self._title, id="attach-confirm-title")
-            yield Static(Text("\n").join(self._lines) if self._lines else Text(""), id="attach-confirm-body")
-            with Horizontal(classes="attach-buttons"):
-                yield Button(self._confirm_label, variant="warning", id="attach-confirm-yes")
-                yield Button("Cancel", id="attach-confirm-no")
-
-    def on_mount(self) -> None:
-        self.query_one("#attach-confirm-no", Button).focus()
-
-    @on(Button.Pressed, "#attach-confirm-yes")
-    def _yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#attach-confirm-no")
-    def _no(self) -> None:
-        self.dismiss(False)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
 
 
 class WorkloadScreen(ModalScreen[tuple[str, str] | None]):

@@ -1,4 +1,7 @@
-"""Small modal dialogs of the builder: yes/no confirmation and a file-path prompt."""
+"""Small modal dialogs of the builder: a file-path prompt.
+
+The yes/no confirmation is the app's shared `ConfirmScreen` (re-exported here).
+"""
 
 from __future__ import annotations
 
@@ -8,45 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label
 
+from multus_tui.ui.screens.dialogs import ConfirmScreen
 
-class ConfirmScreen(ModalScreen[bool]):
-    """Ask a yes/no question; dismisses True only on the explicit confirm button."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="builder.confirm.cancel", tooltip="Answer no")]
-
-    def __init__(self, title: str, body: str | Text, confirm: str = "Yes", cancel: str = "Cancel",
-                 danger: bool = False) -> None:
-        super().__init__(classes="builder-modal")
-        self._title = title
-        self._body = body if isinstance(body, Text) else Text(body)
-        self._confirm = confirm
-        self._cancel = cancel
-        self._danger = danger
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-dialog", classes="builder-dialog"):
-            yield Label(Text(self._title, style="bold"), id="confirm-title")
-            yield Static(self._body, id="confirm-body")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(self._confirm, variant="error" if self._danger else "primary", id="confirm-yes")
-                yield Button(self._cancel, id="confirm-no")
-
-    def on_mount(self) -> None:
-        # Focus the harmless answer so a stray Enter never confirms something destructive.
-        self.query_one("#confirm-no" if self._danger else "#confirm-yes", Button).focus()
-
-    @on(Button.Pressed, "#confirm-yes")
-    def _yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#confirm-no")
-    def _no(self) -> None:
-        self.dismiss(False)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
+__all__ = ["ConfirmScreen", "PathPromptScreen"]
 
 
 class PathPromptScreen(ModalScreen[str | None]):

@@ -442,7 +442,8 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         if warnings:
             body = Text("\n".join(f"! {v}: {m}" for _, v, m in warnings))
             self.app.push_screen(ConfirmScreen(f"{len(warnings)} warning(s). Apply anyway?", body,
-                                               confirm="Review anyway"),
+                                               confirm="Review anyway", variant="primary",
+                                               focus_cancel=False, keys=False),
                                  callback=lambda ok: self._open_review() if ok else None)
             return
         self._open_review()
@@ -494,7 +495,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         target = Path(path).expanduser()
         if target.exists():
             self.app.push_screen(ConfirmScreen("Overwrite?", f"{target} exists. Replace it?", confirm="Overwrite",
-                                               danger=True),
+                                               keys=False),
                                  callback=lambda ok: self.write_file(target) if ok else None)
             return
         self.write_file(target)
@@ -555,7 +556,8 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
                 drafts.delete_draft(latest.id)
 
         self.app.push_screen(ConfirmScreen("Restore the unsaved draft?", Text(latest.label),
-                                           confirm="Restore", cancel="Discard"), callback=answer)
+                                           confirm="Restore", cancel="Discard", variant="primary",
+                                           focus_cancel=False, keys=False), callback=answer)
 
     async def _restore(self, saved: Any) -> None:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
@@ -9,41 +11,73 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, OptionList, Static
+from textual.widgets.button import ButtonVariant
 from textual.widgets.option_list import Option
 
 from multus_tui.ui.text import plain, sanitize
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Yes/no before anything destructive (k9s asks too)."""
+    """Yes/no before anything that writes or destroys; the one confirm dialog of the app.
+
+    Dismisses True only on the confirm button (or `y` when `keys`). Cancel has the focus by default so a
+    stray Enter never confirms something destructive (k9s asks too). `ids` prefixes the widget ids
+    (`<ids>-dialog`, `-title`, `-body`, `-yes`, `-no`) so each caller keeps the ids its tests and CSS use.
+    `keys=False` turns `y`/`n` off, for dialogs opened from a form where a typed letter must not answer.
+    """
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Confirm"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no", tooltip="Cancel"),
+        Binding("n", "answer(False)", "No", id="confirm.no", tooltip="Cancel"),
+        Binding("escape", "cancel", "Cancel", id="confirm.cancel", tooltip="Cancel", show=False),
     ]
 
-    def __init__(self, question: str, detail: str = "") -> None:
+    def __init__(self, title: str, detail: str | Text | Sequence[Text] = "", *, confirm: str = "Delete",
+                 cancel: str = "Cancel", variant: ButtonVariant = "error", focus_cancel: bool = True,
+                 keys: bool = True, ids: str = "confirm") -> None:
         super().__init__()
-        self.question = question
-        self.detail = detail
+        self.question = title
+        if isinstance(detail, str):
+            self.detail = plain(detail, keep_newlines=True)
+        elif isinstance(detail, Text):
+            self.detail = detail
+        else:
+            self.detail = Text("\n").join(detail)
+        self._confirm = confirm
+        self._cancel = cancel
+        self._variant: ButtonVariant = variant
+        self._focus_cancel = focus_cancel
+        self._keys = keys
+        self._ids = ids
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(plain(self.question, "bold"))
-            if self.detail:
-                yield Static(plain(self.detail, "dim", keep_newlines=True))
+        with Vertical(id=f"{self._ids}-dialog", classes="dialog"):
+            yield Static(plain(self.question, "bold"), id=f"{self._ids}-title")
+            body = Static(self.detail, id=f"{self._ids}-body", classes="confirm-body")
+            body.display = bool(self.detail.plain)
+            yield body
             with Horizontal(classes="buttons"):
-                yield Button("Delete", variant="error", id="yes")
-                yield Button("Cancel", id="no")
+                yield Button(self._confirm, variant=self._variant, id=f"{self._ids}-yes")
+                yield Button(self._cancel, id=f"{self._ids}-no")
 
     def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
+        self.query_one(f"#{self._ids}-{'no' if self._focus_cancel else 'yes'}", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
+        event.stop()
+        self.dismiss(event.button.id == f"{self._ids}-yes")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Without `keys`, only escape and the buttons answer: `y`/`n` are not bound.
+        if action == "answer" and not self._keys:
+            return False
+        return True
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
 
 
 class YamlScreen(ModalScreen[None]):
