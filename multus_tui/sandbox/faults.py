@@ -33,7 +33,6 @@ import base64
 import json
 import secrets
 import ssl
-import tempfile
 import threading
 from collections import Counter
 from pathlib import Path
@@ -44,6 +43,7 @@ import yaml
 from aiohttp import ClientError, ClientSession, ClientTimeout, TCPConnector, web
 
 from .auth import self_signed_certificate
+from .serving import bound_port, run_loop, server_ssl_context
 
 FAULT_KINDS = ("drop", "gone", "away", "slow", "error", "throttle")
 CONTROL_PREFIX = "/__faults__"
@@ -102,7 +102,7 @@ class FaultProxy:
         self._started = threading.Event()
         self._error: BaseException | None = None
         self.ca_pem, key = self_signed_certificate(("127.0.0.1", "localhost"))
-        self._server_ssl = self._make_server_ssl(self.ca_pem, key)
+        self._server_ssl = server_ssl_context(self.ca_pem, key)
 
     @classmethod
     def for_sandbox(cls, sandbox: Any) -> FaultProxy:
@@ -110,19 +110,6 @@ class FaultProxy:
         return cls(sandbox.url, sandbox.ca_pem or None)
 
     # --- lifecycle ---------------------------------------------------------------------------------
-
-    @staticmethod
-    def _make_server_ssl(cert: bytes, key: bytes) -> ssl.SSLContext:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        with tempfile.TemporaryDirectory() as d:  # load_cert_chain reads files; keep them only this long
-            cf, kf = Path(d, "tls.crt"), Path(d, "tls.key")
-            cf.write_bytes(cert)
-            kf.touch(mode=0o600)
-            kf.write_bytes(key)
-            ctx.load_cert_chain(str(cf), str(kf))
-        ctx.set_alpn_protocols(["http/1.1"])
-        return ctx
 
     @property
     def url(self) -> str:
@@ -139,21 +126,7 @@ class FaultProxy:
         return self
 
     def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(self._serve())
-        except BaseException as exc:  # noqa: BLE001 - reported to start()
-            self._error = exc
-            self._started.set()
-            return
-        self._started.set()
-        try:
-            loop.run_forever()
-        finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
+        run_loop(self, self._serve)
 
     async def _serve(self) -> None:
         client_ssl: ssl.SSLContext | bool = False
@@ -172,9 +145,7 @@ class FaultProxy:
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True, ssl_context=self._server_ssl)
         await site.start()
         self._site = site
-        sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
+        self.port = bound_port(site) or self.port
 
     def _call(self, coro_fn: Any, timeout: float = 10) -> Any:
         loop = self._loop

@@ -17,7 +17,6 @@ import base64
 import importlib
 import logging
 import ssl
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from aiohttp import web
 from .auth import Authenticator, self_signed_certificate
 from .discovery import nad_crd
 from .server import ApiServer
+from .serving import bound_port, run_loop, server_ssl_context
 from .store import ObjectStore
 
 log = logging.getLogger(__name__)
@@ -160,34 +160,10 @@ class Sandbox:
     def _ssl_context(self) -> ssl.SSLContext:
         cert, key = self_signed_certificate(tuple(dict.fromkeys((self.host, "127.0.0.1", "localhost"))))
         self._cert_pem = cert
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        # load_cert_chain needs files; they live only as long as this call.
-        with tempfile.TemporaryDirectory() as d:
-            cf, kf = Path(d, "tls.crt"), Path(d, "tls.key")
-            cf.write_bytes(cert)
-            kf.touch(mode=0o600)
-            kf.write_bytes(key)
-            ctx.load_cert_chain(str(cf), str(kf))
-        ctx.set_alpn_protocols(["http/1.1"])
-        return ctx
+        return server_ssl_context(cert, key)
 
     def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(self._serve())
-        except BaseException as exc:  # noqa: BLE001 - reported to start()
-            self._error = exc
-            self._started.set()
-            return
-        self._started.set()
-        try:
-            loop.run_forever()
-        finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
+        run_loop(self, self._serve)
 
     async def _serve(self) -> None:
         app = self.server.make_app()
@@ -195,9 +171,7 @@ class Sandbox:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True, ssl_context=self._ssl)
         await site.start()
-        sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
+        self.port = bound_port(site) or self.port
 
     def stop(self) -> None:
         """Stop the controllers, the simulator and the server; idempotent."""
