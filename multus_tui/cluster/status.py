@@ -9,7 +9,10 @@ only decodes, groups events by pod and shapes the output.
 from __future__ import annotations
 
 import concurrent.futures
-from collections.abc import Iterable
+import contextlib
+import gc
+import threading
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from multus_tui.cluster.client import Cluster
@@ -44,6 +47,36 @@ def _events_by_pod(events: Iterable[EventView]) -> dict[tuple[str, str], list[Ev
     return out
 
 
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the lists are decoded and joined.
+
+    Decoding 10,000 pods allocates about a million containers, none of them in a reference cycle;
+    every 700 allocations the collector runs, and as the young objects pile up it keeps traversing
+    all of them again (full collections): measured, that doubled json.loads' time. Reference
+    counting still frees everything; the collector resumes (if it ran before) when the last
+    concurrent caller leaves.
+    """
+    global _gc_pausers, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 def _fetch(cluster: Cluster, namespace: str | None) -> tuple[list[PodView], list[EventView]]:
     def pods() -> list[PodView]:
         items = cluster.list_raw("pod", namespace).get("items") or []
@@ -71,10 +104,12 @@ def collect_status(source: Any, namespace: str | None) -> list[dict[str, Any]]:
     `source` is a Cluster (two list requests) or a LiveStore (its current snapshot).
     """
     if isinstance(source, Cluster):
-        pods, events = _fetch(source, namespace)
-        by_pod = _events_by_pod(events)
-    else:  # a LiveStore
-        pods = source.pods(namespace)
-        by_pod = _events_by_pod(source.events(namespace))
+        with _gc_paused():
+            return _records(*_fetch(source, namespace))
+    return _records(source.pods(namespace), source.events(namespace))  # a LiveStore
+
+
+def _records(pods: list[PodView], events: Iterable[EventView]) -> list[dict[str, Any]]:
+    by_pod = _events_by_pod(events)
     pods.sort(key=lambda p: (p.namespace, p.name))
     return [pod_record(p, by_pod.get((p.namespace, p.name), ())) for p in pods]
