@@ -194,11 +194,15 @@ def go_match_keys(obj: dict, known: Iterable[str]) -> tuple[dict[str, tuple[str,
     return matched, extra
 
 
-def _go_type(value: Any) -> str:
+def json_type(value: Any, *, go: bool = False) -> str:
+    """The JSON type of a decoded value: null, boolean, number, string, array or object.
+
+    `go=True` names a boolean "bool", as Go's encoding/json errors do (the messages here quote them).
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return "bool"
+        return "bool" if go else "boolean"
     if isinstance(value, (int, float)):
         return "number"
     if isinstance(value, str):
@@ -211,7 +215,7 @@ def _go_type(value: Any) -> str:
 def _type_error(key: str, value: Any, gotype: str, struct: str = "NetworkSelectionElement") -> AnnotationError:
     # Same wording as Go's *json.UnmarshalTypeError, so users can search for it.
     return AnnotationError(
-        f"{_JSON_PREFIX}json: cannot unmarshal {_go_type(value)} into Go struct field "
+        f"{_JSON_PREFIX}json: cannot unmarshal {json_type(value, go=True)} into Go struct field "
         f"{struct}.{key} of type {gotype}"
     )
 
@@ -390,14 +394,14 @@ def _parse_json(value: str) -> list[Selection]:
         return []  # Go decodes `null` into a nil slice: no networks
     if not isinstance(data, list):
         raise AnnotationError(
-            f"{_JSON_PREFIX}json: cannot unmarshal {_go_type(data)} into Go value of type "
+            f"{_JSON_PREFIX}json: cannot unmarshal {json_type(data, go=True)} into Go value of type "
             "[]*types.NetworkSelectionElement"
         )
     out = []
     for i, element in enumerate(data):
         if not isinstance(element, dict):
             raise AnnotationError(
-                f"{_JSON_PREFIX}json: cannot unmarshal {_go_type(element)} into Go value of type "
+                f"{_JSON_PREFIX}json: cannot unmarshal {json_type(element, go=True)} into Go value of type "
                 f"types.NetworkSelectionElement (element {i})"
             )
         out.append(selection_from_dict(element))

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from multus_tui.multus.nad import NAD
+from multus_tui.multus.selection import json_type
 from multus_tui.multus.specs import (
     CHAINED,
     CNI_VERSIONS,
@@ -73,20 +74,6 @@ def _join(prefix: str, rel: str) -> str:
     return prefix + rel if rel.startswith("[") else f"{prefix}.{rel}"
 
 
-def _go_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 # ---------------------------------------------------------------------- spec-driven checks
 def check_value(value: Any, spec: FieldSpec, path: str, owner: str) -> list[Finding]:
     """Type, enum, range and format checks of one value against its FieldSpec."""
@@ -96,7 +83,7 @@ def check_value(value: Any, spec: FieldSpec, path: str, owner: str) -> list[Find
     kind = spec.kind
 
     def bad_type(want: str) -> None:
-        out.append(Finding("error", path, f"{owner}: '{spec.name}' must be {want}, not a JSON {_go_type(value)} "
+        out.append(Finding("error", path, f"{owner}: '{spec.name}' must be {want}, not a JSON {json_type(value)} "
                            f"({value!r}); the plugin fails to parse the config", "field-type"))
 
     if kind in ("str", "enum", "cidr", "ip", "mac", "ifname"):
