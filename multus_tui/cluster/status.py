@@ -84,7 +84,10 @@ def _fetch(cluster: Cluster, namespace: str | None) -> tuple[list[PodView], list
 
     def events() -> list[EventView]:
         try:
-            items = cluster.list_raw("event", namespace, field_selector="involvedObject.kind=Pod").get("items") or []
+            # Only Warning events can explain a failed attachment (failures_from_events reads no
+            # other): the server drops the Normal ones (Scheduled, Pulled, Started...), most of them.
+            items = cluster.list_raw("event", namespace,
+                                     field_selector="involvedObject.kind=Pod,type=Warning").get("items") or []
         except ClusterError as exc:
             if exc.code == 403:
                 return []  # status without reasons beats no status: events are an extra
