@@ -39,6 +39,31 @@ async def test_live_table_updates_by_key_without_refilling():
         assert t.stats == {"added": 3, "removed": 1, "updated": 1, "sorted": 1}
 
 
+async def test_live_table_cell_change_rerenders_only_its_row():
+    """DataTable.update_cell invalidates every render cache of the table (issue 9: a burst of pod
+    updates re-rendered every visible line 20 times a second); a changed cell must cost its row only."""
+    app = TableApp()
+    async with app.run_test() as pilot:
+        t = app.query_one(LiveTable)
+        await pilot.pause()
+        t.sync(rows(*[(f"k{i}", str(i), f"v{i}") for i in range(10)]))
+        await pilot.pause()
+        count, before = t._update_count, set(t._cell_render_cache.keys())
+        t.sync(rows(*[(f"k{i}", str(i), "w3" if i == 3 else f"v{i}") for i in range(10)]))
+        await pilot.pause()
+        assert t.stats["updated"] == 1
+        assert t._update_count == count  # the other rows' renders stayed valid
+        rendered = set(t._cell_render_cache.keys()) - before
+        assert {str(k[0].value) for k in rendered} == {"k3"} and len(rendered) == 2  # its two cells only
+        assert "w3" in t.render_line(1 + t.get_row_index("k3")).text  # and the screen shows it
+        # a wider value widens its column (as new addresses do), and nothing is drawn cropped
+        t.sync(rows(*[(f"k{i}", str(i), "a longer value" if i == 5 else f"v{i}") for i in range(10)]))
+        await pilot.pause()
+        await pilot.pause()
+        assert "a longer value" in t.render_line(1 + t.get_row_index("k5")).text
+        assert "v4" in t.render_line(1 + t.get_row_index("k4")).text
+
+
 def test_store_changed_collapses_without_losing_changes():
     first, second = StoreChanged(["a", "b"]), StoreChanged(["c"])
     assert first.can_replace(second)
