@@ -22,3 +22,38 @@ def need(condition: bool, reason: str) -> None:
     if STRICT:
         pytest.fail(f"CI requires this test to run, but: {reason}")
     pytest.skip(reason)
+
+
+# -- parallel runs (pytest-xdist): the reliability suite's tally of injected faults and hostile
+# inputs lives in each worker; workers hand it over and the controller prints the sum.
+def _reliability_conftest(load: bool = False):  # noqa: ANN202
+    """The reliability conftest module as pytest loaded it (its import name depends on the
+    rootdir layout), or, on the xdist controller that never collects it, imported here."""
+    import importlib
+    import sys
+
+    for mod in list(sys.modules.values()):
+        if (getattr(mod, "__file__", None) or "").endswith(str(Path("reliability", "conftest.py"))):
+            return mod
+    return importlib.import_module("tests.reliability.conftest") if load else None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    mod = _reliability_conftest()
+    if workeroutput is not None and mod is not None:
+        workeroutput["reliability_tally"] = mod.tally_state()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # noqa: ANN001 - xdist hook
+    state = getattr(node, "workeroutput", {}).get("reliability_tally")
+    if state:
+        _reliability_conftest(load=True).merge_tally(state)
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # noqa: ANN001
+    if getattr(config, "workerinput", None) is None and config.getoption("numprocesses", None):
+        mod = _reliability_conftest()
+        if mod is not None:
+            mod.write_summary(terminalreporter)

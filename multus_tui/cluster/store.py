@@ -74,6 +74,7 @@ class _KindWatcher:
         self.synced = threading.Event()
         self.stream: WatchStream | None = None
         self.failures = 0
+        self.errors = 0  # every failure ever (failures resets on success); tests and --debug read it
         self.lists = 0  # how many times we (re)listed; tests and diagnostics read it
         self.watches = 0
         self.thread = threading.Thread(target=self._run, name=f"multus-tui-watch-{kind}", daemon=True)
@@ -223,6 +224,7 @@ class _KindWatcher:
     def _failed(self, exc: ClusterError) -> None:
         st = self.store
         self.failures += 1
+        self.errors += 1
         permanent = exc.code in (401, 403)
         # fail_after failures in a row: "failed" (with the reason), synced or not; retries go on
         self.status = "failed" if (permanent or self.failures >= st.fail_after) else "reconnecting"
@@ -514,5 +516,6 @@ class LiveStore:
 
     def watcher_stats(self) -> dict[str, dict[str, Any]]:
         """Per kind: lists, watches, last resourceVersion, status (for tests and --debug)."""
-        return {k: {"lists": w.lists, "watches": w.watches, "rv": w.rv, "status": w.status, "reason": w.reason}
+        return {k: {"lists": w.lists, "watches": w.watches, "errors": w.errors, "rv": w.rv, "status": w.status,
+                    "reason": w.reason}
                 for k, w in self._watchers.items()}

@@ -43,6 +43,16 @@ class Tally:
 TALLY = Tally()
 
 
+def tally_state() -> dict[str, dict[str, int]]:
+    return {"injected": dict(TALLY.injected), "survived": dict(TALLY.survived_), "hostile": dict(TALLY.hostile)}
+
+
+def merge_tally(state: dict[str, dict[str, int]]) -> None:
+    TALLY.injected.update(state.get("injected", {}))
+    TALLY.survived_.update(state.get("survived", {}))
+    TALLY.hostile.update(state.get("hostile", {}))
+
+
 @pytest.fixture(scope="session")
 def tally() -> Tally:
     return TALLY
@@ -69,7 +79,15 @@ def faulty(tmp_path: Path) -> Iterator[Callable[..., tuple[Sandbox, FaultProxy, 
         sb.stop()
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if getattr(config, "workerinput", None) is None and config.getoption("numprocesses", None):
+        return  # the xdist controller: tests/conftest.py prints the merged tally
+    write_summary(terminalreporter)
+
+
+def write_summary(terminalreporter: Any) -> None:
+    """The tally, printed once: by this conftest in a plain run, by tests/conftest.py on the
+    controller of a parallel (xdist) run, after it merged every worker's tally into TALLY."""
     t = TALLY
     if not t.injected and not t.hostile:
         return

@@ -78,9 +78,12 @@ def test_410_storm_relists_and_reconciles(running, tally, as_event):
     converge(sb, store)
     assert eventually(lambda: proxy.injected["gone"] == 20, 10), proxy.injected
     converge(sb, store)
-    after = {k: v["lists"] for k, v in store.watcher_stats().items()}
-    # every 410 answered made one kind list again (and reconcile deletes it missed)
-    assert sum(after.values()) - sum(lists.values()) >= 20, (lists, after)
+    # every 410 answered made one kind list again (and reconcile deletes it missed); the last
+    # relists may still be under way when the mirror already equals the server
+    def relists() -> int:
+        return sum(v["lists"] for v in store.watcher_stats().values()) - sum(lists.values())
+
+    assert eventually(lambda: relists() >= 20, 10), (lists, store.watcher_stats())
     tally.survived(proxy)
 
 
@@ -114,6 +117,7 @@ def test_slow_answers(running, tally):
 @pytest.mark.parametrize("fault", ["500", "429"])
 def test_server_errors_and_throttling(running, tally, fault):
     sb, proxy, store, states = running
+    errors_before = sum(v["errors"] for v in store.watcher_stats().values())
     if fault == "500":
         proxy.fail(12, code=500)
     else:
@@ -121,9 +125,14 @@ def test_server_errors_and_throttling(running, tally, fault):
     proxy.drop_all()
     churn_during(sb, f"e{fault}", steps=3)
     kind = "error" if fault == "500" else "throttle"
-    assert eventually(lambda: proxy.injected[kind] == 12, 15), proxy.injected
+    # urllib3 sleeps Retry-After (1 s) before each of its own retries of a 429: allow for 12 of them
+    assert eventually(lambda: proxy.injected[kind] == 12, 30), proxy.injected
     converge(sb, store)
-    assert any(s in ("reconnecting", "failed") for s in states), states
+    # the store saw failures and retried through them (the state listener may not see a reconnecting
+    # that lasted less than one 50 ms delivery batch, so count the failures instead; not one per
+    # injected answer: urllib3 itself retries a 429 that carries Retry-After)
+    errors = sum(v["errors"] for v in store.watcher_stats().values()) - errors_before
+    assert errors >= 1, store.watcher_stats()
     assert eventually(lambda: states[-1] == "live", 5), states
     tally.survived(proxy)
 

@@ -111,10 +111,15 @@ def test_diff_of_a_new_object_shows_no_resource_version(kubectl, tmp_path):
 
 
 @pytest.mark.parametrize("sandbox", ["seed"], indirect=True)
-def test_pod_deletion_is_graceful_terminating_then_deleted(kubectl, sandbox):
+def test_pod_deletion_is_graceful_terminating_then_deleted(kubectl, sandbox, monkeypatch):
     # A pod bound to a node gets a deletionTimestamp first (kubectl shows Terminating, watchers see
     # MODIFIED), the kubelet stops it, then it is DELETED; `kubectl delete` waits for that. A forced
     # grace-0 delete removes it at once.
+    from multus_tui.sandbox import server
+
+    # The simulated kubelet confirms after 0.5 s; on a loaded machine the next kubectl may start
+    # later than that, so give it time to see Terminating.
+    monkeypatch.setattr(server, "POD_TERMINATION_S", 5.0)
     kubectl("wait", "--for=condition=Ready", "pod/pool-twin", "--timeout=20s")
     out = kubectl("delete", "pod", "pool-twin", "--wait=false").stdout
     assert out.strip() == 'pod "pool-twin" deleted'
