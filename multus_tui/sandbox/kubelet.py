@@ -45,6 +45,7 @@ from .ipam_sim import CniError, IpamState
 from .multus_sim import CLUSTER_NETWORK, MultusSim, NodeView
 from .scheduler import pick_node
 from .store import ObjectStore
+from .worker import StoreWorker
 
 log = logging.getLogger(__name__)
 
@@ -156,24 +157,21 @@ class EventRecorder:
                 del self._similar[key]
 
 
-class Simulator:
+class Simulator(StoreWorker):
     """Scheduler + kubelet + Multus for the sandbox (see the module docstring)."""
 
+    thread_name = "sandbox-simulator"
+
     def __init__(self, store: ObjectStore, settings: Any = None) -> None:
-        self.store = store
+        super().__init__(store)
         self.settings = settings
         self.ipam = IpamState()
         self.multus = MultusSim(self.ipam)
         self.events = EventRecorder(store)
-        self._queue: queue.Queue[tuple | None] = queue.Queue()
         self._timers: list[tuple[float, int, tuple]] = []
         self._seq = itertools.count()
         self._pods: dict[str, _PodState] = {}
         self._turn = 0
-        self._stop = threading.Event()
-        self._busy = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._unsubscribe: Any = None
 
     # ------------------------------------------------------------------ settings
     def _setting(self, name: str, default: Any) -> Any:
@@ -189,34 +187,6 @@ class Simulator:
         return float(self._setting("pod_start_delay_s", 0.1))
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> None:
-        """Subscribe to the store and start the worker; pods already stored are picked up."""
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._unsubscribe = self.store.subscribe(self._on_change)
-        self._thread = threading.Thread(target=self._run, name="sandbox-simulator", daemon=True)
-        self._thread.start()
-        self._queue.put(("resync",))
-
-    def stop(self) -> None:
-        """Unsubscribe and stop the worker (pending timers are dropped)."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
-        self._stop.set()
-        self._queue.put(None)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Simulator:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """True once no work is queued or running and no timer is due before the next retry
         (pending retries of failed pods do not count); for tests and benchmarks."""

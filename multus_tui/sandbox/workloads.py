@@ -37,6 +37,7 @@ from typing import Any
 from .errors import ApiError
 from .kubelet import EventRecorder
 from .store import ObjectStore
+from .worker import StoreWorker
 
 log = logging.getLogger(__name__)
 
@@ -131,50 +132,19 @@ def _condition(old: list[dict[str, Any]], ctype: str, status: str, reason: str, 
             "reason": reason, "message": message}
 
 
-class WorkloadController:
+class WorkloadController(StoreWorker):
     """Deployment, StatefulSet and DaemonSet controllers plus their pods' garbage collection."""
 
+    thread_name = "sandbox-workloads"
+
     def __init__(self, store: ObjectStore, settings: Any = None) -> None:
-        self.store = store
+        super().__init__(store)
         self.settings = settings
         self.events = EventRecorder(store)
-        self._queue: queue.Queue[tuple | None] = queue.Queue()
         self._pending: set[tuple] = set()
         self._lock = threading.Lock()
-        self._busy = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._unsubscribe: Any = None
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> None:
-        """Subscribe to the store and start the worker; workloads already stored are reconciled."""
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._unsubscribe = self.store.subscribe(self._on_change)
-        self._thread = threading.Thread(target=self._run, name="sandbox-workloads", daemon=True)
-        self._thread.start()
-        self._put(("resync",))
-
-    def stop(self) -> None:
-        """Unsubscribe and stop the worker."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
-        self._stop.set()
-        self._queue.put(None)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> WorkloadController:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """True once nothing is queued or running (for tests)."""
         deadline = time.monotonic() + timeout
