@@ -63,6 +63,11 @@ class NamespaceScreen(BaseScreen):
         self.namespace = namespace
         self.initial_tab = tab
         self._stale: set[str] = {"attachments", "pods", "events"}
+        # The pods tab's rows per pod name, before the filter; and the pods whose rows must be rebuilt
+        # at the next refresh (None: all of them). During a burst a refresh then rebuilds only the pods
+        # named in its changes (25 ms -> a few ms per refresh at 100 pods, on the UI thread).
+        self._pod_row_cache: dict[str, list[tuple[str, list[Text]]]] = {}
+        self._pods_dirty: set[str] | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -132,6 +137,7 @@ class NamespaceScreen(BaseScreen):
         store = self.store
         if changes is None:
             touched = {"attachments", "pods", "events"}
+            self._pods_dirty = None
         else:
             touched = set()
             for c in changes:
@@ -144,10 +150,17 @@ class NamespaceScreen(BaseScreen):
                     touched.add("attachments")  # pods/pool columns count pods of every namespace
                     if here:
                         touched.add("pods")
+                        if getattr(c, "op", "") == "reset" or c.key is None:
+                            self._pods_dirty = None
+                        elif self._pods_dirty is not None:
+                            self._pods_dirty.add(key[1])
                 elif kind == "event":
                     ev = getattr(c, "view", None)
                     if here or getattr(ev, "involved_namespace", None) == self.namespace:
                         touched |= {"pods", "events"}
+                        self._pods_dirty = None  # events join pods by involved object: rebuild all
+                elif getattr(c, "op", "") == "reset":
+                    self._pods_dirty = None
         self._stale |= touched
         tab = self.active_tab
         if tab not in self._stale:
@@ -156,7 +169,8 @@ class NamespaceScreen(BaseScreen):
         if tab == "attachments":
             self._table_for(tab).sync(self.nad_rows(store, nad_usage(store)))
         elif tab == "pods":
-            self._table_for(tab).sync(self.pod_rows(store))
+            dirty, self._pods_dirty = self._pods_dirty, set()
+            self._table_for(tab).sync(self.pod_rows(store, dirty))
         else:
             self._table_for(tab).sync(self.event_rows(store))
 
@@ -176,25 +190,39 @@ class NamespaceScreen(BaseScreen):
                 rows.append((key, cells))
         return rows
 
-    def pod_rows(self, store: Any) -> list[tuple[str, list[Text]]]:
+    def pod_rows(self, store: Any, only: set[str] | None = None) -> list[tuple[str, list[Text]]]:
+        """The pods tab's rows (filtered). `only`: rebuild just these pods' rows, reuse the others
+        (None: rebuild every pod)."""
+        cache = self._pod_row_cache
+        if only is None:
+            cache.clear()
+            for p in store.pods(self.namespace):
+                cache[p.name] = self._rows_of_pod(store, p)
+        else:
+            for name in only:
+                p = store.pod(self.namespace, name)
+                if p is None:
+                    cache.pop(name, None)
+                else:
+                    cache[name] = self._rows_of_pod(store, p)
         rows = []
-        for p in sorted(store.pods(self.namespace), key=lambda p: p.name):
-            atts = pod_attachments(store, p)
-            status = getattr(p, "display_status", p.phase)
-            base = [plain(p.name, "bold"), plain(p.node or "<none>"), plain(status)]
-            if not atts:
-                cells = base + [Text("—", style="dim")] + [Text("")] * 4 + [Text("no attachments", style="dim")]
+        for name in sorted(cache):
+            for key, cells in cache[name]:
                 if matches(self.filter_text, *(c.plain for c in cells)):
-                    rows.append((pod_row_key(p.name, 0, ""), cells))
-                continue
-            for i, a in enumerate(atts):
-                cells = base + [
-                    plain(a.network or "(cluster default)"), plain(a.interface or ""), plain(", ".join(a.ips or ())),
-                    plain(a.mac or ""), Text("yes" if a.default else "", style="cyan"), state_text(a.state, a.reason),
-                ]
-                if matches(self.filter_text, *(c.plain for c in cells)):
-                    rows.append((pod_row_key(p.name, i, a.network), cells))
+                    rows.append((key, cells))
         return rows
+
+    def _rows_of_pod(self, store: Any, p: Any) -> list[tuple[str, list[Text]]]:
+        atts = pod_attachments(store, p)
+        status = getattr(p, "display_status", p.phase)
+        base = [plain(p.name, "bold"), plain(p.node or "<none>"), plain(status)]
+        if not atts:
+            cells = base + [Text("—", style="dim")] + [Text("")] * 4 + [Text("no attachments", style="dim")]
+            return [(pod_row_key(p.name, 0, ""), cells)]
+        return [(pod_row_key(p.name, i, a.network), base + [
+            plain(a.network or "(cluster default)"), plain(a.interface or ""), plain(", ".join(a.ips or ())),
+            plain(a.mac or ""), Text("yes" if a.default else "", style="cyan"), state_text(a.state, a.reason),
+        ]) for i, a in enumerate(atts)]
 
     def event_rows(self, store: Any) -> list[tuple[str, list[Text]]]:
         rows = []
