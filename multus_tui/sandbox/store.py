@@ -669,16 +669,7 @@ class ObjectStore:
             entry = table.objects.get((ns, name))
             if entry is None:
                 raise errors.not_found(resource, rt.group, name)
-            pre = preconditions or {}
-            if pre.get("uid") and pre["uid"] != entry.obj["metadata"].get("uid"):
-                raise errors.conflict(resource, rt.group, name,
-                                      f"Precondition failed: UID in precondition: {pre['uid']}, UID in object meta: "
-                                      f"{entry.obj['metadata'].get('uid')}")
-            if pre.get("resourceVersion") and pre["resourceVersion"] != entry.obj["metadata"]["resourceVersion"]:
-                raise errors.conflict(resource, rt.group, name,
-                                      f"Precondition failed: ResourceVersion in precondition: "
-                                      f"{pre['resourceVersion']}, ResourceVersion in object meta: "
-                                      f"{entry.obj['metadata']['resourceVersion']}")
+            _check_preconditions(resource, rt.group, name, entry.obj, preconditions)
             if dry_run:
                 return deep_copy(entry.obj)
             if resource == "namespaces":
@@ -712,11 +703,7 @@ class ObjectStore:
             entry = table.objects.get((ns, name))
             if entry is None:
                 raise errors.not_found(resource, rt.group, name)
-            pre = preconditions or {}
-            if pre.get("uid") and pre["uid"] != entry.obj["metadata"].get("uid"):
-                raise errors.conflict(resource, rt.group, name,
-                                      f"Precondition failed: UID in precondition: {pre['uid']}, UID in object meta: "
-                                      f"{entry.obj['metadata'].get('uid')}")
+            _check_preconditions(resource, rt.group, name, entry.obj, preconditions)
             if entry.obj["metadata"].get("deletionTimestamp"):
                 return deep_copy(entry.obj)
             new = deep_copy(entry.obj)
@@ -1010,3 +997,17 @@ def _crd_causes(obj: dict) -> list[dict[str, str]]:
 def is_nad_crd(obj: dict) -> bool:
     """Whether a CRD object is Multus' NetworkAttachmentDefinition CRD."""
     return (obj.get("metadata") or {}).get("name") == NAD_CRD_NAME
+
+
+def _check_preconditions(resource: str, group: str, name: str, obj: dict, preconditions: dict | None) -> None:
+    """A delete's preconditions (uid, resourceVersion), refused with kube-apiserver's Conflict text."""
+    pre = preconditions or {}
+    meta = obj["metadata"]
+    if pre.get("uid") and pre["uid"] != meta.get("uid"):
+        raise errors.conflict(resource, group, name,
+                              f"Precondition failed: UID in precondition: {pre['uid']}, UID in object meta: "
+                              f"{meta.get('uid')}")
+    if pre.get("resourceVersion") and pre["resourceVersion"] != meta["resourceVersion"]:
+        raise errors.conflict(resource, group, name,
+                              f"Precondition failed: ResourceVersion in precondition: "
+                              f"{pre['resourceVersion']}, ResourceVersion in object meta: {meta['resourceVersion']}")
