@@ -57,3 +57,21 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  #
         mod = _reliability_conftest()
         if mod is not None:
             mod.write_summary(terminalreporter)
+
+
+# -- Pilot runs the app as a user sees it. Textual's `run_test` turns notifications (and tooltips) off
+# by default, so a toast that cannot render never renders in a test: a `rich.text.Text` handed to
+# `App.notify` passed every Pilot test and ended the real app on every pod the attach flow created.
+# Every Pilot test here renders toasts and tooltips like the terminal does.
+@pytest.fixture(autouse=True)
+def _pilot_renders_toasts(monkeypatch: pytest.MonkeyPatch) -> None:
+    try:
+        from textual.app import App
+    except ImportError:  # the domain tests run without textual too
+        return
+    original = App.run_test
+
+    def run_test(self, *args, notifications: bool = True, tooltips: bool = True, **kwargs):  # noqa: ANN001, ANN202
+        return original(self, *args, notifications=notifications, tooltips=tooltips, **kwargs)
+
+    monkeypatch.setattr(App, "run_test", run_test)

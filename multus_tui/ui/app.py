@@ -22,6 +22,7 @@ from multus_tui.ui.context import AppContext
 from multus_tui.ui.doctor_cache import DoctorCache
 from multus_tui.ui.messages import ClusterChecked, ContextSwitched, StoreChanged
 from multus_tui.ui.screens.base import WRITE_ACTIONS
+from multus_tui.ui.screens.dialogs import on_answer
 from multus_tui.ui.text import sanitize
 
 # While store batches keep arriving, the visible screen is refreshed at most this often (the store
@@ -412,12 +413,12 @@ class MultusApp(App[str | None]):
             return
         names = [n.name for n in self.ctx.store.namespaces()]
         self.push_screen(PickerScreen("Namespace", names, self.ctx.namespace),
-                         lambda ns: self.open_namespace_screen(ns) if ns else None)
+                         on_answer(self.open_namespace_screen))
 
     def action_switch_context(self) -> None:
         from multus_tui.ui.screens.context_switch import ContextSwitchScreen
 
-        self.push_screen(ContextSwitchScreen(), lambda name: self.switch_context(name) if name else None)
+        self.push_screen(ContextSwitchScreen(), on_answer(self.switch_context))
 
     # --- context switch (worker) ------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="context", description="switching context")
@@ -510,7 +511,7 @@ class MultusApp(App[str | None]):
         if self.ctx.readonly:
             return
         self.push_screen(ConfirmScreen(f"Delete pod {namespace}/{name}?"),
-                         lambda ok: self._delete("pod", namespace, name) if ok else None)
+                         on_answer(lambda _: self._delete("pod", namespace, name)))
 
     def confirm_delete_nad(self, view: Any) -> None:
         """The builder's delete dialog: it names every pod that uses the NAD and deletes in a worker."""

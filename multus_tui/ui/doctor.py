@@ -16,7 +16,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
@@ -113,15 +112,6 @@ class DoctorScreen(Screen):
         Binding("n", "toggle_scope", "Namespace/all", tooltip="Only the current namespace, or the whole cluster"),
         Binding("enter", "open", "Open", tooltip="Open the first object of the finding", show=False),
     ]
-
-    class OpenObject(Message):
-        """The user asked to open an object of a finding (kind "pod" or "nad")."""
-
-        def __init__(self, kind: str, namespace: str, name: str) -> None:
-            super().__init__()
-            self.kind = kind
-            self.namespace = namespace
-            self.name = name
 
     def __init__(self, ctx: AppContext, *, all_namespaces: bool = True, name: str | None = None) -> None:
         super().__init__(name=name)
@@ -259,7 +249,6 @@ class DoctorScreen(Screen):
         if f is None or not f.objects:
             return
         kind, ns, name = _split_ref(f.objects[0])
-        self.post_message(self.OpenObject(kind, ns, name))
         opener = getattr(self.app, "open_object", None)
         if callable(opener):
             opener(kind, ns, name)

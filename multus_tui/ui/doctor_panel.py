@@ -30,7 +30,7 @@ def doctor_panel(kind: str, namespace: str, name: str) -> Widget:
 
         ready = False  # True once a diagnosis was shown (tests wait on it)
 
-        def on_mount(self, event: events.Mount) -> None:
+        def on_mount(self, event: events.Mount) -> None:  # type: ignore[override]  # replaces the base's
             event.prevent_default()  # FindingsPanel's own on_mount would say "no findings" before any ran
             app: Any = self.app
             doctor = getattr(app, "doctor", None)

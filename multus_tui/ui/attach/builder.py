@@ -38,6 +38,7 @@ from multus_tui.multus.selection import Selection
 from multus_tui.multus.validate import Finding
 from multus_tui.ui.attach.follow import PodFollowScreen
 from multus_tui.ui.attach.modals import ConfirmScreen, ExportScreen, NadPickerScreen, WorkloadScreen
+from multus_tui.ui.screens.dialogs import on_answer
 from multus_tui.ui.text import plain, sanitize
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
@@ -266,7 +267,7 @@ class AttachBuilderScreen(Screen):
         editor = self.query_one("#attach-editor")
         sel = self._sels[self.current] if self.current is not None else None
         editor.display = sel is not None
-        if sel is None:
+        if sel is None or self.current is None:
             return
         nad = self._nad(sel.namespace or "", sel.name)
         target = f"{sel.namespace}/{sel.name}"
@@ -516,7 +517,7 @@ class AttachBuilderScreen(Screen):
     def action_copy(self) -> None:
         which = self._active_output()
         self.app.copy_to_clipboard(self.output_text(which))
-        self.notify(f"Copied the {which} to the clipboard")
+        self.notify(f"Copied the {which} to the clipboard", markup=False)
 
     @on(Button.Pressed, "#attach-export-btn")
     def action_export(self) -> None:
@@ -532,9 +533,9 @@ class AttachBuilderScreen(Screen):
         try:
             Path(path).expanduser().write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
         except OSError as exc:
-            self.notify(f"Could not write {path}: {exc.strerror or exc}", severity="error")
+            self.notify(f"Could not write {sanitize(path)}: {exc.strerror or exc}", severity="error", markup=False)
             return
-        self.notify(f"Wrote the {which} to {path}")
+        self.notify(f"Wrote the {which} to {sanitize(path)}", markup=False)
 
     # ------------------------------------------------------------------ actions: writes
     def _refuse_if_blocked(self, what: str) -> list[Finding] | None:
@@ -545,8 +546,8 @@ class AttachBuilderScreen(Screen):
             self.refused = errors
             first = errors[0]
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            self.notify(Text(f"{what} refused: {sanitize(first.message)}{more}"), title="Pre-check",
-                        severity="error")
+            self.notify(f"{what} refused: {sanitize(first.message)}{more}", title="Pre-check",
+                        severity="error", markup=False)
             return None
         self.refused = []
         return [f for f in self.findings if f.severity == "warning"]
@@ -564,7 +565,7 @@ class AttachBuilderScreen(Screen):
         lines += [Text(f"! {sanitize(w.message)}", style="yellow") for w in warnings]
         self.app.push_screen(ConfirmScreen("Create the test pod?", lines, confirm="Create", variant="warning",
                                            keys=False, ids="attach-confirm"),
-                             lambda ok: self._create(manifest) if ok else None)
+                             on_answer(lambda _: self._create(manifest)))
 
     @work(thread=True, exclusive=True, group="attach-write", exit_on_error=False,
           description="create the test pod")
@@ -581,11 +582,11 @@ class AttachBuilderScreen(Screen):
         self.app.call_from_thread(self._created, meta["namespace"], meta["name"])
 
     def _created(self, namespace: str, name: str) -> None:
-        self.notify(Text(f"Created pod {namespace}/{name}"))
+        self.notify(f"Created pod {sanitize(namespace)}/{sanitize(name)}", markup=False)
         self.app.push_screen(PodFollowScreen(self.ctx, namespace, name))
 
     def _write_failed(self, what: str, message: str) -> None:
-        self.notify(Text(f"{what} failed: {message}"), severity="error", timeout=10)
+        self.notify(f"{what} failed: {sanitize(message)}", severity="error", timeout=10, markup=False)
 
     @on(Button.Pressed, "#attach-patch-btn")
     def action_patch_workload(self) -> None:
@@ -600,8 +601,11 @@ class AttachBuilderScreen(Screen):
                          "paste the template snippet into the workload for it.")
         ns = self.pod.namespace or "default"
         value = self.annotation()
-        self.app.push_screen(WorkloadScreen(ns, podspec.ROLLOUT_WARNING, notes),
-                             lambda choice: self._patch(choice[0], ns, choice[1], value) if choice else None)
+
+        def patch(choice: tuple[str, str]) -> None:
+            self._patch(choice[0], ns, choice[1], value)
+
+        self.app.push_screen(WorkloadScreen(ns, podspec.ROLLOUT_WARNING, notes), on_answer(patch))
 
     @work(thread=True, exclusive=True, group="attach-write", exit_on_error=False,
           description="patch a workload's pod template")
@@ -615,4 +619,5 @@ class AttachBuilderScreen(Screen):
             self.app.call_from_thread(self._write_failed, "Patch", from_exception(exc).message)
             return
         self.app.call_from_thread(
-            self.notify, Text(f"Patched {kind} {namespace}/{name}: its pods are being replaced"))
+            self.notify, f"Patched {kind} {sanitize(namespace)}/{sanitize(name)}: its pods are being replaced",
+            markup=False)

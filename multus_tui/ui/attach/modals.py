@@ -12,6 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
@@ -87,7 +88,7 @@ class NadPickerScreen(ModalScreen[tuple[str, str] | None]):
         text = event.value.strip()
         table = self.query_one("#attach-picker-table", DataTable)
         if text and "/" not in text and table.row_count == 1:
-            key = table.coordinate_to_cell_key((0, 0)).row_key.value or ""
+            key = table.coordinate_to_cell_key(Coordinate(0, 0)).row_key.value or ""
             ns, _, name = str(key).partition("/")
             self.dismiss((ns, name))
             return

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 if TYPE_CHECKING:
+    from multus_tui.cluster.client import Cluster
     from multus_tui.ui.context import AppContext
 
 NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks"
@@ -88,15 +89,15 @@ class DeleteNadScreen(ModalScreen[bool]):
         if self.ctx.readonly or self.ctx.cluster is None:
             return
         self.query_one("#delete-yes", Button).disabled = True
-        self._delete()
+        self._delete(self.ctx.cluster)
 
     @work(thread=True, exclusive=True, group="builder-delete", exit_on_error=False, description="delete the NAD")
-    def _delete(self) -> None:
+    def _delete(self, cluster: Cluster) -> None:
         from multus_tui.cluster import writes
         from multus_tui.cluster.errors import ClusterError, from_exception
 
         try:
-            writes.delete_nad(self.ctx.cluster, self.nad_namespace, self.nad_name)
+            writes.delete_nad(cluster, self.nad_namespace, self.nad_name)
         except Exception as exc:
             err = exc if isinstance(exc, ClusterError) else from_exception(exc)
             self.post_message(self.Done(err.message))

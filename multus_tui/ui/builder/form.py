@@ -528,7 +528,8 @@ class NadForm(VerticalScroll):
                 lines.append(f"plugins[{i}].capabilities: {json.dumps(caps)}")
             ipam = plugin.get("ipam")
             if i == 0 and isinstance(ipam, dict):
-                ispec = specs.IPAMS.get(ipam.get("type")) if isinstance(ipam.get("type"), str) else None
+                itype = ipam.get("type")
+                ispec = specs.IPAMS.get(itype) if isinstance(itype, str) else None
                 iknown = {_key_in(ipam, f.name) for f in ispec.fields} if ispec else set()
                 for k, v in ipam.items():
                     if k != "type" and k not in iknown:

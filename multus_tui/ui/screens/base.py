@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,6 +14,16 @@ from textual.widgets import Footer, Static
 
 from multus_tui.ui.text import sanitize
 from multus_tui.ui.widgets import ClusterHeader, FilterBar
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
+    from multus_tui.ui.app import MultusApp
+
+
+def multus_app(node: DOMNode) -> MultusApp:
+    """The app a screen or widget runs in, typed as the multus-tui shell (its actions are checked)."""
+    return cast("MultusApp", node.app)
 
 # Actions that write to the cluster (or exec into it): hidden everywhere under --readonly.
 # The NAD and attach builders are not among them: under --readonly they open without their write

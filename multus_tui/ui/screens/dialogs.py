@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from rich.syntax import Syntax
 from rich.text import Text
@@ -15,6 +16,19 @@ from textual.widgets.button import ButtonVariant
 from textual.widgets.option_list import Option
 
 from multus_tui.ui.text import plain, sanitize
+
+T = TypeVar("T")
+
+
+def on_answer(action: Callable[[T], object]) -> Callable[[T | None], None]:
+    """A `push_screen` callback that runs `action` with a truthy answer (yes, a name, a choice) and
+    ignores a cancel (None, False, empty); what `action` returns (a worker) is not the callback's."""
+
+    def callback(answer: T | None) -> None:
+        if answer:
+            action(answer)
+
+    return callback
 
 
 class ConfirmScreen(ModalScreen[bool]):

@@ -24,7 +24,7 @@ from multus_tui.ui.model import (
     pool_text,
     subnet_or_range,
 )
-from multus_tui.ui.screens.base import BaseScreen
+from multus_tui.ui.screens.base import BaseScreen, multus_app
 from multus_tui.ui.text import plain, sanitize, state_text
 from multus_tui.ui.widgets import LiveTable
 
@@ -194,15 +194,15 @@ class NadDetailScreen(BaseScreen):
     def action_edit_nad(self) -> None:
         v = self.view()
         if v is not None:
-            self.app.open_builder(nad_view=v, namespace=v.namespace)
+            multus_app(self).open_builder(nad_view=v, namespace=v.namespace)
 
     def action_attach(self) -> None:
-        self.app.open_attach(self.ctx.namespace, [(self.namespace, self.name_)])
+        multus_app(self).open_attach(self.ctx.namespace, [(self.namespace, self.name_)])
 
     def action_delete(self) -> None:
         v = self.view()
         if v is not None:
-            self.app.confirm_delete_nad(v)
+            multus_app(self).confirm_delete_nad(v)
 
 
 def _safe(fn: Any) -> Any:

@@ -21,7 +21,7 @@ from multus_tui.ui.model import (
     pool_text,
     subnet_or_range,
 )
-from multus_tui.ui.screens.base import BaseScreen
+from multus_tui.ui.screens.base import BaseScreen, multus_app
 from multus_tui.ui.text import age, plain, sanitize, state_text
 from multus_tui.ui.widgets import FilterBar, LiveTable
 from multus_tui.ui.widgets.filter_bar import matches
@@ -282,36 +282,36 @@ class NamespaceScreen(BaseScreen):
         if sel is None:
             return
         if sel[0] == "nad":
-            self.app.show_nad_yaml(sel[1])
+            multus_app(self).show_nad_yaml(sel[1])
         else:
-            self.app.show_pod_yaml(self.namespace, sel[1])
+            multus_app(self).show_pod_yaml(self.namespace, sel[1])
 
     def action_shell(self) -> None:
         sel = self._selected()
         if sel and sel[0] == "pod":
-            self.app.shell_into(self.namespace, sel[1])
+            multus_app(self).shell_into(self.namespace, sel[1])
 
     def action_delete(self) -> None:
         sel = self._selected()
         if sel is None:
             return
         if sel[0] == "nad":
-            self.app.confirm_delete_nad(sel[1])
+            multus_app(self).confirm_delete_nad(sel[1])
         else:
-            self.app.confirm_delete_pod(self.namespace, sel[1])
+            multus_app(self).confirm_delete_pod(self.namespace, sel[1])
 
     def action_create_nad(self) -> None:
-        self.app.open_builder(namespace=self.namespace)
+        multus_app(self).open_builder(namespace=self.namespace)
 
     def action_edit_nad(self) -> None:
         sel = self._selected()
         if sel and sel[0] == "nad":
-            self.app.open_builder(nad_view=sel[1], namespace=sel[1].namespace)
+            multus_app(self).open_builder(nad_view=sel[1], namespace=sel[1].namespace)
 
     def action_attach(self) -> None:
         sel = self._selected()
         pre = [(sel[1].namespace, sel[1].name)] if sel and sel[0] == "nad" else []
-        self.app.open_attach(self.namespace, pre)
+        multus_app(self).open_attach(self.namespace, pre)
 
 
 _NAD_COLUMNS: dict[tuple[str, str, str, str], tuple[Any, list[Text]]] = {}

@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from multus_tui.ui.doctor_panel import doctor_panel
 from multus_tui.ui.model import failure_for, newest_first, pod_attachments
-from multus_tui.ui.screens.base import BaseScreen
+from multus_tui.ui.screens.base import BaseScreen, multus_app
 from multus_tui.ui.text import age, plain, sanitize, state_text
 from multus_tui.ui.widgets import LiveTable
 
@@ -180,13 +180,13 @@ class PodDetailScreen(BaseScreen):
         return t
 
     def action_shell(self) -> None:
-        self.app.shell_into(self.namespace, self.pod_name)
+        multus_app(self).shell_into(self.namespace, self.pod_name)
 
     def action_yaml(self) -> None:
-        self.app.show_pod_yaml(self.namespace, self.pod_name)
+        multus_app(self).show_pod_yaml(self.namespace, self.pod_name)
 
     def action_delete(self) -> None:
-        self.app.confirm_delete_pod(self.namespace, self.pod_name)
+        multus_app(self).confirm_delete_pod(self.namespace, self.pod_name)
 
     def action_open_nad(self) -> None:
         key = self.query_one("#attachments", LiveTable).selected_key

@@ -68,9 +68,11 @@ class LiveTable(DataTable):
     def _invalidate_rows(self, keys: set[str]) -> None:
         """Forget the renders of these rows only, and repaint only their lines (see the module doc)."""
         rkeys = {RowKey(k) for k in keys}
-        indexes = {self._row_locations.get(k) for k in rkeys} - {None}
-        for cache, pos, drop in ((self._cell_render_cache, 0, rkeys), (self._row_render_cache, 0, rkeys),
-                                 (self._row_renderable_cache, 1, indexes)):
+        indexes = {i for i in (self._row_locations.get(k) for k in rkeys) if i is not None}
+        caches: tuple[tuple[Any, int, set[Any]], ...] = (
+            (self._cell_render_cache, 0, rkeys), (self._row_render_cache, 0, rkeys),
+            (self._row_renderable_cache, 1, indexes))
+        for cache, pos, drop in caches:
             for ck in [ck for ck in cache.keys() if ck[pos] in drop]:
                 cache.discard(ck)
         # lines are keyed by y and the cursor (so any key press rebuilds them anyway); they are only
