@@ -54,11 +54,13 @@ class ClusterError(Exception):
     """
 
     def __init__(self, message: str, code: int | None = None, reason: str | None = None,
-                 causes: list[str] | None = None) -> None:
+                 causes: list[str] | None = None, owners: list[tuple[str, str]] | None = None) -> None:
         self.message = redact(" ".join(str(message).split()))
         self.code = code
         self.reason = reason
         self.causes = [redact(c) for c in (causes or [])]
+        # server-side apply conflicts: (field path, manager that owns it), in the server's order
+        self.owners = list(owners or [])
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -71,6 +73,12 @@ class ClusterError(Exception):
     @property
     def is_conflict(self) -> bool:
         return self.code == 409
+
+    @property
+    def is_stale(self) -> bool:
+        """A write refused because the object changed since the version it was based on."""
+        return self.code == 409 and self.reason == "Conflict" and not self.owners and \
+            "changed on the server" in self.message
 
     @property
     def is_gone(self) -> bool:
@@ -106,27 +114,27 @@ def _causes(status: dict) -> list[str]:
 _SSA_CONFLICT = re.compile(r'conflict with "([^"]+)"(?: using ([^:]+))?')
 
 
-def _conflict_message(status: dict, msg: str) -> tuple[str, list[str]]:
+def _conflict_message(status: dict, msg: str) -> tuple[str, list[str], list[tuple[str, str]]]:
     """Server-side apply conflicts: say which manager owns which field, so the user can decide to
-    take the field over (force) or leave it."""
-    owners: list[str] = []
+    take the field over (force) or leave it. Returns (message, causes, [(field, manager)])."""
+    owners: list[tuple[str, str]] = []
     for c in ((status.get("details") or {}).get("causes") or []):
         if not isinstance(c, dict):
             continue
         m = _SSA_CONFLICT.search(c.get("message") or "")
         if not m and c.get("reason") != "FieldManagerConflict":
             continue
-        mgr = m.group(1) if m else "another field manager"
-        owners.append(f"{c.get('field') or '?'} is owned by {mgr!r}")
+        owners.append((str(c.get("field") or "?"), m.group(1) if m else "another field manager"))
     if not owners:  # no causes: kube's message alone says `conflict with "mgr" using v1: .spec.config`
         for m in re.finditer(r'conflict with "([^"]+)"(?: using [^:]+)?: (\S+)', msg):
-            owners.append(f"{m.group(2)} is owned by {m.group(1)!r}")
+            owners.append((m.group(2), m.group(1)))
     if owners:
-        return ("apply conflict: " + "; ".join(owners)
-                + " (multus-tui does not take over fields another manager owns unless forced)", owners)
+        lines = [f"{f} is owned by {mgr!r}" for f, mgr in owners]
+        return ("apply conflict: " + "; ".join(lines)
+                + " (multus-tui does not take over fields another manager owns unless forced)", lines, owners)
     if "the object has been modified" in msg:
-        return ("conflict: the object changed on the server since it was read; reload and try again", [])
-    return (f"conflict: {msg}", _causes(status))
+        return ("conflict: the object changed on the server since it was read; reload and try again", [], [])
+    return (f"conflict: {msg}", _causes(status), [])
 
 
 def from_api_status(code: int | None, status: dict | None, fallback: str = "") -> ClusterError:
@@ -136,6 +144,7 @@ def from_api_status(code: int | None, status: dict | None, fallback: str = "") -
     reason = status.get("reason") or None
     code = int(status.get("code") or code or 0) or None
     causes = _causes(status)
+    owners: list[tuple[str, str]] = []
     if code == 401:
         text = "the cluster rejected the credentials (401 Unauthorized): the token or certificate is invalid or expired"
     elif code == 403:
@@ -145,7 +154,7 @@ def from_api_status(code: int | None, status: dict | None, fallback: str = "") -
     elif code == 409 and reason == "AlreadyExists":
         text = f"already exists: {msg}"
     elif code == 409:
-        text, causes = _conflict_message(status, msg)
+        text, causes, owners = _conflict_message(status, msg)
     elif code == 410:
         text = f"gone: {msg or 'the requested resourceVersion is too old'}"
     elif code == 422:
@@ -160,7 +169,7 @@ def from_api_status(code: int | None, status: dict | None, fallback: str = "") -
         text = f"server error {code}: {msg}".rstrip(": ")
     else:
         text = f"cluster error {code}: {msg}" if code else (msg or "cluster error")
-    return ClusterError(text, code=code, reason=reason, causes=causes)
+    return ClusterError(text, code=code, reason=reason, causes=causes, owners=owners)
 
 
 def _transport_message(exc: BaseException, server: str | None) -> ClusterError | None:

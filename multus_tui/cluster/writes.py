@@ -5,13 +5,21 @@ updates, the server merges field ownership, and a field owned by another manager
 GitOps controller) is a 409 conflict we explain instead of silently overwriting (force=False).
 The UI's review step is `review_nad`: a server dry run (dryRun=All, so admission and validation
 run but nothing is stored) plus a unified diff of live vs. the dry-run result.
+
+Editing an existing NAD is guarded twice, as `kubectl edit` users expect:
+- by the version that was loaded: the apply carries `metadata.resourceVersion`, which kube-apiserver
+  treats as a precondition, so someone else's change in between is a conflict (`NADReview.stale`),
+  never a silent overwrite;
+- by field ownership: fields another manager owns (every NAD made by `kubectl apply`, `kubectl
+  create`, a GitOps tool) are named (`NADReview.takeover`) and only taken over (force) when the user
+  confirms it.
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from multus_tui.cluster.client import FIELD_MANAGER, Cluster, kind_of
@@ -68,17 +76,22 @@ def _nad_target(cluster: Cluster, manifest: dict) -> tuple[str, str]:
     return meta.get("namespace") or cluster.info.namespace, name
 
 
-def apply_nad(cluster: Cluster, manifest: dict, *, dry_run: bool, force: bool = False) -> dict:
+def apply_nad(cluster: Cluster, manifest: dict, *, dry_run: bool, force: bool = False,
+              resource_version: str | None = None) -> dict:
     """Server-side apply of a NAD (creates or updates); returns the object the server answered with.
 
     `dry_run=True` runs admission and validation without storing. Conflicts with another field
-    manager raise ClusterError (code 409) naming the fields and their owners, unless `force`.
+    manager raise ClusterError (code 409) naming the fields and their owners (`owners`), unless
+    `force`. With `resource_version` the apply only succeeds on that version of the object (409
+    "changed on the server" otherwise).
     """
     ns, name = _nad_target(cluster, manifest)
     body = strip_noise(manifest) or {}
     body["apiVersion"] = body.get("apiVersion") or "k8s.cni.cncf.io/v1"
     body["kind"] = "NetworkAttachmentDefinition"
     body.setdefault("metadata", {})["namespace"] = ns
+    if resource_version:
+        body["metadata"]["resourceVersion"] = resource_version
     q = _q(dry_run, fieldManager=FIELD_MANAGER)
     if force:
         q["force"] = True
@@ -123,14 +136,39 @@ def diff_nad(live: dict | None, new: dict) -> str:
         fromfile=f"live/{name}" if live is not None else "/dev/null", tofile=f"new/{name}"))
 
 
+@dataclass(frozen=True)
+class FieldOwner:
+    """A field the apply would take over from another field manager, as managedFields tell it."""
+
+    field: str
+    manager: str
+    operation: str = ""  # "Apply" (server-side apply) or "Update" (kubectl apply/create/edit, controllers)
+    time: str = ""
+
+    def describe(self) -> str:
+        how = {"Update": "writes with update/patch", "Apply": "server-side apply"}.get(self.operation, "")
+        extra = ", ".join(x for x in (how, f"last at {self.time}" if self.time else "") if x)
+        return f"{self.field} is owned by {self.manager}" + (f" ({extra})" if extra else "")
+
+
 @dataclass
 class NADReview:
-    """What applying a NAD would do: the live object (None: it would be created), the server's
-    dry-run answer and the diff between them."""
+    """What applying a NAD would do.
+
+    `live` is the object now (None: it would be created), `result` the server's dry-run answer and
+    `diff` live → result. `takeover` lists fields other managers own that the apply changes: the
+    dry run was accepted only with force, so applying means taking them over. `stale` is set when the
+    object changed (or was deleted) since the version the edit started from (`base_rv`): nothing may
+    be applied then; `server_diff` shows what changed on the server (loaded → live).
+    """
 
     live: dict | None
-    result: dict
+    result: dict | None
     diff: str
+    takeover: list[FieldOwner] = field(default_factory=list)
+    stale: bool = False
+    server_diff: str = ""
+    base_rv: str | None = None
 
     @property
     def creates(self) -> bool:
@@ -140,13 +178,56 @@ class NADReview:
     def changes(self) -> bool:
         return bool(self.diff)
 
+    @property
+    def live_rv(self) -> str | None:
+        return ((self.live or {}).get("metadata") or {}).get("resourceVersion")
 
-def review_nad(cluster: Cluster, manifest: dict, *, force: bool = False) -> NADReview:
-    """Dry-run the apply and diff live vs. what the server would store (defaults included)."""
+
+def field_owners(live: dict | None, owners: list[tuple[str, str]]) -> list[FieldOwner]:
+    """(field, manager) pairs of a conflict, completed with operation and time from managedFields."""
+    entries = ((live or {}).get("metadata") or {}).get("managedFields") or []
+    out = []
+    for fpath, manager in owners:
+        entry = next((e for e in entries if isinstance(e, dict) and e.get("manager") == manager), {})
+        out.append(FieldOwner(fpath, manager, str(entry.get("operation") or ""), str(entry.get("time") or "")))
+    return out
+
+
+def last_writer(obj: dict | None) -> str:
+    """The field manager of the most recent managedFields entry ("" when none)."""
+    entries = [e for e in ((obj or {}).get("metadata") or {}).get("managedFields") or [] if isinstance(e, dict)]
+    if not entries:
+        return ""
+    return str(max(entries, key=lambda e: str(e.get("time") or "")).get("manager") or "")
+
+
+def review_nad(cluster: Cluster, manifest: dict, *, base: dict | None = None) -> NADReview:
+    """Dry-run the apply and diff live vs. what the server would store (defaults included).
+
+    `base` is the object as it was loaded for an edit (None for a new NAD): its resourceVersion
+    guards the apply. Another manager's fields are reported in `takeover` (the dry run is then
+    repeated with force, so the diff and the server's verdict are what a takeover would do).
+    """
     ns, name = _nad_target(cluster, manifest)
+    base_rv = ((base or {}).get("metadata") or {}).get("resourceVersion") or None
     live = cluster.get_or_none("nad", ns, name)
-    result = apply_nad(cluster, manifest, dry_run=True, force=force)
-    return NADReview(live, result, diff_nad(live, result))
+    live_rv = ((live or {}).get("metadata") or {}).get("resourceVersion")
+    if base_rv and live_rv != base_rv:
+        return NADReview(live, None, diff_nad(live, manifest) if live else "", stale=True,
+                         server_diff=diff_nad(base, live) if live else "", base_rv=base_rv)
+    try:
+        result = apply_nad(cluster, manifest, dry_run=True, resource_version=base_rv)
+        takeover: list[FieldOwner] = []
+    except ClusterError as exc:
+        if exc.is_stale:  # changed between our read and the dry run
+            live = cluster.get_or_none("nad", ns, name)
+            return NADReview(live, None, diff_nad(live, manifest) if live else "", stale=True,
+                             server_diff=diff_nad(base, live) if live else "", base_rv=base_rv)
+        if not exc.owners:
+            raise
+        takeover = field_owners(live, exc.owners)
+        result = apply_nad(cluster, manifest, dry_run=True, force=True, resource_version=base_rv)
+    return NADReview(live, result, diff_nad(live, result), takeover=takeover, base_rv=base_rv)
 
 
 def create_pod(cluster: Cluster, manifest: dict, dry_run: bool = False) -> dict:

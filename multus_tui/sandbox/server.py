@@ -529,6 +529,9 @@ class ApiServer:
             if rt.namespaced:
                 ameta["namespace"] = req.namespace
             warnings = self._validate_fields(request, req, applied)
+            # A resourceVersion in the applied object is a precondition (optimistic concurrency), as
+            # kube-apiserver's Store.Update compares the merged object's version with the stored one.
+            explicit_rv = ameta.get("resourceVersion") or None
             for _ in range(10):
                 try:
                     entry = self.store.get_entry(rt.plural, req.namespace, req.name)

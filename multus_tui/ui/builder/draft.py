@@ -10,6 +10,7 @@ config, plugin 0 is the config itself), ``cniVersion`` / ``name`` at list level,
 from __future__ import annotations
 
 import copy
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from multus_tui.multus.nad import NAD
@@ -29,6 +30,38 @@ class Draft:
             # A NAD without a (parseable) config opens as an empty config; the screen keeps an
             # absent config absent and a broken one as its original text until it is edited.
             nad.config = {}
+        # Where each key stood when the NAD was loaded: a value the user clears and types again (or a
+        # key re-added) goes back to its place instead of the end of its object.
+        self._order: dict[tuple[Step, ...], list[str]] = {}
+        self._remember_order(nad.config, ())
+
+    def _remember_order(self, value: Any, at: tuple[Step, ...]) -> None:
+        if isinstance(value, dict):
+            self._order[at] = [k for k in value if isinstance(k, str)]
+            for k, v in value.items():
+                self._remember_order(v, (*at, k))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                self._remember_order(v, (*at, i))
+
+    def _restore_place(self, steps: list[Step]) -> None:
+        """Move the key at `steps` (just added) to where it stood in the loaded config, if it was there."""
+        key = steps[-1]
+        parent = get_in(self.config, steps[:-1])
+        original = self._order.get(tuple(steps[:-1]))
+        if not isinstance(key, str) or not isinstance(parent, dict) or not original or key not in original:
+            return
+        idx = original.index(key)
+        keys = [k for k in parent if k != key]
+        before = [k for k in original[:idx] if k in parent and k != key]
+        after = [k for k in original[idx + 1:] if k in parent]
+        pos = keys.index(before[-1]) + 1 if before else (keys.index(after[0]) if after else len(keys))
+        if pos == len(keys):
+            return  # already last, where a new key goes anyway
+        items = [(k, parent[k]) for k in keys]
+        items.insert(pos, (key, parent[key]))
+        parent.clear()
+        parent.update(items)
 
     # ------------------------------------------------------------------ shape
     @property
@@ -90,7 +123,12 @@ class Draft:
         if vpath in LIST_KEYS:
             self._set_top(vpath, value)
             return
-        set_in(self.config, self.real_steps(vpath), value)
+        steps = self.real_steps(vpath)
+        parent = get_in(self.config, steps[:-1])
+        was_there = isinstance(parent, dict) and steps[-1] in parent
+        set_in(self.config, steps, value)
+        if not was_there and steps:
+            self._restore_place(steps)
 
     def delete(self, vpath: str) -> None:
         if vpath.startswith("metadata."):
@@ -163,7 +201,7 @@ class Draft:
         plugins[index], plugins[target] = plugins[target], plugins[index]
         return True
 
-    def set_plugin_type(self, index: int, ptype: str, known_old: set[str], known_new: set[str]) -> None:
+    def set_plugin_type(self, index: int, ptype: str, known_old: AbstractSet[str], known_new: AbstractSet[str]) -> None:
         """Change a plugin's type: drop the old type's own fields unless the new type has them too.
 
         Keys neither spec knows are kept (they were the user's, not the form's).
@@ -176,7 +214,7 @@ class Draft:
                 del plugin[key]
         self._replace_value(plugin, "type", ptype)
 
-    def set_ipam_type(self, index: int, itype: str | None, known_old: set[str], known_new: set[str]) -> None:
+    def set_ipam_type(self, index: int, itype: str | None, known_old: AbstractSet[str], known_new: AbstractSet[str]) -> None:
         plugin = self.plugin(index)
         if not itype:
             plugin.pop("ipam", None)

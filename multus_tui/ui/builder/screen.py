@@ -36,6 +36,7 @@ from multus_tui.ui.builder.draft import Draft
 from multus_tui.ui.builder.form import NadForm, shown
 from multus_tui.ui.builder.modals import ConfirmScreen, PathPromptScreen
 from multus_tui.ui.builder.review import ReviewOutcome, ReviewScreen
+from multus_tui.ui.screens.dialogs import on_answer
 
 if TYPE_CHECKING:
     from multus_tui.ui.context import AppContext
@@ -112,6 +113,9 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
                 source = blank_nad(namespace)
         else:
             source = blank_nad(namespace or ctx.namespace)
+        # An edit is based on the version that was loaded: its resourceVersion guards the apply and its
+        # managedFields name the other managers whose fields an apply would take over.
+        self.base: dict[str, Any] | None = copy.deepcopy(nad.manifest) if nad is not None and nad.manifest else None
         if source.manifest is not None:
             # Server-maintained metadata is not the user's content (and SSA refuses managedFields).
             source.manifest = clean_manifest(source)
@@ -444,27 +448,55 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
             self.app.push_screen(ConfirmScreen(f"{len(warnings)} warning(s). Apply anyway?", body,
                                                confirm="Review anyway", variant="primary",
                                                focus_cancel=False, keys=False),
-                                 callback=lambda ok: self._open_review() if ok else None)
+                                 callback=on_answer(lambda _: self._open_review()))
             return
         self._open_review()
 
     def _open_review(self) -> None:
         manifest = clean_manifest(self.output_nad())
-        self.app.push_screen(ReviewScreen(self.ctx, manifest), callback=self._reviewed)
+        self.app.push_screen(ReviewScreen(self.ctx, manifest, base=self.base), callback=self._reviewed)
 
-    def _reviewed(self, outcome: ReviewOutcome | None) -> None:
+    async def _reviewed(self, outcome: ReviewOutcome | None) -> None:
         if outcome is None:
             return
         message = self.query_one("#server-message", Static)
+        if outcome.reload is not None:
+            await self._reload(outcome.reload)
+            return
         if outcome.error:
             # The form is untouched; the server's words stay next to it until the next attempt.
             self.server_message = outcome.error
-            message.update(Text("The server refused it: " + shown(outcome.error), style="red"))
+            text = Text("The server refused it: ", style="red")
+            text.append("\n".join(shown(line) for line in outcome.error.splitlines()), style="red")
+            message.update(text)
             message.display = True
             return
         if outcome.applied is not None:
             self._forget_draft()
             self.dismiss(outcome.applied)
+
+    async def _reload(self, live: dict[str, Any]) -> None:
+        """The NAD changed on the server since it was opened: put the server's version in the form and
+        base the next apply on it. The user's version is kept as a draft (when drafts are on)."""
+        kept = ""
+        if self._drafts_on:
+            from multus_tui import drafts
+
+            nad = self.draft.nad
+            try:
+                drafts.save_draft(self.current_yaml(), namespace=nad.namespace, name=nad.name or None)
+                kept = " Your version was kept as a draft."
+            except OSError as exc:
+                kept = f" Your version could not be kept as a draft ({exc.strerror or exc}): export it first."
+        nad = NAD.from_manifest(live)
+        self.base = copy.deepcopy(live)
+        nad.manifest = clean_manifest(nad)
+        await self.load(nad)
+        self._draft_id = None
+        rv = (live.get("metadata") or {}).get("resourceVersion", "?")
+        message = self.query_one("#server-message", Static)
+        message.update(Text(f"Reloaded {shown(nad.key)} from the server (version {rv}).{kept}", style="yellow"))
+        message.display = True
 
     # ------------------------------------------------------------------ export / clipboard
     def output_nad(self) -> NAD:
@@ -496,7 +528,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         if target.exists():
             self.app.push_screen(ConfirmScreen("Overwrite?", f"{target} exists. Replace it?", confirm="Overwrite",
                                                keys=False),
-                                 callback=lambda ok: self.write_file(target) if ok else None)
+                                 callback=on_answer(lambda _: self.write_file(target)))
             return
         self.write_file(target)
 
