@@ -56,6 +56,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("statefulset", "apps", "v1", "statefulsets", True),
     Kind("daemonset", "apps", "v1", "daemonsets", True),
     Kind("crd", "apiextensions.k8s.io", "v1", "customresourcedefinitions", False),
+    Kind("nns", "nmstate.io", "v1beta1", "nodenetworkstates", False),
 )}
 _ALIASES = {"namespaces": "namespace", "ns": "namespace", "nodes": "node", "pods": "pod", "events": "event",
             NAD_PLURAL: "nad", "network-attachment-definition": "nad", "net-attach-def": "nad",

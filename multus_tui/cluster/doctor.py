@@ -15,9 +15,11 @@ from typing import Any
 
 from multus_tui.cluster.client import Cluster
 from multus_tui.cluster.errors import ClusterError
-from multus_tui.cluster.views import EventView, NADView, PodView
+from multus_tui.cluster.placement import facts_of, node_facts
+from multus_tui.cluster.views import EventView, NADView, NodeNetworkStateView, NodeView, PodView
 from multus_tui.multus.diagnose import DoctorFinding, diagnose
 from multus_tui.multus.errors import AnnotationError
+from multus_tui.multus.nodes import NodeFacts
 from multus_tui.multus.selection import NETWORKS_ANNOTATION, parse_networks
 
 
@@ -112,6 +114,7 @@ def collect_findings(source: Any, namespace: str | None, *, namespace_isolation:
     if isinstance(source, Cluster):
         nads, pods, events, known = fetch_inputs(source, namespace)
         installed = known is None or bool(known)
+        nodes = fetch_node_facts(source)
     else:  # a LiveStore: what it watches is what we know
         nads = source.nads()
         pods = source.pods(namespace)
@@ -119,11 +122,31 @@ def collect_findings(source: Any, namespace: str | None, *, namespace_isolation:
         scope = getattr(source, "namespace", None)
         known = {scope} if isinstance(scope, str) and scope else None
         installed = _store_has_nad_api(source)
+        nodes = node_facts(source).nodes if hasattr(source, "kind_status") else None
     return diagnose(
         [v.nad for v in nads], pods, [e.as_event_dict() for e in events], namespace=namespace,
         namespace_isolation=namespace_isolation, global_namespaces=global_namespaces,
-        known_nad_namespaces=known, multus_installed=installed,
+        known_nad_namespaces=known, multus_installed=installed, nodes=nodes,
     )
+
+
+def fetch_node_facts(cluster: Cluster) -> list[NodeFacts] | None:
+    """Nodes with the interfaces their NodeNetworkState reports (two list requests); None when the
+    nodes cannot be listed. Without kubernetes-nmstate every node's interfaces are unknown."""
+    try:
+        nodes = [NodeView.from_raw(o) for o in cluster.list_raw("node", None).get("items") or []]
+    except ClusterError as exc:
+        if exc.code == 403:
+            return None
+        raise
+    try:
+        states = {v.name: v for v in (NodeNetworkStateView.from_raw(o)
+                                      for o in cluster.list_raw("nns", None).get("items") or [])}
+    except ClusterError as exc:
+        if exc.code not in (403, 404):
+            raise
+        states = {}
+    return facts_of(nodes, states)
 
 
 def _store_has_nad_api(store: Any) -> bool:

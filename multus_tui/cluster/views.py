@@ -189,4 +189,54 @@ class EventView:
         }
 
 
-VIEW_TYPES = {"namespace": NamespaceView, "nad": NADView, "pod": PodView, "event": EventView}
+@dataclass(frozen=True, slots=True)
+class NodeView:
+    """A node as the pre-checks see it: name, labels, schedulable, what it advertises."""
+
+    name: str
+    labels: dict[str, str] = field(default_factory=dict, compare=False)
+    unschedulable: bool = False
+    ready: bool = True
+    allocatable: dict[str, str] = field(default_factory=dict, compare=False)
+    resource_version: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return ("", self.name)
+
+    @classmethod
+    def from_raw(cls, obj: dict) -> NodeView:
+        m = _meta(obj)
+        spec = obj.get("spec") or _EMPTY
+        status = obj.get("status") or _EMPTY
+        return cls(m.get("name", ""), dict(m.get("labels") or {}), bool(spec.get("unschedulable")),
+                   _ready(status) if status.get("conditions") else True,
+                   {str(k): str(v) for k, v in (status.get("allocatable") or {}).items()},
+                   m.get("resourceVersion", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class NodeNetworkStateView:
+    """kubernetes-nmstate's report of one node's interfaces (`nodenetworkstates.nmstate.io`)."""
+
+    name: str
+    interfaces: frozenset[str] | None = None
+    updated: str = ""
+    resource_version: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return ("", self.name)
+
+    @classmethod
+    def from_raw(cls, obj: dict) -> NodeNetworkStateView:
+        from multus_tui.multus.nodes import interfaces_from_state
+
+        m = _meta(obj)
+        status = obj.get("status") or _EMPTY
+        return cls(m.get("name", ""), interfaces_from_state(status), str(status.get("lastSuccessfulUpdateTime") or ""),
+                   m.get("resourceVersion", ""))
+
+
+VIEW_TYPES = {"namespace": NamespaceView, "nad": NADView, "pod": PodView, "event": EventView, "node": NodeView,
+              "nns": NodeNetworkStateView}

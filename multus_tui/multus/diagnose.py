@@ -20,6 +20,8 @@ Checks (the numbers of issue 8; ids are stable, tests and `doctor -o json` key o
 8. ``default-route-unreachable``, ``default-route-ecmp``  (2.6)
 9. ``sandbox-failure``        pods stuck creating: the root cause from the event, mapped to the NAD
 10. ``invalid-nad``           live NADs whose config does not parse or fails lint
+11. ``host-link-missing``     a NAD's master/device missing on nodes that report their interfaces
+    (kubernetes-nmstate's NodeNetworkState): its pods fail there with "Link not found"
 
 Objects are named ``pod/<ns>/<name>`` and ``nad/<ns>/<name>``.
 """
@@ -38,6 +40,7 @@ from multus_tui.multus.errors import AnnotationError, ConfigError
 from multus_tui.multus.failures import Failure
 from multus_tui.multus.ipam import IPRange, ipam_ranges, pool_size
 from multus_tui.multus.nad import NAD, RESOURCE_NAME_ANNOTATION
+from multus_tui.multus.nodes import NodeFacts, link_gaps
 from multus_tui.multus.selection import (
     NETWORKS_ANNOTATION,
     Selection,
@@ -72,6 +75,7 @@ CHECKS: dict[str, tuple[int, str]] = {
     "default-route-ecmp": (8, "more than one default-route per family"),
     "sandbox-failure": (9, "pod stuck creating"),
     "invalid-nad": (10, "NAD config invalid"),
+    "host-link-missing": (11, "master/device missing on nodes"),
 }
 
 #: warning threshold of pool use (issue 8: warning at >= 80 %)
@@ -292,6 +296,7 @@ def diagnose(
     global_namespaces: Sequence[str] = ("default",),
     known_nad_namespaces: Collection[str] | None = None,
     multus_installed: bool = True,
+    nodes: Sequence[NodeFacts] | None = None,
 ) -> list[DoctorFinding]:
     """Run every check and return the findings, sorted (errors first).
 
@@ -304,7 +309,8 @@ def diagnose(
     `namespace`: keep only findings involving an object of that namespace (or a NAD one of its
     pods uses). `namespace_isolation`/`global_namespaces`: Multus' settings of that name (2.4).
     `multus_installed=False` (the cluster has no NAD API): one finding naming the pods whose
-    requests are ignored, instead of one "missing NAD" per request.
+    requests are ignored, instead of one "missing NAD" per request. `nodes`: the nodes with the
+    interfaces NodeNetworkState reports (None or interfaces None: not checked).
     """
     nad_list = [n for n in nads if isinstance(n, NAD)]
     by_key: dict[tuple[str, str], NAD] = {(n.namespace or "", n.name): n for n in nad_list}
@@ -340,6 +346,8 @@ def diagnose(
                             known_nad_namespaces if multus_installed else set())
     finally:
         _RANGE_CACHE.reset(token)
+    if nodes:
+        found.extend(_check_host_links(nad_list, nodes))
     if not multus_installed:
         asking = [c for c in ctxs if c.live and c.selections and not c.rec.host_network]
         if asking:
@@ -374,6 +382,16 @@ def _run_checks(nad_list: list[NAD], by_key: Mapping[tuple[str, str], NAD], ctxs
     _check_sandbox_failures(ctxs, by_key, out, known_nad_namespaces)
     _check_nads(nad_list, out)
     return out.items
+
+
+def _check_host_links(nads: list[NAD], nodes: Sequence[NodeFacts]) -> list[DoctorFinding]:
+    out = []
+    for nad in nads:
+        ref = f"{nad.namespace}/{nad.name}"
+        for gap in link_gaps(nad, nodes):
+            out.append(DoctorFinding("host-link-missing", gap.severity, (nad_ref(nad.namespace or "", nad.name),),
+                                     gap.message(ref), gap.fix()))
+    return out
 
 
 def _attached(c: _Pod) -> list[AttachmentState]:

@@ -173,9 +173,14 @@ class TestPod:
     command: list[str] = field(default_factory=lambda: list(DEFAULT_COMMAND))
     node_selector: dict[str, str] = field(default_factory=dict)
 
-    def findings(self) -> list[Finding]:
-        """Name/namespace/image problems the API server would reject."""
+    def findings(self, exists: bool = False) -> list[Finding]:
+        """Name/namespace/image problems the API server would reject (`exists`: a pod of that name is
+        already there, which the API server refuses with AlreadyExists)."""
         out: list[Finding] = []
+        if exists:
+            out.append(Finding("error", "metadata.name",
+                               f"pod {self.namespace}/{self.name} already exists: choose another name",
+                               "pod-exists"))
         if len(self.name) > 253 or not _SUBDOMAIN.match(self.name):
             out.append(Finding("error", "metadata.name",
                                f"pod name {self.name!r} must be a DNS subdomain (lower case, digits, '-', '.')",

@@ -41,6 +41,7 @@ from multus_tui.multus.status import NETWORK_STATUS_ANNOTATION, parse_network_st
 
 from .discovery import NAD_CRD_NAME
 from .errors import ApiError
+from .hosts import Hosts
 from .ipam_sim import CniError, IpamState
 from .multus_sim import CLUSTER_NETWORK, MultusSim, NodeView
 from .scheduler import pick_node
@@ -179,6 +180,11 @@ class Simulator(StoreWorker):
         return default if value is None else value
 
     @property
+    def hosts(self) -> Hosts:
+        """The machines behind the nodes (their interfaces), as the scenario described them."""
+        return self.store.hosts
+
+    @property
     def retry_interval_s(self) -> float:
         return float(self._setting("retry_interval_s", 2.0))
 
@@ -313,7 +319,7 @@ class Simulator(StoreWorker):
             return
         if node not in nodes:
             obj = self._get("nodes", None, node)
-            view = NodeView.from_node(obj) if obj else NodeView(name=node)
+            view = NodeView.from_node(obj, self.hosts.get(node)) if obj else NodeView(name=node)
             cidr = view.pod_cidr
             nodes[node] = {"type": "host-local", "ranges": [[{"subnet": cidr}]]} if cidr else None
         pod_ipam = nodes[node]
@@ -439,7 +445,7 @@ class Simulator(StoreWorker):
         node_obj = self._get("nodes", None, st.node or "")
         if pod is None or pod["metadata"]["uid"] != uid or node_obj is None:
             return
-        node = NodeView.from_node(node_obj)
+        node = NodeView.from_node(node_obj, self.hosts.get(st.node or ""))
         spec = pod.get("spec") or {}
         annotations: dict[str, str] | None = None
         if spec.get("hostNetwork"):

@@ -32,22 +32,13 @@ from multus_tui.multus.failures import no_network_found_message, plugin_error
 from multus_tui.multus.selection import NETWORKS_ANNOTATION, Selection, parse_networks
 from multus_tui.multus.status import NetworkStatus, render_network_status
 
+from .hosts import DEFAULT_CNI_PLUGINS, Host
 from .ipam_sim import CniError, IpamRequest, IpamResult, IpamState
 
 CLUSTER_NETWORK = "sandbox-pod-network"
 CNI_BIN_DIR = "/opt/cni/bin"
 MULTUS_CONF_DIR = "/etc/cni/multus/net.d"
 
-#: Binaries of a node with Multus pinned plugins v1.9 installed (containernetworking/plugins)
-#: plus whereabouts; anything else fails with `failed to find plugin` (5.2). A node can override
-#: the set with the annotation CNI_PLUGINS_ANNOTATION (comma-separated).
-DEFAULT_CNI_PLUGINS = frozenset({
-    "bandwidth", "bridge", "dhcp", "dummy", "firewall", "host-device", "host-local", "ipvlan",
-    "loopback", "macvlan", "portmap", "ptp", "sbr", "static", "tap", "tuning", "vlan", "vrf",
-    "whereabouts",
-})
-HOST_INTERFACES_ANNOTATION = "sandbox.multus-tui.io/host-interfaces"
-CNI_PLUGINS_ANNOTATION = "sandbox.multus-tui.io/cni-plugins"
 
 # Chained plugins refuse to be first in a list (4.7, 4.8, 4.11).
 _CHAINED_FIRST_ERRORS = {
@@ -73,22 +64,15 @@ class NodeView:
     default_link: str = "eth0"
 
     @classmethod
-    def from_node(cls, node: dict[str, Any]) -> NodeView:
-        """Read a Node object: links from HOST_INTERFACES_ANNOTATION (default: eth0), plugins
-        from CNI_PLUGINS_ANNOTATION (default: DEFAULT_CNI_PLUGINS), spec.podCIDR."""
+    def from_node(cls, node: dict[str, Any], host: Host | None = None) -> NodeView:
+        """A Node object (its name, spec.podCIDR) on its machine (`host`: interfaces, CNI binaries;
+        a plain machine with eth0 when the scenario did not describe one)."""
         meta = node.get("metadata") or {}
-        ann = meta.get("annotations") or {}
-        links_text = ann.get(HOST_INTERFACES_ANNOTATION)
-        links = {p.strip() for p in links_text.split(",") if p.strip()} if links_text is not None else {"eth0"}
-        links.add("lo")
-        plugins_text = ann.get(CNI_PLUGINS_ANNOTATION)
-        plugins = (
-            frozenset(p.strip() for p in plugins_text.split(",") if p.strip())
-            if plugins_text is not None else DEFAULT_CNI_PLUGINS
-        )
+        host = host or Host()
+        links = host.link_names()
         spec = node.get("spec") or {}
         default_link = "eth0" if "eth0" in links else next(iter(sorted(links - {"lo"})), "eth0")
-        return cls(name=meta.get("name", ""), links=links, plugins=plugins, pod_cidr=spec.get("podCIDR"),
+        return cls(name=meta.get("name", ""), links=links, plugins=host.plugins, pod_cidr=spec.get("podCIDR"),
                    default_link=default_link)
 
 

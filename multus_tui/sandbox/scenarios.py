@@ -6,9 +6,11 @@ Scenarios
 
 * namespaces ``default``, ``kube-system`` (plus ``kube-public``, ``kube-node-lease``), ``tenant-a``,
   and the NAD CRD (Multus installed);
-* nodes ``node-1``..``node-3`` with host interfaces ``eth0,k8s-vlan1`` and ``node-4`` with only
-  ``eth0`` (annotation ``sandbox.multus-tui.io/host-interfaces``), podCIDRs 10.244.N.0/24;
-* NADs, with the stories' exact configs:
+* nodes ``node-1``..``node-3`` whose machines have the interfaces ``eth0`` and ``k8s-vlan1`` and
+  ``node-4`` with only ``eth0`` (`hosts.Hosts`), podCIDRs 10.244.N.0/24; kubernetes-nmstate's
+  NodeNetworkState CRD (upstream, unchanged) and one NodeNetworkState per node reporting them;
+* NADs, with the stories' exact configs, as ``kubectl apply`` leaves them (field manager
+  ``kubectl-client-side-apply``, the last-applied-configuration annotation):
 
   - ``default/vlan1-internal-static`` (S1): conflist macvlan on k8s-vlan1 + static
     192.168.0.20/24 gw .254, then sbr; cniVersion 0.3.1;
@@ -34,13 +36,15 @@ Scenarios
     it stays ContainerCreating with NoNetworkFound + FailedCreatePodSandBox, and attaches as soon
     as someone creates ``tenant-a/vlan1-later``.
 
-``empty``: the namespaces, the four nodes and the NAD CRD; no NADs, no pods.
+``empty``: the namespaces, the four nodes (with their NodeNetworkStates) and the NAD CRD; no NADs,
+no pods.
 
 ``no-multus``: like ``seed`` without the NAD CRD and NADs: pods run with eth0 only and no
 network-status (Multus is not installed), their networks annotations silently ignored.
 
 ``large:N``: N pods over ~N/50 namespaces (``bench-000``...) and ~N/10 NADs (``net-000``... in
-each namespace), on ~N/100 nodes (at least 4), all already Running with network-status written:
+each namespace), on ~N/100 nodes (at least 4, each with ``eth0`` and ``k8s-vlan1`` and its NodeNetworkState), all
+already Running with network-status written:
 built directly in the store, not through the simulated kubelet, so 10,000 pods load in seconds.
 """
 
@@ -53,13 +57,16 @@ from typing import Any
 from multus_tui.multus.status import NETWORK_STATUS_ANNOTATION, NetworkStatus, render_network_status
 
 from .discovery import nad_crd
-from .multus_sim import CLUSTER_NETWORK, HOST_INTERFACES_ANNOTATION, make_mac
-from .store import ObjectStore
+from .hosts import Host, Hosts, Link, nns_crd, publish_node_network_states
+from .multus_sim import CLUSTER_NETWORK, make_mac
+from .store import ObjectStore, now_rfc3339
 
 NAD_RESOURCE = "network-attachment-definitions"
 NETWORKS = "k8s.v1.cni.cncf.io/networks"
 TENANT = "tenant-a"
-VLAN_LINKS = "eth0,k8s-vlan1"
+VLAN = "k8s-vlan1"
+KUBECTL_APPLY = "kubectl-client-side-apply"
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 S5_IMAGE = "dougbtv/centos-network"
 S5_COMMAND = ["/bin/bash", "-c", "trap : TERM INT; sleep infinity & wait"]
 
@@ -120,10 +127,30 @@ def nad(namespace: str, name: str, config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def node(index: int, links: str = VLAN_LINKS) -> dict[str, Any]:
-    """Node `node-<index>` with host interfaces `links`, podCIDR 10.244.<index>.0/24."""
+def kubectl_applied(obj: dict[str, Any]) -> dict[str, Any]:
+    """`obj` as `kubectl apply` (client-side) stores it: with the last-applied-configuration annotation
+    (create it with field manager KUBECTL_APPLY)."""
+    out = json.loads(json.dumps(obj))
+    out["metadata"].setdefault("annotations", {})[LAST_APPLIED] = json.dumps(obj, separators=(",", ":")) + "\n"
+    return out
+
+
+def node_ip(index: int) -> str:
+    return f"192.168.122.{10 + index}"
+
+
+def host(index: int, vlan: bool = True) -> Host:
+    """The machine of node-<index>: eth0 (the node address) and, with `vlan`, the VLAN interface."""
+    links = {"eth0": Link("eth0", "ethernet", 1500, make_mac(f"host-{index}", "eth0"), (node_ip(index), 24))}
+    if vlan:
+        links[VLAN] = Link(VLAN, "ethernet", 1500, make_mac(f"host-{index}", VLAN))
+    return Host(links=links)
+
+
+def node(index: int) -> dict[str, Any]:
+    """Node `node-<index>`, podCIDR 10.244.<index>.0/24 (its interfaces are its host's: `host`)."""
     name = f"node-{index}"
-    ip = f"192.168.122.{10 + index}"
+    ip = node_ip(index)
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -137,7 +164,6 @@ def node(index: int, links: str = VLAN_LINKS) -> dict[str, Any]:
                 "beta.kubernetes.io/arch": "amd64",
                 **({"node-role.kubernetes.io/control-plane": ""} if index == 1 else {}),
             },
-            "annotations": {HOST_INTERFACES_ANNOTATION: links},
         },
         "spec": {"podCIDR": f"10.244.{index}.0/24", "podCIDRs": [f"10.244.{index}.0/24"]},
         "status": {
@@ -176,14 +202,26 @@ def _namespace(name: str) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
 
 
-def _base(store: ObjectStore, *, multus: bool) -> None:
+def _nodes(store: ObjectStore, hosts: Hosts, count: int, *, vlan_on: Any = None,
+           managed: list[dict[str, Any]] | None = None) -> None:
+    """`count` nodes, their hosts (with the VLAN interface where `vlan_on(i)` says so, on all by
+    default) and, as kubernetes-nmstate reports them, their NodeNetworkStates."""
+    for i in range(1, count + 1):
+        hosts.set(f"node-{i}", host(i, vlan=True if vlan_on is None else vlan_on(i)))
+        obj = node(i)
+        if managed is not None:
+            obj["metadata"]["managedFields"] = managed
+        store.create("nodes", obj, field_manager="kubelet")
+    store.create("customresourcedefinitions", nns_crd(), field_manager=KUBECTL_APPLY)
+    publish_node_network_states(store, hosts, now_rfc3339())
+
+
+def _base(store: ObjectStore, hosts: Hosts, *, multus: bool) -> None:
     for ns in (*SYSTEM_NAMESPACES, TENANT):
         store.create("namespaces", _namespace(ns))
     if multus:
         store.create("customresourcedefinitions", nad_crd())
-    for i in (1, 2, 3):
-        store.create("nodes", node(i))
-    store.create("nodes", node(4, "eth0"))
+    _nodes(store, hosts, 4, vlan_on=lambda i: i != 4)
 
 
 def seed_pods() -> list[dict[str, Any]]:
@@ -201,13 +239,14 @@ def seed_pods() -> list[dict[str, Any]]:
     ]
 
 
-def load_seed(store: ObjectStore, *, multus: bool = True) -> None:
+def load_seed(store: ObjectStore, hosts: Hosts, *, multus: bool = True) -> None:
     """The `seed` scenario (or `no-multus` with multus=False)."""
-    _base(store, multus=multus)
+    _base(store, hosts, multus=multus)
     if multus:
-        store.create(NAD_RESOURCE, nad("default", "vlan1-internal-static", S1_CONFIG))
-        store.create(NAD_RESOURCE, nad(TENANT, "vlan1-internal-static-dr", S2_CONFIG))
-        store.create(NAD_RESOURCE, nad("kube-system", "vlan1-internal-pool", S4_CONFIG))
+        for ns, name, config in (("default", "vlan1-internal-static", S1_CONFIG),
+                                 (TENANT, "vlan1-internal-static-dr", S2_CONFIG),
+                                 ("kube-system", "vlan1-internal-pool", S4_CONFIG)):
+            store.create(NAD_RESOURCE, kubectl_applied(nad(ns, name, config)), field_manager=KUBECTL_APPLY)
     for p in seed_pods():
         store.create("pods", p)
 
@@ -218,7 +257,7 @@ _MANAGED = [{"manager": "kubectl-client-side-apply", "operation": "Update", "api
              "time": "2024-01-01T00:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {}}}]
 
 
-def load_large(store: ObjectStore, count: int) -> None:
+def load_large(store: ObjectStore, hosts: Hosts, count: int) -> None:
     """`large:N`: built straight into the store, already Running (see the module docstring)."""
     n_ns = max(1, round(count / 50))
     n_nads = max(1, round(count / 10))
@@ -230,10 +269,8 @@ def load_large(store: ObjectStore, count: int) -> None:
     namespaces = [f"bench-{i:03d}" for i in range(n_ns)]
     for ns in namespaces:
         store.create("namespaces", _namespace(ns))
+    _nodes(store, hosts, n_nodes, managed=_MANAGED)
     nodes = [node(i + 1) for i in range(n_nodes)]
-    for n in nodes:
-        n["metadata"]["managedFields"] = _MANAGED
-        store.create("nodes", n)
     # NAD j gets its own /24 from 10.(100+j//256).(j%256).0 with whereabouts, so addresses are
     # unique cluster-wide and the simulator can keep allocating after adoption.
     nad_subnets: dict[tuple[str, str], str] = {}
@@ -325,11 +362,12 @@ def check_scenario(name: str) -> None:
 def load_scenario(name: str, store: ObjectStore, settings: Any = None) -> None:
     """Fill `store` with scenario `name` (see the module docstring); ValueError when unknown."""
     check_scenario(name)
+    hosts = store.hosts
     if name == "seed":
-        load_seed(store, multus=True)
+        load_seed(store, hosts, multus=True)
     elif name == "no-multus":
-        load_seed(store, multus=False)
+        load_seed(store, hosts, multus=False)
     elif name == "empty":
-        _base(store, multus=True)
+        _base(store, hosts, multus=True)
     else:
-        load_large(store, int(name.split(":", 1)[1]))
+        load_large(store, hosts, int(name.split(":", 1)[1]))

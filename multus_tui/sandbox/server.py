@@ -545,13 +545,13 @@ class ApiServer:
                                               subresource=req.subresource,
                                               include_status=req.subresource == "status"
                                               or "status" not in rt.subresources)
-                new["metadata"]["resourceVersion"] = entry.obj["metadata"]["resourceVersion"]
+                new["metadata"]["resourceVersion"] = explicit_rv or entry.obj["metadata"]["resourceVersion"]
                 try:
                     out = self.store.update(rt.plural, new, subresource=req.subresource, dry_run=dry_run,
                                             namespace=req.namespace)
                     return self._respond_obj(request, req, out, 200, warnings)
                 except errors.ApiError as exc:
-                    if exc.reason != "Conflict" or "Apply failed" in exc.message:
+                    if exc.reason != "Conflict" or "Apply failed" in exc.message or explicit_rv:
                         raise
             raise errors.conflict(rt.plural, rt.group, req.name)
         if ctype == "application/strategic-merge-patch+json" and rt.custom:

@@ -291,6 +291,11 @@ class ObjectStore:
         # Bump to invalidate discovery/OpenAPI caches when the CRD set changes.
         self.types_generation = 0
         self.default_field_manager = "sandbox"
+        # The machines behind the nodes (interfaces, CNI binaries): not API state, never served; the
+        # scenario describes them and the simulated kubelet/Multus read them (hosts.py).
+        from .hosts import Hosts
+
+        self.hosts = Hosts()
 
     # --- registry ------------------------------------------------------------------------------
 

@@ -87,6 +87,8 @@ class MultusApp(App[str | None]):
     multus_installed: reactive[bool | None] = reactive(None)
     context_label: reactive[str] = reactive("")
     forbidden: reactive[tuple[str, ...]] = reactive(())
+    # mirrors ctx.readonly for the widgets that show it (the header's [readonly])
+    readonly: reactive[bool] = reactive(False)
 
     def __init__(self, ctx: AppContext, *, no_cluster_reason: str | None = None, start_store: bool = True,
                  open_namespace: str | None = None) -> None:
@@ -104,13 +106,14 @@ class MultusApp(App[str | None]):
         self._last_store_refresh = 0.0
         self._ui_heap_frozen = False
         # One whole-cluster diagnosis shared by the home summary and the NAD/pod findings panels.
-        self.doctor = DoctorCache(self, self._diagnose)
+        self.doctor = DoctorCache(self, self._diagnose, ready=self._store_synced)
 
     # --- lifecycle --------------------------------------------------------------------------------
     def on_mount(self) -> None:
         from multus_tui.ui.screens.errors import NoKubeconfigScreen
         from multus_tui.ui.screens.home import HomeScreen
 
+        self.readonly = self.ctx.readonly
         if not self.ctx.online:
             self.connection = ("offline", None)
             self.push_screen(NoKubeconfigScreen(self.no_cluster_reason or "no kubeconfig found"))
@@ -173,19 +176,20 @@ class MultusApp(App[str | None]):
         except Exception as exc:
             multus = None
             forbidden.append(f"checking for Multus: {from_exception(exc).message}")
+        account_readonly: bool | None = None
         try:
             perms = cluster.permissions(self.ctx.namespace)
-            if perms.readonly and not self.ctx.readonly:
+            account_readonly = perms.readonly
+            if perms.readonly and not self.ctx.readonly_requested:
                 forbidden.append("this account may not write NADs or pods: write actions are hidden")
-                self.ctx.readonly = True
-            elif not perms.exec_pods and not self.ctx.readonly:
+            elif not perms.exec_pods and not self.ctx.readonly_requested:
                 forbidden.append("this account may not exec into pods (shell)")
         except Exception:
             pass  # permissions are a courtesy; the API's own 403 still says what is forbidden
         if store is not None and self.start_store and not self._store_started:
             self._store_started = True
             store.start()
-        self.post_message(ClusterChecked(None, multus, forbidden))
+        self.post_message(ClusterChecked(None, multus, forbidden, account_readonly))
 
     def on_cluster_checked(self, message: ClusterChecked) -> None:
         from multus_tui.ui.screens.errors import UnreachableScreen
@@ -200,6 +204,10 @@ class MultusApp(App[str | None]):
         if isinstance(self.screen, UnreachableScreen):
             self.pop_screen()
         self.multus_installed = message.multus_installed
+        if message.account_readonly is not None:
+            # every connection check (start, context switch, retry) decides anew what this account may do
+            self.ctx.set_account_readonly(message.account_readonly)
+            self.readonly = self.ctx.readonly
         self._extra_forbidden = tuple(message.forbidden)
         self._apply_state()
         self.refresh_bindings()
@@ -254,6 +262,10 @@ class MultusApp(App[str | None]):
             self._ui_heap_frozen = True
             # after the paint, so the first screen's render caches are frozen with the rows
             self.call_after_refresh(gc.freeze)
+
+    def _store_synced(self) -> bool:
+        store = self.ctx.store
+        return store is not None and bool(getattr(store, "synced", True))
 
     def _diagnose(self) -> list[Any]:  # a worker thread (DoctorCache)
         from multus_tui.ui.doctor import compute_findings
@@ -460,7 +472,8 @@ class MultusApp(App[str | None]):
 
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.doctor = DoctorCache(self, self._diagnose)  # the old cluster's findings mean nothing here
+        # the old cluster's findings mean nothing here
+        self.doctor = DoctorCache(self, self._diagnose, ready=self._store_synced)
         self.multus_installed = None
         self.connection = ("connecting", None)
         self.context_label = message.context or ""

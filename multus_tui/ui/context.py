@@ -36,6 +36,17 @@ class AppContext:
     contexts: list[str] = field(default_factory=list)
     clock: Callable[[], datetime] = utc_now
     extra: dict[str, Any] = field(default_factory=dict)
+    # `readonly` is what the screens obey: the user's --readonly (`readonly_requested`, sticky across
+    # context switches) or an account that may not write, re-evaluated on every connection check.
+    readonly_requested: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.readonly_requested is None:
+            self.readonly_requested = self.readonly
+
+    def set_account_readonly(self, account_readonly: bool) -> None:
+        """The connected account's permissions: read-only when it may not write, or when asked to be."""
+        self.readonly = bool(self.readonly_requested) or account_readonly
 
     @property
     def online(self) -> bool:

@@ -47,9 +47,12 @@ class DoctorCache:
     """The app's shared diagnosis. `compute()` is blocking and runs in a thread worker of `app`."""
 
     def __init__(self, app: Any, compute: Callable[[], list[DoctorFinding]],
-                 min_interval: float = MIN_INTERVAL_S) -> None:
+                 min_interval: float = MIN_INTERVAL_S, ready: Callable[[], bool] | None = None) -> None:
         self.app = app
         self.compute = compute
+        # whether the data is there to diagnose (the store's first lists done): a diagnosis of a store
+        # still filling would say "no findings" about a cluster it has not read yet
+        self.ready = ready or (lambda: True)
         self.min_interval = min_interval
         self.findings: list[DoctorFinding] | None = None
         self.error: str | None = None
@@ -99,7 +102,7 @@ class DoctorCache:
     def request(self) -> None:
         """Diagnose if the findings are stale and someone on screen shows them (at most every
         `min_interval` seconds; one diagnosis at a time)."""
-        if not self.stale or self.running or self._timer is not None or not self._visible():
+        if not self.stale or self.running or self._timer is not None or not self._visible() or not self.ready():
             return
         delay = max(0.0, self._not_before - time.monotonic())
         if delay <= 0:

@@ -37,6 +37,8 @@ class ClusterChecked(Message):
     error: str | None
     multus_installed: bool | None
     forbidden: list[str] = field(default_factory=list)
+    # the account may not write NADs or pods (None: unknown, keep what the app has)
+    account_readonly: bool | None = None
 
 
 @dataclass

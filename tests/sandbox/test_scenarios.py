@@ -73,10 +73,16 @@ def test_seed_nads_are_the_stories() -> None:
     s4 = nads[("kube-system", "vlan1-internal-pool")]
     assert s4.ipam["ranges"] == [[{"subnet": "192.168.0.0/24", "rangeStart": "192.168.0.20",
                                    "rangeEnd": "192.168.0.49", "gateway": "192.168.0.254"}]]
-    links = {n["metadata"]["name"]: n["metadata"]["annotations"]["sandbox.multus-tui.io/host-interfaces"]
-             for n in store.list("nodes")[0]}
-    assert links == {"node-1": "eth0,k8s-vlan1", "node-2": "eth0,k8s-vlan1", "node-3": "eth0,k8s-vlan1",
-                     "node-4": "eth0"}
+    # the nodes' interfaces as kubernetes-nmstate reports them (one NodeNetworkState per node)
+    links = {n["metadata"]["name"]: [i["name"] for i in n["status"]["currentState"]["interfaces"]]
+             for n in store.list("nodenetworkstates")[0]}
+    assert links == {"node-1": ["lo", "eth0", "k8s-vlan1"], "node-2": ["lo", "eth0", "k8s-vlan1"],
+                     "node-3": ["lo", "eth0", "k8s-vlan1"], "node-4": ["lo", "eth0"]}
+    assert {n["metadata"]["name"] for n in store.list("nodes")[0]} == set(links)
+    # the NADs as `kubectl apply` leaves them
+    for n in store.list("network-attachment-definitions")[0]:
+        assert [e["manager"] for e in n["metadata"]["managedFields"]] == ["kubectl-client-side-apply"]
+        assert "kubectl.kubernetes.io/last-applied-configuration" in n["metadata"]["annotations"]
     assert {"default", "kube-system", "tenant-a"} <= {n["metadata"]["name"] for n in store.list("namespaces")[0]}
 
 

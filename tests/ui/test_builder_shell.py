@@ -13,6 +13,7 @@ from textual.widgets import Button
 from multus_tui.multus import templates
 from multus_tui.multus.nad import NAD
 from multus_tui.ui.builder import DeleteNadScreen, NadBuilderScreen, ReviewScreen, pods_using
+from multus_tui.ui.screens.dialogs import ConfirmScreen
 from tests.ui.test_builder_harness import SIZE, online_ctx, wait_for
 
 
@@ -45,6 +46,11 @@ async def test_builder_opened_from_the_app_shell_applies_a_template(seed: tuple[
             # the shell loaded styles/builder.tcss: the side panel has its border
             assert screen.query_one("#builder-side").styles.border_left[0] == "solid"
             await pilot.press("ctrl+s")
+            # node-4's NodeNetworkState has no k8s-vlan1: a warning to confirm (`y`) before the review
+            confirm = await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen,
+                                     what="the warnings' confirmation")
+            assert "node-4" in str(confirm.query_one("#confirm-body").render())
+            await pilot.press("y")
             review = await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen,
                                     what="review")
             await wait_for(pilot, lambda: not review.query_one("#review-apply", Button).disabled, what="dry run")

@@ -103,11 +103,11 @@ async def test_doctor_screen_lists_seed_findings_grouped_by_severity(seed_ctx: A
         kind, ns, name = app.opened[-1]
         assert f"{kind}/{ns}/{name}" == screen.selected.objects[0]
 
-        # n: only the context's namespace (tenant-a): the missing NAD only
+        # n: only the context's namespace (tenant-a): the missing NAD, and its NAD's master missing on node-4
         screen.computed = False
         await pilot.press("n")
         await wait_for(pilot, lambda: screen.computed)
-        assert {f.check for f in screen.findings} == {"missing-nad"}
+        assert {f.check for f in screen.findings} == {"missing-nad", "host-link-missing"}
         assert "namespace tenant-a" in str(screen.query_one("#doctor-title", Static).render())
 
         # the store changes (the missing NAD appears): the screen recomputes by itself

@@ -32,7 +32,11 @@ from textual.widgets import (
     TabPane,
 )
 
+from multus_tui.cluster.placement import Placement, node_facts
 from multus_tui.multus import podspec
+from multus_tui.multus.nad import NAD
+from multus_tui.multus.nodes import placement_findings
+from multus_tui.multus.nodes import suggested_node as node_with_links
 from multus_tui.multus.podspec import DnsOverride, Isolation, TestPod
 from multus_tui.multus.selection import Selection
 from multus_tui.multus.validate import Finding
@@ -45,6 +49,7 @@ SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 SEVERITY_MARK = {"error": "✗", "warning": "!", "info": "i"}
 OUTPUTS = ("annotation", "template", "pod")
 WRITE_ACTIONS = frozenset({"create_pod", "patch_workload"})
+HOSTNAME_LABEL = "kubernetes.io/hostname"
 
 
 class SelectionTable(DataTable):
@@ -62,6 +67,29 @@ class SelectionTable(DataTable):
 
 def _field(label: str, widget: Any) -> Horizontal:
     return Horizontal(Label(label, classes="attach-label"), widget, classes="attach-field")
+
+
+#: what each field is for: its tooltip and, while it has the focus, the help line under the form
+FIELD_HELP = {
+    "attach-selections": "the networks, in order (net1, net2, …): a add · d remove · J/K move",
+    "attach-interface": "interface name in the pod (net1, net2, … when empty; 15 bytes at most)",
+    "attach-ips": "addresses for this pod, CIDR, comma-separated (the NAD must honour ips)",
+    "attach-mac": "MAC address of the interface (the NAD must honour mac)",
+    "attach-default-route": "make this attachment the pod's default route, via this gateway",
+    "attach-use-gateway": "use the gateway of the NAD's IPAM as the default route",
+    "attach-dns": "replace the pod's DNS (dnsPolicy: None) with the servers below",
+    "attach-dns-nameservers": "DNS servers, comma-separated",
+    "attach-dns-searches": "search domains, comma-separated",
+    "attach-dns-options": "resolver options, comma-separated (ndots:2, edns0)",
+    "attach-pod-name": "name of the test pod",
+    "attach-pod-namespace": "namespace of the test pod (a NAD of another namespace is referenced as ns/name)",
+    "attach-pod-image": "container image of the test pod",
+    "attach-pod-command": "command: a JSON list, or words as a shell would split them",
+    "attach-pod-node-selector": "nodeSelector, key=value pairs (empty: any node)",
+    "attach-pin-node": "pin the pod to a node that has every host interface its NADs need",
+    "attach-isolation": "Multus' namespaceIsolation setting (the API does not show it)",
+    "attach-global-ns": "Multus' globalNamespaces setting: NADs any namespace may use",
+}
 
 
 class AttachBuilderScreen(Screen):
@@ -98,6 +126,10 @@ class AttachBuilderScreen(Screen):
         self.findings: list[Finding] = []
         self.refused: list[Finding] | None = None  # what the last create/patch was refused for
         self._held: dict[str, list[podspec.Holder]] | None = None
+        self._placement: Placement | None = None
+        self._pin: str | None = None  # the nodeSelector the "Pin to" button sets
+        # typing starts in the first field: the networks list (a, d, J/K there), or the pod's name
+        self.AUTO_FOCUS = "#attach-selections" if self._sels else "#attach-pod-name"
         self._unsubscribe: Any = None
         self._refresh_pending = False
 
@@ -147,16 +179,18 @@ class AttachBuilderScreen(Screen):
                 yield Static("DNS override (dnsPolicy: None)", classes="attach-section")
                 yield _field("override", Switch(value=False, id="attach-dns"))
                 with Vertical(id="attach-dns-fields"):
-                    yield _field("nameservers", Input(placeholder="192.168.0.1, 192.168.0.2", id="attach-dns-nameservers", compact=True))
-                    yield _field("searches", Input(placeholder="zencoffee.org", id="attach-dns-searches", compact=True))
-                    yield _field("options", Input(placeholder="ndots:2, edns0", id="attach-dns-options", compact=True))
+                    yield _field("nameservers", Input(placeholder="e.g. 192.168.0.1, 192.168.0.2", id="attach-dns-nameservers", compact=True))
+                    yield _field("searches", Input(placeholder="e.g. example.org", id="attach-dns-searches", compact=True))
+                    yield _field("options", Input(placeholder="e.g. ndots:2, edns0", id="attach-dns-options", compact=True))
                     yield Static(Text(podspec.DNS_WARNING, style="yellow"), id="attach-dns-warning")
                 yield Static("Test pod", classes="attach-section")
                 yield _field("name", Input(self.pod.name, id="attach-pod-name", compact=True))
                 yield _field("namespace", Input(self.pod.namespace, id="attach-pod-namespace", compact=True))
                 yield _field("image", Input(self.pod.image, id="attach-pod-image", compact=True))
                 yield _field("command", Input(json.dumps(self.pod.command), id="attach-pod-command", compact=True))
-                yield _field("nodeSelector", Input(placeholder="kubernetes.io/hostname=node-1", id="attach-pod-node-selector", compact=True))
+                # The placeholder must never read like a value: an empty selector means "any node".
+                yield _field("nodeSelector", Input(placeholder="(any node) key=value, …", id="attach-pod-node-selector", compact=True))
+                yield Button("Pin to a node", id="attach-pin-node", variant="warning", compact=True)
                 yield Static("Assumptions (Multus settings the API does not show)", classes="attach-section")
                 yield _field("isolation", Switch(value=False, id="attach-isolation"))
                 yield _field("global ns", Input(", ".join(self.isolation.global_namespaces), id="attach-global-ns", compact=True))
@@ -177,6 +211,7 @@ class AttachBuilderScreen(Screen):
                     yield Button("Export", id="attach-export-btn", compact=True)
                     yield Button("Create pod", variant="primary", id="attach-create-btn", compact=True)
                     yield Button("Patch workload", variant="warning", id="attach-patch-btn", compact=True)
+        yield Static("", id="attach-help")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -185,29 +220,59 @@ class AttachBuilderScreen(Screen):
                            ("mac", "MAC"), ("route", "DEFAULT-ROUTE"), ("nad", "NAD")):
             table.add_column(label, key=key)
         self.query_one("#attach-dns-fields").display = False
+        self.query_one("#attach-pin-node").display = False
+        for wid, tip in FIELD_HELP.items():
+            self.query_one(f"#{wid}").tooltip = tip
         if self.readonly or self.cluster is None:
             # --readonly hides every write; offline there is nothing to write to.
             self.query_one("#attach-create-btn").display = False
             self.query_one("#attach-patch-btn").display = False
         if self.store is not None:
             self._unsubscribe = self.store.subscribe(self._store_changed)
+            self._free_default_name()
         self._rebuild_table()
         self._load_editor()
         self._refresh_outputs()
 
+    def _free_default_name(self) -> None:
+        """The default test pod name, or the first `<name>-N` no pod in the namespace has (S5's samplepod
+        usually exists already: creating it again would only be refused)."""
+        base, ns = self.pod.name, self.pod.namespace
+        name, n = base, 1
+        while self.store.pod(ns, name) is not None and n < 1000:
+            n += 1
+            name = f"{base}-{n}"
+        if name != base:
+            self.query_one("#attach-pod-name", Input).value = name
+            self.pod = dataclasses.replace(self.pod, name=name)
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+
+    def on_descendant_focus(self, event: Any) -> None:
+        """The help line names the focused field and says what it is for (as in the NAD builder)."""
+        widget = getattr(event, "widget", None)
+        wid = getattr(widget, "id", None) or ""
+        label = next((str(lab.render()) for lab in widget.parent.query(Label)), "") if widget is not None and \
+            widget.parent is not None and "attach-field" in widget.parent.classes else ""
+        if isinstance(widget, Button):
+            label = str(widget.label)
+        line = Text("▸ ", style="dim")
+        line.append(label or wid.removeprefix("attach-"), style="bold")
+        if wid in FIELD_HELP:
+            line.append(" — " + FIELD_HELP[wid], style="dim")
+        self.query_one("#attach-help", Static).update(line)
 
     def _store_changed(self, changes: list[Any]) -> None:
         # Store thread. A NAD appearing/changing changes the table (found/missing), the ips hint
         # and the findings; pods only change "address already held" findings, so a burst of pod
         # updates is coalesced into one refresh instead of one per batch.
         kinds = {c.kind for c in changes}
-        if not kinds & {"nad", "pod", "state"}:
+        if not kinds & {"nad", "pod", "state", "node", "nns"}:
             return
         self._held = None
+        self._placement = None
         try:
             if kinds & {"nad", "state"}:
                 self.app.call_from_thread(self._store_refresh)
@@ -427,18 +492,45 @@ class AttachBuilderScreen(Screen):
             self._held = podspec.held_addresses((p.namespace, p.name, p.annotations) for p in pods)
         return self._held
 
-    def compute_findings(self) -> list[Finding]:
-        """Every finding for the current form (the pre-checks a create/patch must pass)."""
+    def placement(self) -> Placement:
+        """What the cluster says about nodes and their interfaces (cached until the store changes)."""
+        if self._placement is None:
+            self._placement = node_facts(self.store)
+        return self._placement
+
+    def _selected_nads(self) -> list[tuple[str, NAD]]:
+        out = []
+        for s in self._sels:
+            nad = self._nad(s.namespace or "", s.name)
+            if nad is not None:
+                out.append((f"{s.namespace}/{s.name}", nad))
+        return out
+
+    def compute_findings(self, for_create: bool = True) -> list[Finding]:
+        """Every finding for the current form (the pre-checks a create/patch must pass).
+
+        The test pod's own checks (its name taken, where it can land) apply to creating it, not to
+        patching a workload (`for_create=False`), whose pods are placed by its own template."""
         online = self.store is not None
         findings = list(self._form_findings)
-        findings += self.pod.findings()
+        exists = bool(online and for_create and self.store.pod(self.pod.namespace, self.pod.name) is not None)
+        findings += self.pod.findings(exists=exists)
         findings += podspec.precheck(
             self.network_selections(), self.pod.namespace or "default", self._nad,
             isolation=self.isolation, held=self._held_addresses() if online else None,
             pod_name=self.pod.name, nads_known=online)
+        if online and for_create:
+            p = self.placement()
+            findings += placement_findings(self._selected_nads(), p.nodes, self.pod.node_selector,
+                                           reported=p.reported, evidence=p.evidence)
         if self.dns_on:
             findings += self.dns.findings()
         return findings
+
+    def suggested_node(self) -> str | None:
+        """A node that has every host interface the selected NADs need (offered when placement fails)."""
+        p = self.placement()
+        return node_with_links([nad for _, nad in self._selected_nads()], p.nodes, p.evidence)
 
     def _refresh_outputs(self) -> None:
         self.findings = self.compute_findings()
@@ -451,12 +543,32 @@ class AttachBuilderScreen(Screen):
             text.append(f"{SEVERITY_MARK.get(f.severity, '?')} {f.path}: ", style=SEVERITY_STYLE.get(f.severity, ""))
             text.append(sanitize(f.message))
         self.query_one("#attach-findings", Static).update(text)
+        self._offer_pin()
         value = self.annotation()
         ann = Text(podspec.NETWORKS_ANNOTATION + ": ", style="bold")
         ann.append(sanitize(value) if value is not None else "(no network selected)")
         self.query_one("#attach-out-annotation", Static).update(ann)
         self.query_one("#attach-out-template", Static).update(plain(self.output_text("template"), keep_newlines=True))
         self.query_one("#attach-out-pod", Static).update(plain(self.output_text("pod"), keep_newlines=True))
+
+    def _offer_pin(self) -> None:
+        """When the pod can land on a node without a NAD's master, offer to pin it to one that has it."""
+        button = self.query_one("#attach-pin-node", Button)
+        node = None
+        if any(f.code == "node-link-missing" for f in self.findings):
+            node = self.suggested_node()
+        button.display = node is not None
+        self._pin = None
+        if node is not None:
+            facts = next((n for n in self.placement().nodes or () if n.name == node), None)
+            hostname = (facts.labels.get(HOSTNAME_LABEL) if facts else None) or node
+            self._pin = f"{HOSTNAME_LABEL}={hostname}"
+            button.label = f"Pin to {node} ({self._pin})"
+
+    @on(Button.Pressed, "#attach-pin-node")
+    def _pin_node(self) -> None:
+        if self._pin:
+            self.query_one("#attach-pod-node-selector", Input).value = self._pin
 
     def _active_output(self) -> str:
         active = self.query_one("#attach-output-tabs", TabbedContent).active or "attach-tab-annotation"
@@ -540,7 +652,7 @@ class AttachBuilderScreen(Screen):
     # ------------------------------------------------------------------ actions: writes
     def _refuse_if_blocked(self, what: str) -> list[Finding] | None:
         """The warnings to confirm, or None (and a notice) when an error refuses the write."""
-        self.findings = self.compute_findings()
+        self.findings = self.compute_findings(for_create=what == "Create")
         errors = podspec.blocking(self.findings)
         if errors:
             self.refused = errors
@@ -554,18 +666,37 @@ class AttachBuilderScreen(Screen):
 
     @on(Button.Pressed, "#attach-create-btn")
     def action_create_pod(self) -> None:
+        self._confirm_create(confirmed=False)
+
+    def _confirm_create(self, confirmed: bool) -> None:
+        """Check, then ask (`confirmed`: the user already chose to create; ask only about new warnings)."""
         if self.readonly or self.cluster is None:
             return
         warnings = self._refuse_if_blocked("Create")
         if warnings is None:
             return
         manifest = self.manifest()
+        if confirmed and not warnings:
+            self._create(manifest)
+            return
         lines = [Text(f"Create pod {self.pod.namespace}/{self.pod.name} with "
                       f"{podspec.NETWORKS_ANNOTATION}: {self.annotation() or '(none)'}")]
         lines += [Text(f"! {sanitize(w.message)}", style="yellow") for w in warnings]
-        self.app.push_screen(ConfirmScreen("Create the test pod?", lines, confirm="Create", variant="warning",
-                                           keys=False, ids="attach-confirm"),
-                             on_answer(lambda _: self._create(manifest)))
+        # Where the pod could land on a node without a NAD's master, the way out is one button away.
+        pin = self._pin if any(w.code == "node-link-missing" for w in warnings) else None
+
+        def answer(choice: bool | str | None) -> None:
+            if choice == "alternative" and pin:
+                self.query_one("#attach-pod-node-selector", Input).value = pin
+                self._read_pod_fields()
+                self._refresh_outputs()
+                self._confirm_create(confirmed=True)  # checked again, with the pinned node
+            elif choice is True:
+                self._create(manifest)
+
+        self.app.push_screen(ConfirmScreen("Create the test pod?", lines, confirm="Create anyway" if pin else "Create",
+                                           variant="warning", ids="attach-confirm",
+                                           alternative=f"Pin ({pin}) and create" if pin else None), answer)
 
     @work(thread=True, exclusive=True, group="attach-write", exit_on_error=False,
           description="create the test pod")

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
 
 from multus_tui.multus.selection import LABEL_RE, SUBDOMAIN_RE
 from multus_tui.ui.screens.dialogs import ConfirmScreen
@@ -58,6 +58,7 @@ class NadPickerScreen(ModalScreen[tuple[str, str] | None]):
             yield Static("", id="attach-picker-error")
             table: DataTable = DataTable(id="attach-picker-table", cursor_type="row", zebra_stripes=True)
             yield table
+        yield Footer()  # this dialog's keys, not those of the screen behind
 
     def on_mount(self) -> None:
         table = self.query_one("#attach-picker-table", DataTable)
@@ -136,6 +137,7 @@ class WorkloadScreen(ModalScreen[tuple[str, str] | None]):
             with Horizontal(classes="attach-buttons"):
                 yield Button("Patch and roll", variant="warning", id="attach-workload-yes")
                 yield Button("Cancel", id="attach-workload-no")
+        yield Footer()  # this dialog's keys, not those of the screen behind
 
     def on_mount(self) -> None:
         self.query_one("#attach-workload-name", Input).focus()
@@ -174,6 +176,7 @@ class ExportScreen(ModalScreen[str | None]):
             with Horizontal(classes="attach-buttons"):
                 yield Button("Write", variant="primary", id="attach-export-yes")
                 yield Button("Cancel", id="attach-export-no")
+        yield Footer()  # this dialog's keys, not those of the screen behind
 
     def on_mount(self) -> None:
         self.query_one("#attach-export-path", Input).focus()

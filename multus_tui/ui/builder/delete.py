@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Footer, Label, Static
 
 if TYPE_CHECKING:
     from multus_tui.cluster.client import Cluster
@@ -47,7 +47,10 @@ def pods_using(store: Any, namespace: str, name: str) -> list[str]:
 class DeleteNadScreen(ModalScreen[bool]):
     """Confirm and delete one NAD; dismisses True once the server deleted it."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="builder.delete.cancel", tooltip="Keep the NAD")]
+    BINDINGS = [
+        Binding("y", "confirm", "Yes, delete", id="builder.delete.yes", tooltip="Delete the NAD"),
+        Binding("n,escape", "cancel", "No", id="builder.delete.cancel", tooltip="Keep the NAD"),
+    ]
 
     class Done(Message):
         def __init__(self, error: str | None) -> None:
@@ -78,15 +81,21 @@ class DeleteNadScreen(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Delete", variant="error", id="delete-yes")
                 yield Button("Cancel", id="delete-no")
+        yield Footer()  # this dialog's keys, not those of the screen behind
 
     def on_mount(self) -> None:
         self.query_one("#delete-no", Button).focus()
         if self.ctx.readonly or self.ctx.cluster is None:
             self.query_one("#delete-yes", Button).display = False
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "confirm":
+            return not self.ctx.readonly and self.ctx.cluster is not None
+        return True
+
     @on(Button.Pressed, "#delete-yes")
-    def _confirm(self) -> None:
-        if self.ctx.readonly or self.ctx.cluster is None:
+    def action_confirm(self) -> None:
+        if self.ctx.readonly or self.ctx.cluster is None or self.query_one("#delete-yes", Button).disabled:
             return
         self.query_one("#delete-yes", Button).disabled = True
         self._delete(self.ctx.cluster)

@@ -30,6 +30,7 @@ from rich.text import Text
 from textual import on
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.suggester import Suggester, SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Collapsible, Input, Label, Select, Static
 
@@ -77,10 +78,13 @@ class NadForm(VerticalScroll):
             super().__init__()
             self.key = key
 
-    def __init__(self, draft: Draft, templates: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+    def __init__(self, draft: Draft, templates: list[tuple[str, str]] | None = None,
+                 node_links: dict[str, list[str]] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.draft = draft
         self.templates = templates or []
+        # interface name -> the nodes that report it (NodeNetworkState), offered for master/device fields
+        self.node_links = node_links or {}
         self.bindings: dict[str, FieldBinding] = {}
         #: widget ids whose text does not parse (the local half of "apply refused")
         self.local_errors: dict[str, str] = {}
@@ -92,7 +96,10 @@ class NadForm(VerticalScroll):
         yield from self.sections()
 
     async def rebuild(self, focus: str | None = None, only: set[str] | None = None) -> None:
-        """Re-render sections from the draft (all, or the ids in `only`: cheaper, keeps the scroll)."""
+        """Re-render sections from the draft (all, or the ids in `only`: cheaper, keeps the scroll).
+
+        `focus` names the widget to focus afterwards: an id or id prefix (see `focus_field`), or
+        several separated by `|`, the first that exists wins."""
         with self.app.batch_update():
             if only is None or not await self._rebuild_some(only):
                 self.bindings = {}
@@ -100,11 +107,26 @@ class NadForm(VerticalScroll):
                 self._lazy = {}
                 await self.remove_children()
                 await self.mount_all(list(self.sections()))
-        if focus:
-            try:
-                self.query_one(f"#{focus}").focus()
-            except Exception:  # noqa: BLE001 - the widget may be gone after the change
-                pass
+        for target in (focus or "").split("|"):
+            if target and self.focus_field(target):
+                break
+
+    def focus_field(self, target: str) -> bool:
+        """Focus the widget with id `target`, or else the first focusable one whose id starts with it
+        (the first field of a row, plugin or set just added). False when there is none."""
+        widgets = [w for w in self.query("*") if w.focusable and w.id]
+        for w in [w for w in widgets if w.id == target] + [w for w in widgets if (w.id or "").startswith(target)]:
+            w.focus()
+            return True
+        return False
+
+    def focus_first(self, skip: tuple[str, ...] = ()) -> bool:
+        """Focus the first field (Input, Select, Checkbox) of the form, skipping ids in `skip`."""
+        for w in self.query("Input, Select, Checkbox"):
+            if w.id not in skip and w.focusable:
+                w.focus()
+                return True
+        return False
 
     async def _rebuild_some(self, only: set[str]) -> bool:
         """Replace the named sections in place; False when the set of sections itself changes."""
@@ -196,7 +218,7 @@ class NadForm(VerticalScroll):
         return Vertical(Horizontal(lab, widget, classes="field-row"), msg, classes="field")
 
     def _input(self, vpath: str, value: str, *, placeholder: str = "", validators: list[Any] | None = None,
-               binding: FieldBinding) -> Input:
+               binding: FieldBinding, suggester: Suggester | None = None) -> Input:
         wid = field_id(vpath) if binding.mode not in ("mapkey", "mapval") else (
             f"{field_id(vpath)}-{'k' if binding.mode == 'mapkey' else 'v'}{binding.index}")
         if has_control(value):
@@ -207,7 +229,7 @@ class NadForm(VerticalScroll):
             validators = []
         self.bindings[wid] = binding
         return Input(value, placeholder=placeholder, validators=validators or [], valid_empty=True,
-                     id=wid, compact=True, select_on_focus=False)
+                     id=wid, compact=True, select_on_focus=False, suggester=suggester)
 
     # ------------------------------------------------------------------ metadata / network
     def _metadata_fields(self) -> Iterator[Widget]:
@@ -225,7 +247,7 @@ class NadForm(VerticalScroll):
         main_spec = specs.PLUGINS.get(main_type) if isinstance(main_type, str) else None
         if (main_spec is not None and main_spec.needs_resource_name) or d.get("metadata.resourceName"):
             key = "metadata.resourceName"
-            widget = self._input(key, d.get(key) or "", placeholder="intel.com/sriov_netdevice",
+            widget = self._input(key, d.get(key) or "", placeholder="e.g. intel.com/sriov_netdevice",
                                  binding=FieldBinding(key, None, "meta"))
             yield self._row("resourceName", widget, key,
                             "annotation k8s.v1.cni.cncf.io/resourceName: the device-plugin/DRA resource; "
@@ -352,7 +374,8 @@ class NadForm(VerticalScroll):
             yield Vertical(*body, classes="chained-plugin", id=f"chained-{i}")
         yield Horizontal(
             Select([(f"{t} — {s.title}", t) for t, s in specs.CHAINED.items()], prompt="add a chained plugin…",
-                   id="add-chained", compact=True),
+                   id="add-chained", compact=True,
+                   tooltip="chain a plugin after the main one (choosing adds it): sbr, tuning, portmap, bandwidth"),
             Button("Add", id="btn-add-chained", compact=True),
             classes="add-chained",
         )
@@ -421,10 +444,23 @@ class NadForm(VerticalScroll):
         if kind in SCALAR_KINDS and (value is None or isinstance(value, (str, int, float))
                                      and not isinstance(value, bool)
                                      or kind in ("ip-list", "cidr-list") and _str_list(value)):
-            placeholder = f.placeholder or (f"default {f.default}" if f.default is not None else "")
+            # An example must never read like a value (an empty field means "not set")
+            placeholder = f"e.g. {f.placeholder}" if f.placeholder else (
+                f"default {f.default}" if f.default is not None else "")
+            help_text = f.help
+            suggester = None
+            if f.node_fact and self.node_links:
+                # the interfaces the nodes report (NodeNetworkState), most common first
+                ranked = sorted(self.node_links, key=lambda k: (-len(self.node_links[k]), k))
+                suggester = SuggestFromList(ranked, case_sensitive=True)
+                placeholder = "e.g. " + ", ".join(ranked[:3]) + (" …" if len(ranked) > 3 else "")
+                help_text += " — on the nodes: " + "; ".join(
+                    f"{k} ({len(self.node_links[k])} node{'s' if len(self.node_links[k]) != 1 else ''})"
+                    for k in ranked[:8])
             widget = self._input(vpath, specs.format_value(f, value), placeholder=placeholder,
-                                 validators=[SpecValidator(f)], binding=FieldBinding(vpath, f, "scalar"))
-            return self._row(f.name, widget, vpath, f.help, f.required)
+                                 validators=[SpecValidator(f)], binding=FieldBinding(vpath, f, "scalar"),
+                                 suggester=suggester)
+            return self._row(f.name, widget, vpath, help_text, f.required)
         if kind == "list" and item is not None and item.kind == "object" and (value is None or _dict_list(value)):
             return self._object_list(f, vpath, value or [])
         if kind == "list" and item is not None and item.kind == "list" and item.item_spec is not None \
@@ -727,6 +763,8 @@ class NadForm(VerticalScroll):
                 self.post_message(self.TemplateChosen(value))
             return
         if wid == "add-chained":
+            if value:  # choosing one adds it (Enter in the list is the choice; arrows only browse)
+                self._add_chained(value)
             return
         b = self.bindings.get(wid)
         if b is None:
@@ -774,6 +812,14 @@ class NadForm(VerticalScroll):
             for k, v in new_spec.defaults().items():
                 plugin.setdefault(k, v)
 
+    def _add_chained(self, ptype: str) -> None:
+        spec = specs.CHAINED.get(ptype)
+        body = {k: v for k, v in (spec.defaults() if spec else {}).items() if k != "type"}
+        index = self.draft.add_plugin(ptype, body)
+        # the new plugin's first field, else back on the picker: never its ✕ (a second Enter would remove it)
+        self.run_worker(self._structural(field_id(f"plugins[{index}].") + "|add-chained",
+                                         {"sec-network", "sec-chained"}), group="builder-form", exclusive=True)
+
     async def _structural(self, focus: str | None = None, only: set[str] | None = None) -> None:
         await self.rebuild(focus=focus, only=only)
         self.post_message(self.Edited(structural=True))
@@ -789,11 +835,7 @@ class NadForm(VerticalScroll):
             if not isinstance(sel.value, str):
                 self.app.notify("Pick a chained plugin to add first.", severity="warning")
                 return
-            spec = specs.CHAINED.get(sel.value)
-            body = {k: v for k, v in (spec.defaults() if spec else {}).items() if k != "type"}
-            index = d.add_plugin(sel.value, body)
-            self.run_worker(self._structural(f"chain-remove-{index}", {"sec-network", "sec-chained"}),
-                            group="builder-form", exclusive=True)
+            self._add_chained(sel.value)
             return
         if ":" not in name:
             return
@@ -813,17 +855,20 @@ class NadForm(VerticalScroll):
             items = d.get(arg)
             items = list(items) if isinstance(items, list) else []
             d.set(arg, [*items, {}])
+            focus = field_id(f"{arg}[{len(items)}].")  # the new row's first field
         elif action == "addset":
             only = self.section_of(arg)
             sets = d.get(arg)
             sets = list(sets) if isinstance(sets, list) else []
             d.set(arg, [*sets, [{}]])
+            focus = field_id(f"{arg}[{len(sets)}][0].")
         elif action == "remove":
             only = self.section_of(arg)
             d.delete(arg)
             parent = arg.rsplit("[", 1)[0]
             if d.get(parent) == []:
                 d.delete(parent)
+            focus = field_id(parent) + "-add"  # the list's "+ add": nothing destructive keeps the focus
         elif action == "mapadd":
             only = self.section_of(arg)
             current = d.get(arg)
@@ -833,6 +878,7 @@ class NadForm(VerticalScroll):
                 n += 1
             current[f"key{n}"] = ""
             d.set(arg, current)
+            focus = f"{field_id(arg)}-k{len(current) - 1}"
         elif action == "mapremove":
             vpath, _, idx = arg.rpartition(":")
             only = self.section_of(vpath)

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Footer, Input, Label
 
 from multus_tui.ui.screens.dialogs import ConfirmScreen
 
@@ -35,6 +35,7 @@ class PathPromptScreen(ModalScreen[str | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Write", variant="primary", id="path-ok")
                 yield Button("Cancel", id="path-cancel")
+        yield Footer()  # this dialog's keys, not those of the screen behind
 
     @on(Input.Submitted, "#path-input")
     @on(Button.Pressed, "#path-ok")

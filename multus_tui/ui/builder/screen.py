@@ -27,14 +27,17 @@ from textual.timer import Timer
 from textual.widgets import Button, ContentSwitcher, Footer, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from multus_tui.cluster.placement import node_facts
 from multus_tui.multus.errors import MultusTuiError
 from multus_tui.multus.manifests import read_documents
 from multus_tui.multus.nad import NAD
+from multus_tui.multus.nodes import link_census, nad_link_findings
 from multus_tui.multus.specs import DEFAULT_CNI_VERSION
 from multus_tui.multus.validate import Finding, validate_nad
 from multus_tui.ui.builder.draft import Draft
 from multus_tui.ui.builder.form import NadForm, shown
 from multus_tui.ui.builder.modals import ConfirmScreen, PathPromptScreen
+from multus_tui.ui.builder.paths import field_id
 from multus_tui.ui.builder.review import ReviewOutcome, ReviewScreen
 from multus_tui.ui.screens.dialogs import on_answer
 
@@ -94,6 +97,8 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         Binding("ctrl+s", "review", "Review & apply", id="builder.apply",
                 tooltip="Review the diff and the server's dry run, then apply"),
         Binding("f2", "toggle_raw", "Raw YAML", id="builder.raw", tooltip="Edit the manifest as YAML (and back)"),
+        Binding("ctrl+f", "find_field", "Find field", id="builder.find",
+                tooltip="Jump to a field by its name or config path (type to narrow, enter to go)"),
         Binding("ctrl+l", "export", "Export", id="builder.export", tooltip="Write the YAML to a file"),
         Binding("ctrl+y", "copy", "Copy YAML", id="builder.copy", tooltip="Copy the YAML to the clipboard"),
         Binding("escape", "close", "Close", id="builder.close", tooltip="Leave the builder without applying"),
@@ -133,12 +138,18 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         self._raw_error: str | None = None
         self._raw_synced_text: str | None = None
         self.server_message: str | None = None
+        # The cluster's nodes and the interfaces NodeNetworkState reports: the master/device fields offer
+        # them, and findings say which nodes lack the one typed (empty offline or without nmstate).
+        self.node_facts = node_facts(ctx.store).nodes or [] if getattr(ctx, "store", None) is not None else []
         # Drafts (issue 10, multus_tui.drafts): autosaved while editing, offered back when a blank
         # builder opens. Opt-in through ctx.extra["drafts"] (the real app sets it; tests choose).
         self._draft_id: str | None = None
         self._draft_timer: Timer | None = None
         self._drafts_on = bool(ctx.extra.get("drafts")) if isinstance(getattr(ctx, "extra", None), dict) else False
         self._offer_draft = self._drafts_on and nad is None and not template
+        # Typing starts in the form: the name of a new NAD; for an edit the description, the first field
+        # after the name and namespace (they identify the object: changing them applies another NAD).
+        self.AUTO_FOCUS = "#" + field_id("metadata.description" if self.editing else "metadata.name")
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -151,7 +162,8 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
             yield Label(Text(mode, style="dim"), id="builder-mode")
         with Horizontal(id="builder-main"):
             with ContentSwitcher(initial="builder-form", id="builder-switcher"):
-                yield NadForm(self.draft, templates=[] if self.editing else template_choices(), id="builder-form")
+                yield NadForm(self.draft, templates=[] if self.editing else template_choices(), id="builder-form",
+                              node_links=link_census(self.node_facts))
                 with Vertical(id="builder-raw"):
                     yield TextArea("", id="raw-yaml", soft_wrap=False, show_line_numbers=True, tab_behavior="indent")
                     yield Static("", id="raw-error")
@@ -223,7 +235,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
             self._timer = None
         nad = self.output_nad()
         self.query_one("#preview", Static).update(Text(nad.render_yaml()))
-        self.findings = validate_nad(nad)
+        self.findings = self._with_node_facts(nad, validate_nad(nad))
         self._show_findings()
         unknown = self.form.unknown_keys()
         try:
@@ -231,6 +243,17 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
             self.query_one("#sec-unknown").display = bool(unknown.plain)
         except Exception:  # noqa: BLE001 - the form is being rebuilt
             pass
+
+    def _with_node_facts(self, nad: NAD, findings: list[Finding]) -> list[Finding]:
+        """Where nodes report their interfaces (NodeNetworkState), say what they report about the NAD's
+        master/device instead of the validator's "must exist on every node (the API cannot check it)"."""
+        if not self.node_facts:
+            return findings
+        facts = nad_link_findings(nad, self.node_facts)
+        if not facts:
+            return findings
+        paths = {f.path for f in facts}
+        return [f for f in findings if not (f.code == "node-fact" and f.path in paths)] + facts
 
     def all_problems(self) -> list[tuple[str, str, str]]:
         """(severity, virtual path, message) of every finding plus every field that does not parse."""
@@ -284,10 +307,52 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
             pass
 
     def on_descendant_focus(self, event: Any) -> None:
+        """The help line names the focused field (its path in the config) and says what it is for."""
         widget = getattr(event, "widget", None)
         tip = getattr(widget, "tooltip", None)
-        help_bar = self.query_one("#field-help", Static)
-        help_bar.update(Text(str(tip), style="dim") if isinstance(tip, str) else Text(""))
+        binding = self.form.bindings.get(getattr(widget, "id", None) or "")
+        where = binding.vpath if binding is not None else (
+            str(widget.label) if isinstance(widget, Button) else (getattr(widget, "id", None) or ""))
+        line = Text("▸ ", style="dim")
+        if where:
+            line.append(shown(where), style="bold")
+        if isinstance(tip, str):
+            line.append((" — " if where else "") + tip, style="dim")
+        self.query_one("#field-help", Static).update(line)
+
+    # ------------------------------------------------------------------ find a field
+    def field_index(self) -> dict[str, str]:
+        """What `ctrl+f` offers: "path — help" -> widget id, in the form's order."""
+        out: dict[str, str] = {}
+        for w in self.form.query("Input, Select, Checkbox, Button"):
+            wid = w.id or ""
+            if not wid or not w.focusable:
+                continue
+            binding = self.form.bindings.get(wid)
+            where = binding.vpath if binding is not None else (
+                str(w.label) if isinstance(w, Button) else wid)
+            if binding is not None and binding.mode in ("mapkey", "mapval"):
+                where += f" ({'key' if binding.mode == 'mapkey' else 'value'} {binding.index + 1})"
+            tip = w.tooltip if isinstance(w.tooltip, str) else ""
+            label = shown(where) + (f" — {tip}" if tip else "")
+            while label in out:
+                label += " "
+            out[label] = wid
+        return out
+
+    def action_find_field(self) -> None:
+        if self.raw_mode:
+            return
+        from multus_tui.ui.screens.dialogs import PickerScreen
+
+        index = self.field_index()
+
+        def go(choice: str | None) -> None:
+            if choice and choice in index:
+                # after the dialog is gone: closing it gives the focus back to where it was before
+                self.call_after_refresh(self.form.focus_field, index[choice])
+
+        self.app.push_screen(PickerScreen("Go to field", list(index)), go)
 
     # ------------------------------------------------------------------ templates
     @on(NadForm.TemplateChosen)
@@ -447,7 +512,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
             body = Text("\n".join(f"! {v}: {m}" for _, v, m in warnings))
             self.app.push_screen(ConfirmScreen(f"{len(warnings)} warning(s). Apply anyway?", body,
                                                confirm="Review anyway", variant="primary",
-                                               focus_cancel=False, keys=False),
+                                               focus_cancel=False),
                                  callback=on_answer(lambda _: self._open_review()))
             return
         self._open_review()
@@ -526,8 +591,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
             return
         target = Path(path).expanduser()
         if target.exists():
-            self.app.push_screen(ConfirmScreen("Overwrite?", f"{target} exists. Replace it?", confirm="Overwrite",
-                                               keys=False),
+            self.app.push_screen(ConfirmScreen("Overwrite?", f"{target} exists. Replace it?", confirm="Overwrite"),
                                  callback=on_answer(lambda _: self.write_file(target)))
             return
         self.write_file(target)
@@ -581,7 +645,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
             return
         latest = saved[0]
 
-        def answer(ok: bool | None) -> None:
+        def answer(ok: bool | str | None) -> None:
             if ok:
                 self.call_later(self._restore, latest)
             else:
@@ -589,7 +653,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
 
         self.app.push_screen(ConfirmScreen("Restore the unsaved draft?", Text(latest.label),
                                            confirm="Restore", cancel="Discard", variant="primary",
-                                           focus_cancel=False, keys=False), callback=answer)
+                                           focus_cancel=False), callback=answer)
 
     async def _restore(self, saved: Any) -> None:
         try:

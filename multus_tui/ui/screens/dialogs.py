@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, OptionList, Static
+from textual.widgets import Button, DataTable, Footer, Input, OptionList, Static
 from textual.widgets.button import ButtonVariant
 from textual.widgets.option_list import Option
 
@@ -31,24 +31,26 @@ def on_answer(action: Callable[[T], object]) -> Callable[[T | None], None]:
     return callback
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(ModalScreen[bool | str]):
     """Yes/no before anything that writes or destroys; the one confirm dialog of the app.
 
-    Dismisses True only on the confirm button (or `y` when `keys`). Cancel has the focus by default so a
-    stray Enter never confirms something destructive (k9s asks too). `ids` prefixes the widget ids
-    (`<ids>-dialog`, `-title`, `-body`, `-yes`, `-no`) so each caller keeps the ids its tests and CSS use.
-    `keys=False` turns `y`/`n` off, for dialogs opened from a form where a typed letter must not answer.
+    Dismisses True only on the confirm button or `y`, False on cancel, `n` or escape. Cancel has the focus
+    by default so a stray Enter never confirms something destructive (k9s asks too); the dialog holds the
+    focus, so a letter typed in the form behind never reaches it. `alternative` adds a third button
+    (label) that dismisses with the string "alternative" (e.g. "Pin to node-1 and create").
+    `ids` prefixes the widget ids (`<ids>-dialog`, `-title`, `-body`, `-yes`, `-no`, `-alt`) so each caller
+    keeps the ids its tests and CSS use. `keys=False` turns `y`/`n` off.
     """
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Confirm"),
         Binding("n", "answer(False)", "No", id="confirm.no", tooltip="Cancel"),
-        Binding("escape", "cancel", "Cancel", id="confirm.cancel", tooltip="Cancel", show=False),
+        Binding("escape", "cancel", "Cancel", id="confirm.cancel", tooltip="Cancel"),
     ]
 
     def __init__(self, title: str, detail: str | Text | Sequence[Text] = "", *, confirm: str = "Delete",
                  cancel: str = "Cancel", variant: ButtonVariant = "error", focus_cancel: bool = True,
-                 keys: bool = True, ids: str = "confirm") -> None:
+                 keys: bool = True, ids: str = "confirm", alternative: str | None = None) -> None:
         super().__init__()
         self.question = title
         if isinstance(detail, str):
@@ -63,6 +65,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self._focus_cancel = focus_cancel
         self._keys = keys
         self._ids = ids
+        self._alternative = alternative
 
     def compose(self) -> ComposeResult:
         with Vertical(id=f"{self._ids}-dialog", classes="dialog"):
@@ -71,14 +74,20 @@ class ConfirmScreen(ModalScreen[bool]):
             body.display = bool(self.detail.plain)
             yield body
             with Horizontal(classes="buttons"):
+                if self._alternative:
+                    yield Button(self._alternative, variant="primary", id=f"{self._ids}-alt")
                 yield Button(self._confirm, variant=self._variant, id=f"{self._ids}-yes")
                 yield Button(self._cancel, id=f"{self._ids}-no")
+        yield Footer()  # this dialog's keys, not those of the screen behind
 
     def on_mount(self) -> None:
         self.query_one(f"#{self._ids}-{'no' if self._focus_cancel else 'yes'}", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
+        if event.button.id == f"{self._ids}-alt":
+            self.dismiss("alternative")
+            return
         self.dismiss(event.button.id == f"{self._ids}-yes")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -107,6 +116,7 @@ class YamlScreen(ModalScreen[None]):
             yield Static(plain(self.title_, "bold"))
             with VerticalScroll():
                 yield Static(Syntax(self.text, "yaml", theme="ansi_dark", word_wrap=True), id="yaml-text")
+        yield Footer()  # this dialog's keys, not those of the screen behind
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
@@ -127,6 +137,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text.assemble(("Keys: ", "bold"), sanitize(self.title_)))
             yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
             yield Static(Text("ctrl+p: command palette · esc: close", style="dim"))
+        yield Footer()  # this dialog's keys, not those of the screen behind
 
     def on_mount(self) -> None:
         t = self.query_one(DataTable)
@@ -147,6 +158,7 @@ class CommandPrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt"):
             yield Input(placeholder=":ns NAME · :ctx [NAME] · :home · :doctor · :help · :q", id="prompt-input")
+        yield Footer()  # this dialog's keys, not those of the screen behind
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -172,6 +184,7 @@ class PickerScreen(ModalScreen[str | None]):
             yield Static(plain(self.title_, "bold"))
             yield Input(placeholder="type to filter", id="picker-filter")
             yield OptionList(id="picker-list")
+        yield Footer()  # this dialog's keys, not those of the screen behind
 
     def on_mount(self) -> None:
         self._fill("")

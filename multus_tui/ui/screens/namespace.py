@@ -53,9 +53,12 @@ class NamespaceScreen(BaseScreen):
         Binding("c", "create_nad", "Create NAD", id="ns.create", tooltip="Open the NAD builder in this namespace"),
         Binding("e", "edit_nad", "Edit NAD", id="ns.edit", tooltip="Open the selected NAD in the builder"),
         Binding("a", "attach", "Attach", id="ns.attach", tooltip="Attach pods to the selected NAD"),
-        Binding("1", "tab('attachments')", "Attachments", show=False, id="ns.tab1"),
-        Binding("2", "tab('pods')", "Pods", show=False, id="ns.tab2"),
-        Binding("3", "tab('events')", "Events", show=False, id="ns.tab3"),
+        Binding("1", "tab('attachments')", "Attachments", show=False, id="ns.tab1",
+                tooltip="Show the Attachments tab: the NADs a pod here can use"),
+        Binding("2", "tab('pods')", "Pods", show=False, id="ns.tab2",
+                tooltip="Show the Pods tab: each pod's attachments, live"),
+        Binding("3", "tab('events')", "Events", show=False, id="ns.tab3",
+                tooltip="Show the Events tab: Multus events, newest first"),
     ]
 
     def __init__(self, namespace: str, tab: str = "attachments") -> None:

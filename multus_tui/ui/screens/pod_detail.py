@@ -91,7 +91,9 @@ class PodDetailScreen(BaseScreen):
         ])
         events = newest_first(self.store.events(self.namespace, self.pod_name))
         events = [e for e in events if e.involved_kind in ("Pod", "")]
-        self.query_one("#failures", Static).update(self._failures_text(p, events))
+        # old Warning events outlive the failure: say why only while an attachment is failed now
+        failing = any(a.state == "failed" for a in atts)
+        self.query_one("#failures", Static).update(self._failures_text(p, events) if failing else Text(""))
         self.query_one("#requested", Static).update(self._requested_text(p))
         self.query_one("#reported", Static).update(self._reported_text(p))
         clock = self.ctx.clock
@@ -132,15 +134,16 @@ class PodDetailScreen(BaseScreen):
         value = pod.annotations.get(NETWORKS)
         if not value:
             return Text("  (no networks annotation)", style="dim")
-        t = Text("  ")
-        t.append(sanitize(value), style="italic")
-        t.append("\n")
+        t = Text()
         try:
             from multus_tui.multus.selection import parse_networks
 
             sels = parse_networks(value, pod.namespace)
         except Exception as exc:  # the annotation is user input: show Multus' complaint, never crash
-            t.append("  cannot be parsed: " + sanitize(exc), style="bold red")
+            # the raw value (it is also under Annotations) only where it cannot be read as selections
+            t.append("  ")
+            t.append(sanitize(value), style="italic")
+            t.append("\n  cannot be parsed: " + sanitize(exc), style="bold red")
             return t
         for s in sels:
             ns, name = s.target(pod.namespace)

@@ -24,7 +24,7 @@ class ClusterHeader(Static):
     """
 
     def on_mount(self) -> None:
-        for attr in ("connection", "multus_installed", "context_label"):
+        for attr in ("connection", "multus_installed", "context_label", "readonly"):
             self.watch(self.app, attr, self._changed, init=False)
         self._changed()
 

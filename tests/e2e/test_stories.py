@@ -1,0 +1,267 @@
+"""Every user story, end to end, in a real terminal, as a person does it.
+
+The installed `multus-tui` console script runs in tmux against a sandbox started as its own process
+(`multus-tui sandbox`). Each story is driven through the UI only (send-keys; no kubectl writes except
+where the story is "someone else changes the cluster"), its result is checked on the screen and with
+the real kubectl, and the app must still be alive at the end and quit with exit code 0.
+
+Keys are counted (`Term.keys_pressed`, beyond the characters of typed values) and printed, so the cost
+of a story from the keyboard is visible in the test output.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import time
+
+import pytest
+
+from tests.e2e.conftest import Sandbox, Term
+
+pytestmark = pytest.mark.kubectl
+
+ATTACHED_IP = re.compile(r"attached")
+
+
+def open_namespace(t: Term, namespace: str) -> None:
+    """From home: filter to the namespace and open it (k9s-style `/`)."""
+    t.wait("Namespaces", 60, "the home screen")
+    t.wait(lambda s: "live" in s and namespace in s, 30, "the store to be live")
+    filter_to(t, namespace)
+    t.wait(lambda s: _rows_after(s, "NAMESPACE") == [namespace], 10, f"home filtered to {namespace}")
+    t.keys("Enter", "Enter")
+    t.wait(f"Namespace {namespace}", 10)
+
+
+def filter_to(t: Term, text: str) -> None:
+    """`/` then the text, once the filter shows (keys on their way before it opens stay with the table)."""
+    t.keys("/")
+    t.wait("filter (substring", 10, "the filter input")
+    t.type(text)
+
+
+def _rows_after(screen: str, header: str) -> list[str]:
+    lines = screen.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip().startswith(header):
+            rows = []
+            for row in lines[i + 1:]:
+                words = row.split()
+                if not words or not re.match(r"^[a-z0-9][-a-z0-9.]*$", words[0]):
+                    break
+                rows.append(words[0])
+            return rows
+    return []
+
+
+def network_status(sb: Sandbox, namespace: str, pod: str) -> list[dict]:
+    obj = sb.get("pod", pod, namespace)
+    value = (obj["metadata"].get("annotations") or {}).get("k8s.v1.cni.cncf.io/network-status")
+    return json.loads(value) if value else []
+
+
+def secondary(sb: Sandbox, namespace: str, pod: str) -> list[dict]:
+    return [e for e in network_status(sb, namespace, pod) if "/" in e.get("name", "")]
+
+
+def report(t: Term, story: str) -> None:
+    tabs = sum(1 for k in t.log if k == "Tab")
+    print(f"\n[{story}] keys pressed beyond typed values: {t.keys_pressed} ({tabs} Tab); characters typed: {t.typed}")
+    print(f"[{story}] sequence: {' '.join(t.log)}")
+
+
+def test_s5_test_pod_created_and_followed_until_attached(sandbox_factory, term_factory):
+    """S5: a test pod from the pool NAD, followed live until attached; its address is kubectl's."""
+    sb = sandbox_factory("seed")
+    t = term_factory(sb)
+    open_namespace(t, "default")
+    # the Attachments tab lists the pool of kube-system; attach from its row
+    filter_to(t, "pool")
+    t.wait(lambda s: "vlan1-internal-pool" in s and "vlan1-internal-static " not in s, 10, "the pool's row")
+    t.keys("Enter", "a")
+    screen = t.wait("Networks (in order", 15, "the attach builder")
+    # samplepod exists (the seed's S5 pod): the builder proposes a free name, never one the API refuses
+    assert "samplepod-2" in screen
+    # node-4 has no k8s-vlan1: the pre-check says so before anything is created, naming the nodes
+    t.wait("which has no k8s-vlan1", 10, "the placement warning")
+    t.keys("C-s")
+    dialog = t.wait(lambda s: "Create the test pod?" in s and "y Yes" in s, 10, "the confirm dialog")
+    assert "node-4" in dialog and "Pin (kubernetes.io/hostname=node-1) and create" in dialog
+    # the dialog's own keys are in its footer, not the builder's
+    footer = dialog.rstrip().splitlines()[-1]
+    assert "y Yes" in footer and "Create pod" not in footer, footer
+    t.keys("Tab", "Enter")  # Cancel has the focus: Tab wraps to the first button, "Pin … and create"
+    screen = t.wait(ATTACHED_IP, 45, "samplepod-2 attached")
+    t.assert_alive()
+    pod = sb.get("pod", "samplepod-2")
+    assert pod["spec"]["nodeSelector"] == {"kubernetes.io/hostname": "node-1"}
+    assert pod["metadata"]["annotations"]["k8s.v1.cni.cncf.io/networks"] == "kube-system/vlan1-internal-pool"
+    (entry,) = secondary(sb, "default", "samplepod-2")
+    (ip,) = entry["ips"]
+    assert ipaddress.ip_address("192.168.0.20") <= ipaddress.ip_address(ip) <= ipaddress.ip_address("192.168.0.49")
+    row = next(line for line in screen.splitlines() if "kube-system/vlan1-internal-pool" in line)
+    assert ip in row and entry["interface"] in row and "attached" in row
+    # the toast of the creation did not end the app (it did, with a Text handed to notify)
+    t.wait("Created pod default/samplepod-2", 5)
+    report(t, "S5")
+    t.quit()
+
+
+# --------------------------------------------------------------------------- the NAD builder
+
+
+def help_line(screen: str) -> str:
+    """The builders' help line: the focused field (its config path, or its label) and what it is for."""
+    for line in screen.splitlines():
+        if "▸ " in line:
+            return line.split("▸ ", 1)[1].strip()
+    return ""
+
+
+def tab_to(t: Term, text: str, limit: int = 40) -> None:
+    """Tab until the focused field is the one whose help line starts with `text` (every Tab counted)."""
+    for _ in range(limit):
+        before = help_line(t.screen())
+        if before.startswith(text):
+            return
+        t.keys("Tab")
+        # the next check must see this Tab's result, not a screen not yet redrawn
+        t.wait(lambda s, b=before: help_line(s) != b, 30, "the focus to move")
+    raise AssertionError(f"never reached {text!r} with Tab; help line: {help_line(t.screen())!r}")
+
+
+def goto(t: Term, path: str) -> None:
+    """ctrl+f, the field's path, enter: the builder's field finder (robust where Tab counts are not)."""
+    t.keys("C-f")
+    t.wait("Go to field", 10)
+    t.type(path)
+    time.sleep(0.2)
+    t.keys("Enter")
+    t.wait(lambda s: help_line(s).startswith(path), 10, f"the focus on {path}")
+
+
+def choose(t: Term, text: str) -> None:
+    """In a focused Select: open it, type to find the option, take it."""
+    t.keys("Enter")
+    time.sleep(0.3)
+    t.type(text)
+    time.sleep(0.3)
+    t.keys("Enter")
+
+
+def test_s1_built_through_the_form_and_applied(sandbox_factory, term_factory):
+    """S1: macvlan on k8s-vlan1 + static 192.168.0.20/24 gw .254 + sbr, cniVersion 0.3.1, built field by
+    field (no template), reviewed, applied; kubectl reads back exactly that config."""
+    sb = sandbox_factory("empty")
+    t = term_factory(sb)
+    open_namespace(t, "default")
+    t.keys("c")
+    t.wait("New NetworkAttachmentDefinition", 15)
+    t.wait(lambda s: help_line(s).startswith("metadata.name"), 10, "focus in the name field")
+    t.type("vlan1-internal-static")
+    tab_to(t, "cniVersion")
+    choose(t, "0.3.1")
+    t.wait('"cniVersion": "0.3.1"', 10)
+    goto(t, "plugins[0].master")
+    t.type("k8s-vlan1")
+    goto(t, "plugins[0].ipam.type")
+    choose(t, "static")
+    # the IPAM section is rebuilt for static; the focus comes back to the type it was on
+    t.wait(lambda s: "+ address" in s and help_line(s).startswith("plugins[0].ipam.type"), 10, "static's fields")
+    goto(t, "+ address")
+    t.keys("Enter")
+    # the new row's first field has the focus
+    t.wait(lambda s: help_line(s).startswith("plugins[0].ipam.addresses[0].address"), 10, "the new address row")
+    t.type("192.168.0.20/24")
+    t.keys("Tab")
+    t.wait(lambda s: help_line(s).startswith("plugins[0].ipam.addresses[0].gateway"), 10, "the gateway")
+    t.type("192.168.0.254")
+    goto(t, "add-chained")
+    choose(t, "sbr")
+    t.wait('"type": "sbr"', 10)
+    # focus is not on the new plugin's ✕: Enter again must not remove it
+    assert "remove this plugin" not in help_line(t.screen())
+    t.keys("C-s")
+    # node-4 has no k8s-vlan1 (NodeNetworkState): a warning to confirm, then the review
+    t.wait(lambda s: "Apply anyway?" in s and "node-4" in s, 15, "the warnings' confirmation")
+    t.keys("y")
+    t.wait(lambda s: "Accepted by the server" in s, 20, "the dry run")
+    t.keys("C-s")
+    t.wait("applied", 15)
+    obj = sb.get("net-attach-def", "vlan1-internal-static")
+    config = json.loads(obj["spec"]["config"])
+    assert config == {
+        "cniVersion": "0.3.1", "name": "vlan1-internal-static",
+        "plugins": [{"type": "macvlan", "master": "k8s-vlan1",
+                     "ipam": {"type": "static",
+                              "addresses": [{"address": "192.168.0.20/24", "gateway": "192.168.0.254"}]}},
+                    {"type": "sbr"}]}, config
+    report(t, "S1")
+    t.quit()
+
+
+def in_row(screen: str, *words: str) -> str | None:
+    """The first screen line containing every word."""
+    return next((line for line in screen.splitlines() if all(w in line for w in words)), None)
+
+
+def test_s2_nad_with_ips_capability_then_a_pod_passing_ips_and_default_route(sandbox_factory, term_factory):
+    """S2: a single-plugin macvlan NAD with capability ips and static IPAM without addresses, built in the
+    form; then a pod whose JSON annotation carries ips and default-route, created and attached."""
+    sb = sandbox_factory("empty")
+    t = term_factory(sb)
+    open_namespace(t, "default")
+    t.keys("c")
+    t.wait(lambda s: help_line(s).startswith("metadata.name"), 15, "focus in the name field")
+    t.type("vlan1-internal-static-dr")
+    tab_to(t, "cniVersion")
+    choose(t, "0.3.1")
+    t.wait('"cniVersion": "0.3.1"', 10)
+    # a new NAD is a single-plugin config until a plugin is chained: S2 needs no list
+    assert '"plugins"' not in t.screen()
+    goto(t, "plugins[0].master")
+    t.type("k8s-vlan1")
+    goto(t, "plugins[0].ipam.type")
+    choose(t, "static")
+    t.wait(lambda s: help_line(s).startswith("plugins[0].ipam.type") and "ips —" in s, 10, "static's fields")
+    goto(t, "plugins[0].capabilities.ips")
+    t.keys("space")
+    t.wait('"ips": true', 10)
+    t.keys("C-s")
+    t.wait(lambda s: "Apply anyway?" in s, 15, "the warnings' confirmation")
+    t.keys("y")
+    t.wait("Accepted by the server", 20)
+    t.keys("C-s")
+    t.wait("Namespace default", 15, "back on the namespace screen")
+    config = json.loads(sb.get("net-attach-def", "vlan1-internal-static-dr")["spec"]["config"])
+    assert config.get("capabilities") == {"ips": True} and config["ipam"] == {"type": "static"}, config
+    assert "plugins" not in config and config["master"] == "k8s-vlan1"
+
+    # the pod side: attach from the new NAD's row
+    t.wait("vlan1-internal-static-dr", 15, "the new NAD in the list")
+    t.keys("a")
+    t.wait("Networks (in order", 15, "the attach builder")
+    screen = t.wait("ips honoured", 10, "the ips hint: the NAD honours ips")
+    assert 'does not declare the "ips" capability' not in screen
+    tab_to(t, "ips")
+    t.type("192.168.0.20/24")
+    tab_to(t, "default-route")
+    t.type("192.168.0.254")
+    screen = t.wait('"default-route"', 10, "the JSON form of the annotation")
+    assert "capability" not in "\n".join(line for line in screen.splitlines() if line.lstrip().startswith(("!", "✗")))
+    t.keys("C-s")
+    t.wait(lambda s: "Create the test pod?" in s and "y Yes" in s, 10)
+    t.keys("Tab", "Enter")  # Pin to a node with k8s-vlan1 and create
+    t.wait("attached", 45, "the pod attached")
+    pod = sb.get("pod", "samplepod")
+    assert json.loads(pod["metadata"]["annotations"]["k8s.v1.cni.cncf.io/networks"]) == [
+        {"name": "vlan1-internal-static-dr", "ips": ["192.168.0.20/24"], "default-route": ["192.168.0.254"]}]
+    (entry,) = secondary(sb, "default", "samplepod")
+    assert entry["ips"] == ["192.168.0.20"]
+    # the default route leaves through the attachment (the sandbox's shell answers from what Multus set up)
+    routes = sb.kubectl("exec", "samplepod", "--", "ip", "route")
+    assert re.search(rf"^default via 192\.168\.0\.254 dev {entry['interface']}", routes, re.M), routes
+    report(t, "S2")
+    t.quit()
