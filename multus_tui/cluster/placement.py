@@ -31,9 +31,9 @@ def facts_of(nodes: Iterable[NodeView], states: Mapping[str, NodeNetworkStateVie
 
 def node_facts(store: Any) -> Placement:
     """Nodes (labels, schedulable) with their reported interfaces, and pod evidence where unreported."""
-    if store is None or store.kind_status("node") != "live":
+    if store is None or not store.kind_known("node"):
         return Placement(None, False)
-    reported = store.kind_status("nns") == "live"
+    reported = store.kind_known("nns")
     nodes = facts_of(store.nodes(), store.node_network_states())
     evidence: dict[str, dict[str, bool]] = {}
     if any(n.interfaces is None for n in nodes):

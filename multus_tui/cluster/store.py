@@ -532,6 +532,12 @@ class LiveStore:
         with self._lock:
             return {v.name: v for v in self._objects["nns"].values()}
 
+    def kind_known(self, kind: str) -> bool:
+        """The kind was listed at least once and exists (its objects are in the mirror, possibly while
+        a watch reconnects): what a view may rely on."""
+        w = self._watchers.get(kind)
+        return w is not None and w.synced.is_set() and w.status != "absent"
+
     def kind_status(self, kind: str) -> str:
         """"live", "absent" (not installed / not permitted), "connecting", ... of one kind ("" if not watched)."""
         w = self._watchers.get(kind)

@@ -1039,13 +1039,42 @@ def _ip_addr(pod: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _requested_default_route(pod: dict, ifaces: list[dict[str, Any]]) -> tuple[str, str] | None:
+    """(gateway, interface) of an IPv4 `default-route` in the pod's networks annotation, matched to the
+    interface Multus gave that selection; None when no selection asks for one."""
+    from multus_tui.multus.errors import AnnotationError
+    from multus_tui.multus.selection import NETWORKS_ANNOTATION, parse_networks
+
+    meta = pod.get("metadata") or {}
+    ns = meta.get("namespace", "default")
+    try:
+        sels = parse_networks((meta.get("annotations") or {}).get(NETWORKS_ANNOTATION) or "", ns)
+    except AnnotationError:
+        return None
+    for i, sel in enumerate(sels):
+        gws = [g for g in sel.default_route or [] if ":" not in g]
+        if not gws:
+            continue
+        ref = "/".join(sel.target(ns))
+        named = [f for f in ifaces if f.get("name") == ref]
+        match = next((f for f in named if sel.interface and f.get("interface") == sel.interface), None) or \
+            next((f for f in named if f.get("interface") == f"net{i + 1}"), None) or (named[0] if named else None)
+        if match is not None:
+            return gws[0], match["interface"]
+    return None
+
+
 def _ip_route(pod: dict) -> str:
     ifaces = _pod_interfaces(pod)
     gw_iface = next((i for i in ifaces if i.get("gateway")), ifaces[0])
     lines = []
     gws = gw_iface.get("gateway") or []
     ips = [ip for ip in gw_iface.get("ips") or [] if ":" not in ip]
-    if gws:
+    requested = _requested_default_route(pod, ifaces)
+    if requested is not None:
+        # Multus deletes every other default route and installs the requested one (reference 2.6)
+        lines.append(f"default via {requested[0]} dev {requested[1]}")
+    elif gws:
         lines.append(f"default via {gws[0]} dev {gw_iface['interface']}")
     elif ips:
         lines.append(f"default via {ips[0].rsplit('.', 1)[0]}.1 dev {gw_iface['interface']}")

@@ -180,7 +180,7 @@ def test_s1_built_through_the_form_and_applied(sandbox_factory, term_factory):
     t.type("192.168.0.254")
     goto(t, "add-chained")
     choose(t, "sbr")
-    t.wait('"type": "sbr"', 10)
+    t.wait("1. sbr — ", 10, "sbr chained")
     # focus is not on the new plugin's ✕: Enter again must not remove it
     assert "remove this plugin" not in help_line(t.screen())
     t.keys("C-s")
@@ -264,4 +264,220 @@ def test_s2_nad_with_ips_capability_then_a_pod_passing_ips_and_default_route(san
     routes = sb.kubectl("exec", "samplepod", "--", "ip", "route")
     assert re.search(rf"^default via 192\.168\.0\.254 dev {entry['interface']}", routes, re.M), routes
     report(t, "S2")
+    t.quit()
+
+
+def test_s3_dns_override_on_a_test_pod(sandbox_factory, term_factory):
+    """S3: per-pod DNS servers (dnsPolicy None) on a test pod, with the warning that cluster names stop
+    resolving; kubectl reads back the pod's dnsPolicy and dnsConfig."""
+    sb = sandbox_factory("seed")
+    t = term_factory(sb)
+    open_namespace(t, "default")
+    filter_to(t, "static")
+    t.wait(lambda s: in_row(s, "vlan1-internal-static ") is not None and "vlan1-internal-pool" not in s, 10)
+    t.keys("Enter", "a")
+    t.wait(lambda s: help_line(s).startswith("selections"), 15, "the attach builder, focus on the networks")
+    tab_to(t, "override")
+    t.keys("space")
+    t.wait("nameservers", 10)
+    tab_to(t, "nameservers")
+    t.type("192.168.0.1, 192.168.0.2")
+    tab_to(t, "searches")
+    t.type("zencoffee.org")
+    screen = t.wait("stop resolving", 10, "the cluster-DNS warning")
+    assert "*.svc.cluster.local" in screen
+    t.keys("C-s")
+    t.wait(lambda s: "Create the test pod?" in s and "y Yes" in s, 15)
+    t.keys("Tab", "Enter")  # Pin to a node with k8s-vlan1 and create
+    t.wait(re.compile(r"attached\s+\(pod Running"), 45, "the pod attached")
+    pod = sb.get("pod", "samplepod-2")
+    assert pod["spec"]["dnsPolicy"] == "None"
+    assert pod["spec"]["dnsConfig"] == {"nameservers": ["192.168.0.1", "192.168.0.2"], "searches": ["zencoffee.org"]}
+    report(t, "S3")
+    t.quit()
+
+
+def test_s4_pool_in_kube_system_used_from_another_namespace(sandbox_factory, term_factory):
+    """S4: a host-local pool NAD built in kube-system (range .20-.49, gateway .254, sbr), then a pod in
+    tenant-a attached to it as kube-system/vlan1-internal-pool: its address is in the range."""
+    sb = sandbox_factory("empty")
+    t = term_factory(sb)
+    open_namespace(t, "kube-system")
+    t.keys("c")
+    t.wait(lambda s: help_line(s).startswith("metadata.name"), 15, "focus in the name field")
+    t.type("vlan1-internal-pool")
+    tab_to(t, "cniVersion")
+    choose(t, "0.3.1")
+    t.wait('"cniVersion": "0.3.1"', 10)
+    goto(t, "plugins[0].master")
+    t.type("k8s-vlan1")
+    goto(t, "plugins[0].ipam.type")
+    choose(t, "host-local")
+    t.wait(lambda s: "+ range set" in s and help_line(s).startswith("plugins[0].ipam.type"), 10, "host-local's fields")
+    goto(t, "+ range set")
+    t.keys("Enter")
+    t.wait(lambda s: help_line(s).startswith("plugins[0].ipam.ranges[0][0].subnet"), 10, "the new range's subnet")
+    t.type("192.168.0.0/24")
+    tab_to(t, "plugins[0].ipam.ranges[0][0].rangeStart")
+    t.type("192.168.0.20")
+    tab_to(t, "plugins[0].ipam.ranges[0][0].rangeEnd")
+    t.type("192.168.0.49")
+    tab_to(t, "plugins[0].ipam.ranges[0][0].gateway")
+    t.type("192.168.0.254")
+    goto(t, "add-chained")
+    choose(t, "sbr")
+    t.wait("1. sbr — ", 10, "sbr chained")
+    t.keys("C-s")
+    t.wait(lambda s: "Apply anyway?" in s, 15, "the warnings' confirmation")
+    t.keys("y")
+    t.wait("Accepted by the server", 20)
+    t.keys("C-s")
+    t.wait("Namespace kube-system", 15)
+    ipam = json.loads(sb.get("net-attach-def", "vlan1-internal-pool", "kube-system")["spec"]["config"])
+    assert ipam["plugins"][0]["ipam"] == {"type": "host-local", "ranges": [[{
+        "subnet": "192.168.0.0/24", "rangeStart": "192.168.0.20", "rangeEnd": "192.168.0.49",
+        "gateway": "192.168.0.254"}]]}
+    assert [p["type"] for p in ipam["plugins"]] == ["macvlan", "sbr"]
+
+    # from tenant-a (k9s' `:ns`): the pool is offered as a NAD of another namespace (↗ kube-system)
+    t.keys(":")
+    t.wait("ns NAME", 10, "the command line")
+    t.type("ns tenant-a")
+    t.keys("Enter")
+    t.wait("Namespace tenant-a", 15)
+    screen = t.wait("vlan1-internal-pool", 15)
+    assert "↗ kube-system" in in_row(screen, "vlan1-internal-pool")
+    t.keys("a")
+    t.wait("kube-system/vlan1-internal-pool", 15)
+    t.keys("C-s")
+    t.wait(lambda s: "Create the test pod?" in s and "y Yes" in s, 15)
+    t.keys("Tab", "Enter")  # Pin to a node with k8s-vlan1 and create
+    t.wait(re.compile(r"attached\s+\(pod Running"), 45, "the pod attached")
+    pod = sb.get("pod", "samplepod", "tenant-a")
+    assert pod["metadata"]["annotations"]["k8s.v1.cni.cncf.io/networks"] == "kube-system/vlan1-internal-pool"
+    (entry,) = secondary(sb, "tenant-a", "samplepod")
+    (ip,) = entry["ips"]
+    assert ipaddress.ip_address("192.168.0.20") <= ipaddress.ip_address(ip) <= ipaddress.ip_address("192.168.0.49")
+    report(t, "S4")
+    t.quit()
+
+
+def test_a_pod_waiting_for_a_missing_nad_turns_attached_when_it_is_created(sandbox_factory, term_factory):
+    """tenant-a/waiting-for-nad references vlan1-later, which does not exist: the Pods tab says why it
+    fails; someone creates the NAD with kubectl; the same row turns attached, with the address."""
+    sb = sandbox_factory("seed")
+    t = term_factory(sb)
+    open_namespace(t, "tenant-a")
+    t.keys("2")
+    screen = t.wait(lambda s: (row := in_row(s, "waiting-for-nad", "vlan1-later")) is not None and "fail" in row,
+                    30, "the waiting pod failing")
+    row = in_row(screen, "waiting-for-nad", "vlan1-later")
+    assert "failed" in row, row
+    sb.kubectl("apply", "-f", "-", stdin=json.dumps({
+        "apiVersion": "k8s.cni.cncf.io/v1", "kind": "NetworkAttachmentDefinition",
+        "metadata": {"name": "vlan1-later", "namespace": "tenant-a"},
+        "spec": {"config": json.dumps({"cniVersion": "0.3.1", "name": "vlan1-later", "type": "macvlan",
+                                       "master": "k8s-vlan1",
+                                       "ipam": {"type": "static", "addresses": [{"address": "192.168.7.5/24"}]}})}}))
+    screen = t.wait(lambda s: (row := in_row(s, "waiting-for-nad", "vlan1-later")) is not None and "attached" in row,
+                    60, "the same pod attached")
+    assert "192.168.7.5" in in_row(screen, "waiting-for-nad", "vlan1-later")
+    (entry,) = secondary(sb, "tenant-a", "waiting-for-nad")
+    assert entry["ips"] == ["192.168.7.5"]
+    report(t, "missing NAD")
+    t.quit()
+
+
+def test_editing_a_nad_that_kubectl_created(sandbox_factory, term_factory):
+    """`e` on a NAD made by `kubectl apply`: the review names the field kubectl owns, the takeover is
+    confirmed, the change lands with every other key where it was (kubectl reads it back)."""
+    sb = sandbox_factory("seed")
+    before = json.loads(sb.get("net-attach-def", "vlan1-internal-static")["spec"]["config"])
+    t = term_factory(sb)
+    open_namespace(t, "default")
+    filter_to(t, "static")
+    t.wait(lambda s: in_row(s, "vlan1-internal-static ") is not None and "vlan1-internal-pool" not in s, 10)
+    t.keys("Enter", "e")
+    t.wait("Edit default/vlan1-internal-static", 15)
+    t.wait(lambda s: help_line(s).startswith("metadata.description"), 15, "focus on the first editable field")
+    goto(t, "plugins[0].mode")
+    choose(t, "vepa")
+    t.wait('"mode": "vepa"', 10)
+    t.keys("C-s")
+    t.wait(lambda s: "Apply anyway?" in s, 15, "the warnings' confirmation (node-4 has no k8s-vlan1)")
+    t.keys("y")
+    screen = t.wait("Other field managers own fields", 20, "the takeover in the review")
+    assert ".spec.config is owned by kubectl-client-side-apply" in screen
+    assert "Take over & apply" in screen
+    t.keys("C-s")
+    dialog = t.wait(lambda s: "Take over .spec.config from kubectl-client-side-apply?" in s and "y Yes" in s, 10)
+    assert "with force" in " ".join(dialog.split())
+    t.keys("y")
+    t.wait("applied", 20)
+    obj = json.loads(sb.kubectl("get", "net-attach-def", "vlan1-internal-static", "-o", "json", "--show-managed-fields"))
+    after = json.loads(obj["spec"]["config"])
+    assert after["plugins"][0]["mode"] == "vepa"
+    assert list(after["plugins"][0]) == list(before["plugins"][0]) and after["plugins"][1:] == before["plugins"][1:]
+    owners = [e["manager"] for e in obj["metadata"]["managedFields"] if "f:config" in json.dumps(e.get("fieldsV1"))]
+    assert owners == ["multus-tui"], owners
+    report(t, "edit")
+    t.quit()
+
+
+def test_deleting_a_nad_in_use(sandbox_factory, term_factory):
+    """ctrl+d on a NAD a running pod uses: the dialog names the pod; y deletes; the pod keeps running."""
+    sb = sandbox_factory("seed")
+    t = term_factory(sb)
+    open_namespace(t, "default")
+    filter_to(t, "static")
+    t.wait(lambda s: in_row(s, "vlan1-internal-static ") is not None and "vlan1-internal-pool" not in s, 10)
+    t.keys("Enter")
+    t.wait("vlan1-internal-static", 10)
+    t.keys("C-d")
+    dialog = t.wait(lambda s: "Delete NetworkAttachmentDefinition default/vlan1-internal-static?" in s
+                    and "y Yes, delete" in s, 15, "the delete dialog")
+    assert "default/dns-override" in dialog and "1 pod(s) reference it" in dialog
+    t.keys("y")
+    t.wait("default/vlan1-internal-static deleted", 20)
+    assert not sb.kubectl_ok("get", "net-attach-def", "vlan1-internal-static", "-n", "default")
+    assert sb.get("pod", "dns-override")["status"]["phase"] == "Running"
+    report(t, "delete")
+    t.quit()
+
+
+def test_read_only_context_and_switching_back(sandbox_factory, term_factory):
+    """--context sandbox-readonly: [readonly], the write keys hidden or relabelled offline; ctrl+o to the
+    admin context: writes are back (a delete confirmed with y reaches the cluster); and back again."""
+    sb = sandbox_factory("seed")
+    t = term_factory(sb, "--context", "sandbox-readonly")
+    screen = t.wait(lambda s: "[readonly]" in s and "live" in s, 60, "the read-only header")
+    open_namespace(t, "default")
+    screen = t.wait("Build (offline)", 10, "the builder key relabelled")
+    assert "Delete" not in screen.splitlines()[-1]
+    t.keys("C-o")
+    t.wait(lambda s: "Context" in s and "sandbox-readonly" in s, 10, "the context picker")
+    t.type("sandbox")
+    t.keys("Up", "Up")  # "sandbox" before "sandbox-readonly": the first match
+    t.keys("Enter")
+    screen = t.wait(lambda s: "Context sandbox" in s or ("Namespaces" in s and "live" in s and "[readonly]" not in s),
+                    30, "the admin context")
+    t.wait(lambda s: "[readonly]" not in s and "live" in s, 30, "read-only gone")
+    open_namespace(t, "default")
+    t.keys("2")
+    t.wait("pool-twin", 20)
+    filter_to(t, "pool-twin")
+    t.wait(lambda s: "samplepod" not in s, 10)
+    t.keys("Enter")  # leave the filter for the table
+    t.keys("C-d")
+    t.wait(lambda s: "Delete pod default/pool-twin?" in s and "y Yes" in s, 15, "the pod delete dialog")
+    t.keys("y")
+    sb.wait(lambda: not sb.kubectl_ok("get", "pod", "pool-twin", "-n", "default")
+            or sb.get("pod", "pool-twin")["metadata"].get("deletionTimestamp"), 30, "pool-twin deleted")
+    # and back to the read-only context: [readonly] again
+    t.keys("C-o")
+    t.wait(lambda s: "Context" in s and "sandbox-readonly" in s, 10, "the context picker")
+    t.type("readonly")
+    t.keys("Enter")
+    t.wait(lambda s: "[readonly]" in s and "live" in s, 30, "read-only again")
+    report(t, "read-only")
     t.quit()

@@ -666,17 +666,18 @@ class AttachBuilderScreen(Screen):
 
     @on(Button.Pressed, "#attach-create-btn")
     def action_create_pod(self) -> None:
-        self._confirm_create(confirmed=False)
+        self._confirm_create()
 
-    def _confirm_create(self, confirmed: bool) -> None:
-        """Check, then ask (`confirmed`: the user already chose to create; ask only about new warnings)."""
+    def _confirm_create(self, confirmed: frozenset[str] | None = None) -> None:
+        """Check, then ask. `confirmed`: the warnings the user already accepted (they chose to create):
+        ask again only when there are others."""
         if self.readonly or self.cluster is None:
             return
         warnings = self._refuse_if_blocked("Create")
         if warnings is None:
             return
         manifest = self.manifest()
-        if confirmed and not warnings:
+        if confirmed is not None and {w.message for w in warnings} <= confirmed:
             self._create(manifest)
             return
         lines = [Text(f"Create pod {self.pod.namespace}/{self.pod.name} with "
@@ -690,7 +691,8 @@ class AttachBuilderScreen(Screen):
                 self.query_one("#attach-pod-node-selector", Input).value = pin
                 self._read_pod_fields()
                 self._refresh_outputs()
-                self._confirm_create(confirmed=True)  # checked again, with the pinned node
+                # checked again, with the pinned node; what was accepted in this dialog is not asked again
+                self._confirm_create(confirmed=frozenset(w.message for w in warnings))
             elif choice is True:
                 self._create(manifest)
 
