@@ -73,6 +73,18 @@ def _pointer(path: str) -> list[str]:
     return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
 
 
+def _exists(doc: Any, parts: list[str]) -> bool:
+    cur = doc
+    for p in parts:
+        if isinstance(cur, dict) and p in cur:
+            cur = cur[p]
+        elif isinstance(cur, list) and p.isdigit() and int(p) < len(cur):
+            cur = cur[int(p)]
+        else:
+            return False
+    return True
+
+
 def _walk(doc: Any, parts: list[str], path: str) -> Any:
     cur = doc
     for p in parts:
@@ -115,6 +127,8 @@ def _json_patch(target: Any, ops: Any) -> Any:
                 raise errors.bad_request(f'the server rejected our request due to an error in our request: '
                                          f'missing value for operation "{kind}"')
         if kind == "test":
+            if op["value"] is None and not _exists(doc, parts):
+                continue  # evanphx/json-patch: a missing member tests equal to null (whereabouts relies on it)
             if _walk(doc, parts, path) != op["value"]:
                 raise errors.ApiError(422, "Invalid", f"the server rejected our request due to an error in our "
                                       f"request: testing value {path} failed: test failed")

@@ -290,6 +290,9 @@ class ObjectStore:
         self._pending: collections.deque[tuple[str, str, Entry]] = collections.deque()
         self._dispatch_lock = threading.RLock()
         self._dispatching = threading.local()
+        # Mutating admission (webhooks the sandbox runs in-process): hook(resource, obj) on every create,
+        # may change obj or raise an ApiError to deny it.
+        self.admission: list[Callable[[str, dict], None]] = []
         # Bump to invalidate discovery/OpenAPI caches when the CRD set changes.
         self.types_generation = 0
         self.default_field_manager = "sandbox"
@@ -601,6 +604,8 @@ class ObjectStore:
             meta.pop(k, None)
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = meta["generateName"] + uuid.uuid4().hex[:5]
+        for hook in list(self.admission):
+            hook(resource, obj)
         if rt.custom:
             if "status" in rt.subresources:
                 obj.pop("status", None)  # create cannot set status (PrepareForCreate)

@@ -117,6 +117,7 @@ def test_every_upstream_crd_file_has_its_origin():
         assert first.startswith("# origin: https://github.com/") and "/blob/" in first, path.name
 
 
+@pytest.mark.parametrize("sandbox", ["no-multus"], indirect=True)
 def test_upstream_crds_apply_unchanged_and_are_served(kubectl):
     for path in upstream.files():
         out = kubectl("apply", "-f", str(path)).stdout
