@@ -29,6 +29,7 @@ import ipaddress
 from typing import Any
 
 from multus_tui.multus.ipam import IPRange
+from multus_tui.multus.whereabouts import ip_at, pool_name, reservation_name
 
 from . import errors, patch
 from .ipam_sim import CniError
@@ -40,6 +41,7 @@ GROUP = "whereabouts.cni.cncf.io"
 API_VERSION = f"{GROUP}/v1alpha1"
 DATASTORE_RETRIES = 100  # pkg/storage: DatastoreRetries
 DEFAULT_NAMESPACE = "kube-system"  # wbNamespaceFromCtx: metav1.NamespaceSystem when the context has none
+__all__ = ["WhereaboutsBackend", "pool_name", "reservation_name"]
 FIELD_MANAGER = "whereabouts"
 
 
@@ -47,33 +49,9 @@ class _Temporary(Exception):
     """whereabouts' temporaryError: retry the allocation loop."""
 
 
-def normalize_range(ip_range: str) -> str:
-    """normalizeRange: '192.168.0.0/24' -> '192.168.0.0-24', 'fd00::/64' -> 'fd00---64'."""
-    if ip_range.endswith(":"):
-        ip_range += "0"
-    return ip_range.replace(":", "-").replace("/", "-")
-
-
-def pool_name(ip_range: str, network_name: str = "") -> str:
-    """IPPoolName (without node slices)."""
-    return f"{network_name}-{normalize_range(ip_range)}" if network_name else normalize_range(ip_range)
-
-
-def reservation_name(ip: str, network_name: str = "") -> str:
-    """NormalizeIP: the OverlappingRangeIPReservation name of an address."""
-    text = ip + "0" if ip.endswith(":") else ip
-    text = text.replace(":", "-")
-    return f"{network_name}-{text}" if network_name else text
-
-
 def offset_of(ip: str, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> int:
     """IPGetOffset against the pool's first IP (the range's network address)."""
     return int(ipaddress.ip_address(ip)) - int(network.network_address)
-
-
-def ip_at(offset: int, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> str:
-    """IPAddOffset."""
-    return str(ipaddress.ip_address(int(network.network_address) + offset))
 
 
 class WhereaboutsBackend:
