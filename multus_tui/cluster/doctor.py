@@ -15,7 +15,7 @@ from typing import Any
 
 from multus_tui.cluster.client import Cluster
 from multus_tui.cluster.errors import ClusterError
-from multus_tui.cluster.views import EventView, NADView, PodView
+from multus_tui.cluster.views import EventView, NADView, NodeView, PodView
 from multus_tui.multus.diagnose import DoctorFinding, diagnose
 from multus_tui.multus.errors import AnnotationError
 from multus_tui.multus.selection import NETWORKS_ANNOTATION, parse_networks
@@ -110,7 +110,10 @@ def collect_findings(source: Any, namespace: str | None, *, namespace_isolation:
     namespace-isolation settings are Multus' own (the API cannot tell them; default off).
     """
     if isinstance(source, Cluster):
-        nads, pods, events, known = fetch_inputs(source, namespace)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            f_more = pool.submit(_fetch_ecosystem, source)  # IPPools, reservations, nodes (None: unknown)
+            nads, pods, events, known = fetch_inputs(source, namespace)
+            ippools, reservations, nodes = f_more.result()
         installed = known is None or bool(known)
     else:  # a LiveStore: what it watches is what we know
         nads = source.nads()
@@ -119,11 +122,37 @@ def collect_findings(source: Any, namespace: str | None, *, namespace_isolation:
         scope = getattr(source, "namespace", None)
         known = {scope} if isinstance(scope, str) and scope else None
         installed = _store_has_nad_api(source)
+        ippools, reservations, nodes = _store_ecosystem(source)
     return diagnose(
         [v.nad for v in nads], pods, [e.as_event_dict() for e in events], namespace=namespace,
         namespace_isolation=namespace_isolation, global_namespaces=global_namespaces,
         known_nad_namespaces=known, multus_installed=installed,
+        pools=ippools, reservations=reservations or (), nodes=nodes,
+        pod_scope={namespace} if namespace else None,
     )
+
+
+def _fetch_ecosystem(cluster: Cluster) -> tuple[list[dict] | None, list[dict] | None, list[NodeView] | None]:
+    """whereabouts' IPPools and reservations and the nodes; None for what the cluster does not serve
+    (no whereabouts) or the account may not read: those checks are skipped, nothing else changes."""
+    def items(kind: str) -> list[dict] | None:
+        try:
+            return cluster.list_raw(kind, None).get("items") or []
+        except ClusterError as exc:
+            if exc.code in (403, 404):
+                return None
+            raise
+
+    pools, reservations, nodes = items("ippool"), items("ipreservation"), items("node")
+    return pools, reservations, None if nodes is None else [NodeView.from_raw(o) for o in nodes]
+
+
+def _store_ecosystem(store: Any) -> tuple[list[Any] | None, list[Any], list[Any] | None]:
+    status = getattr(store, "kind_status", lambda kind: "")
+    pools = [v.pool for v in store.ippools()] if status("ippool") == "live" else None
+    reservations = [v.reservation for v in store.ip_reservations()] if status("ipreservation") == "live" else []
+    nodes = store.nodes() if status("node") == "live" else None
+    return pools, reservations, nodes
 
 
 def _store_has_nad_api(store: Any) -> bool:

@@ -24,14 +24,34 @@ from typing import Any, Literal
 
 from multus_tui.cluster.client import Cluster, WatchStream
 from multus_tui.cluster.errors import ClusterError, from_exception
-from multus_tui.cluster.views import VIEW_TYPES, EventView, NamespaceView, PodView
+from multus_tui.cluster.views import (
+    VIEW_TYPES,
+    EventView,
+    IPPoolView,
+    IPReservationView,
+    NamespaceView,
+    NodeView,
+    PodView,
+)
 
 log = logging.getLogger(__name__)
 
-KindName = Literal["namespace", "nad", "pod", "event", "state"]
+KindName = Literal["namespace", "nad", "pod", "event", "node", "ippool", "ipreservation", "state"]
 Op = Literal["upsert", "delete", "reset"]
 Status = Literal["connecting", "live", "reconnecting", "failed"]
-ALL_KINDS: tuple[str, ...] = ("namespace", "nad", "pod", "event")
+ALL_KINDS: tuple[str, ...] = ("namespace", "nad", "pod", "event", "node", "ippool", "ipreservation")
+# Kinds a cluster may not serve (their CRD is not installed: 404) or this account may not read (403, for
+# the facts the checks only add to): an empty, synced kind, looked at again later.
+ABSENT_WHEN = {
+    "nad": {404: "NetworkAttachmentDefinition CRD not installed (Multus missing?)"},
+    "node": {403: "not permitted to list nodes"},
+    "ippool": {404: "IPPool CRD not installed (whereabouts missing)", 403: "not permitted to list IPPools"},
+    "ipreservation": {404: "OverlappingRangeIPReservation CRD not installed (whereabouts missing)",
+                      403: "not permitted to list OverlappingRangeIPReservations"},
+}
+# Kinds read in every namespace whatever the store's scope: whereabouts keeps its pools in its own
+# namespace (kube-system by default), not in the namespaces of the pods.
+ALL_NAMESPACES_KINDS = frozenset({"ippool", "ipreservation"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +123,9 @@ class _KindWatcher:
                     # history compacted past our resourceVersion: relist and reconcile
                     self.rv = None
                     continue
-                if exc.code == 404 and self.kind == "nad":
-                    self._absent(exc)
+                absent = ABSENT_WHEN.get(self.kind, {}).get(exc.code or 0)
+                if absent:
+                    self._absent(absent)
                     continue
                 self._failed(exc)
             except Exception as exc:  # noqa: BLE001 - a bug must not kill the mirror silently
@@ -115,7 +136,7 @@ class _KindWatcher:
 
     def _list(self) -> None:
         st = self.store
-        ns = st.namespace
+        ns = None if self.kind in ALL_NAMESPACES_KINDS else st.namespace
         if self.kind == "namespace" and ns:
             # a namespaced user may not list namespaces; one scope needs only its own
             try:
@@ -159,7 +180,8 @@ class _KindWatcher:
                 raise _Stopped
             self.rv = None
             return
-        stream = st.cluster.watch_raw(self.kind, st.namespace, resource_version=self.rv,
+        stream = st.cluster.watch_raw(self.kind, None if self.kind in ALL_NAMESPACES_KINDS else st.namespace,
+                                      resource_version=self.rv,
                                       timeout_seconds=st.watch_timeout, allow_bookmarks=True)
         self.stream = stream
         self.watches += 1
@@ -210,11 +232,12 @@ class _KindWatcher:
         self.synced.set()
         self.store._kind_state_changed()
 
-    def _absent(self, exc: ClusterError) -> None:
-        """The NAD API does not exist (Multus not installed): an empty, synced kind; look again later."""
+    def _absent(self, reason: str) -> None:
+        """The kind's API does not exist (its CRD is not installed) or may not be read: an empty,
+        synced kind; look again later."""
         st = self.store
         st._reconcile(self.kind, [])
-        self.status, self.reason = "absent", "NetworkAttachmentDefinition CRD not installed (Multus missing?)"
+        self.status, self.reason = "absent", reason
         self.synced.set()
         self.rv = None
         st._kind_state_changed()
@@ -345,7 +368,7 @@ class LiveStore:
             status: Status = "reconnecting" if all(w.synced.is_set() for w in recon) else "connecting"
             st = ConnectionState(status, f"{recon[0].kind}: {recon[0].reason}", kinds)
         elif all(w.status in ("live", "absent") for w in ws):
-            absent = [w for w in ws if w.status == "absent"]
+            absent = [w for w in ws if w.status == "absent" and w.kind == "nad"]
             st = ConnectionState("live", absent[0].reason if absent else None, kinds)
         else:
             st = ConnectionState("connecting", None, kinds)
@@ -501,6 +524,25 @@ class LiveStore:
         if involved_name is not None:
             vals = [v for v in vals if v.involved_name == involved_name]
         return sorted(vals, key=lambda v: (v.last_timestamp or "", v.name))
+
+    def nodes(self) -> list[NodeView]:
+        with self._lock:
+            return sorted(self._objects["node"].values(), key=lambda v: v.name)
+
+    def kind_status(self, kind: str) -> str:
+        """"live", "absent" (not installed / not permitted), "connecting", ... of one kind ("" if not watched)."""
+        w = self._watchers.get(kind)
+        return w.status if w is not None else ""
+
+    def ippools(self) -> list[IPPoolView]:
+        """whereabouts' IPPools (every namespace)."""
+        with self._lock:
+            return sorted(self._objects["ippool"].values(), key=lambda v: (v.namespace, v.name))
+
+    def ip_reservations(self) -> list[IPReservationView]:
+        """whereabouts' OverlappingRangeIPReservations (every namespace)."""
+        with self._lock:
+            return sorted(self._objects["ipreservation"].values(), key=lambda v: (v.namespace, v.name))
 
     def pod_attachments(self, namespace: str, name: str) -> list[Any]:
         """The pod's attachment states (domain AttachmentState), joined with its events."""

@@ -189,4 +189,73 @@ class EventView:
         }
 
 
-VIEW_TYPES = {"namespace": NamespaceView, "nad": NADView, "pod": PodView, "event": EventView}
+@dataclass(frozen=True, slots=True)
+class NodeView:
+    """A node as the pre-checks see it: name, labels, schedulable, what it advertises."""
+
+    name: str
+    labels: dict[str, str] = field(default_factory=dict, compare=False)
+    unschedulable: bool = False
+    ready: bool = True
+    allocatable: dict[str, str] = field(default_factory=dict, compare=False)
+    resource_version: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return ("", self.name)
+
+    @classmethod
+    def from_raw(cls, obj: dict) -> NodeView:
+        m = _meta(obj)
+        spec = obj.get("spec") or _EMPTY
+        status = obj.get("status") or _EMPTY
+        return cls(m.get("name", ""), dict(m.get("labels") or {}), bool(spec.get("unschedulable")),
+                   _ready(status) if status.get("conditions") else True,
+                   {str(k): str(v) for k, v in (status.get("allocatable") or {}).items()},
+                   m.get("resourceVersion", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class IPPoolView:
+    """A whereabouts IPPool (the domain's record, multus.whereabouts.Pool, inside)."""
+
+    namespace: str
+    name: str
+    pool: Any  # multus.whereabouts.Pool
+    resource_version: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.namespace, self.name)
+
+    @classmethod
+    def from_raw(cls, obj: dict) -> IPPoolView:
+        from multus_tui.multus.whereabouts import Pool
+
+        m = _meta(obj)
+        return cls(m.get("namespace", ""), m.get("name", ""), Pool.from_raw(obj), m.get("resourceVersion", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class IPReservationView:
+    """A whereabouts OverlappingRangeIPReservation."""
+
+    namespace: str
+    name: str
+    reservation: Any  # multus.whereabouts.Reservation
+    resource_version: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.namespace, self.name)
+
+    @classmethod
+    def from_raw(cls, obj: dict) -> IPReservationView:
+        from multus_tui.multus.whereabouts import Reservation
+
+        m = _meta(obj)
+        return cls(m.get("namespace", ""), m.get("name", ""), Reservation.from_raw(obj), m.get("resourceVersion", ""))
+
+
+VIEW_TYPES = {"namespace": NamespaceView, "nad": NADView, "pod": PodView, "event": EventView, "node": NodeView,
+              "ippool": IPPoolView, "ipreservation": IPReservationView}
