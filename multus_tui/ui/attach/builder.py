@@ -426,6 +426,17 @@ class AttachBuilderScreen(Screen):
             self._held = podspec.held_addresses((p.namespace, p.name, p.annotations) for p in pods)
         return self._held
 
+    def _advertised(self) -> dict[str, list[tuple[str, int]]] | None:
+        """Extended resources -> (node, allocatable) from the store's nodes (None: nodes not readable)."""
+        store = self.store
+        if store is None or getattr(store, "kind_status", lambda k: "")("node") != "live":
+            return None
+        from multus_tui.multus.sriov import advertisers
+
+        nodes = store.nodes()
+        names = {k for n in nodes for k in n.allocatable if "/" in k}
+        return {r: advertisers(r, nodes) for r in names}
+
     def compute_findings(self) -> list[Finding]:
         """Every finding for the current form (the pre-checks a create/patch must pass)."""
         online = self.store is not None
@@ -434,7 +445,7 @@ class AttachBuilderScreen(Screen):
         findings += podspec.precheck(
             self.network_selections(), self.pod.namespace or "default", self._nad,
             isolation=self.isolation, held=self._held_addresses() if online else None,
-            pod_name=self.pod.name, nads_known=online)
+            pod_name=self.pod.name, nads_known=online, advertised=self._advertised() if online else None)
         if self.dns_on:
             findings += self.dns.findings()
         return findings
