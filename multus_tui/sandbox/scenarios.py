@@ -5,7 +5,8 @@ Scenarios
 ``seed`` (default): the world of the user stories (seed-scenarios.md S1-S5).
 
 * namespaces ``default``, ``kube-system`` (plus ``kube-public``, ``kube-node-lease``), ``tenant-a``,
-  and the NAD CRD (Multus installed);
+  the NAD CRD (Multus installed) and whereabouts' CRDs (IPPool, OverlappingRangeIPReservation,
+  NodeSlicePool: upstream's, unchanged; the nodes' whereabouts plugin keeps its state there);
 * nodes ``node-1``..``node-3`` with host interfaces ``eth0,k8s-vlan1`` and ``node-4`` with only
   ``eth0`` (annotation ``sandbox.multus-tui.io/host-interfaces``), podCIDRs 10.244.N.0/24;
 * NADs, with the stories' exact configs:
@@ -34,7 +35,7 @@ Scenarios
     it stays ContainerCreating with NoNetworkFound + FailedCreatePodSandBox, and attaches as soon
     as someone creates ``tenant-a/vlan1-later``.
 
-``empty``: the namespaces, the four nodes and the NAD CRD; no NADs, no pods.
+``empty``: the namespaces, the four nodes, the NAD CRD and whereabouts' CRDs; no NADs, no pods.
 
 ``no-multus``: like ``seed`` without the NAD CRD and NADs: pods run with eth0 only and no
 network-status (Multus is not installed), their networks annotations silently ignored.

@@ -189,3 +189,22 @@ def test_resource_uses_name_advertisers_and_stuck_pods():
     assert found["sriov-resource-unadvertised"].severity == "error"
     assert "pod/default/app" in found["sriov-resource-unadvertised"].objects
     assert "intel.com/sriov_netdevice is advertised by node-1 (4), node-2 (4)" in found["sriov-unschedulable"].message
+
+
+def test_attach_precheck_names_the_nodes_of_a_resource():
+    from multus_tui.multus.podspec import precheck
+    from multus_tui.multus.selection import parse_networks
+
+    nads = {("default", "dpdk"): _nad("default", "dpdk", {"type": "static"}, "intel.com/sriov_dpdk"),
+            ("default", "vf"): _nad("default", "vf", {"type": "static"}, "intel.com/sriov_netdevice")}
+    advertised = {"intel.com/sriov_netdevice": [("node-1", 4), ("node-2", 4)]}
+    found = {f.code: f for f in precheck(parse_networks("dpdk, vf", "default"), "default", nads,
+                                         advertised=advertised)}
+    assert found["resource-unadvertised"].severity == "error"
+    assert found["resource-unadvertised"].message == (
+        "default/dpdk needs intel.com/sriov_dpdk (its k8s.v1.cni.cncf.io/resourceName), which no node advertises: "
+        "the pod will stay Pending (FailedScheduling: Insufficient intel.com/sriov_dpdk)")
+    assert "only node-1 (4), node-2 (4) advertise it" in found["resource-nodes"].message
+    # nodes unknown (not readable, offline): nothing said
+    codes = {f.code for f in precheck(parse_networks("dpdk", "default"), "default", nads)}
+    assert not codes & {"resource-unadvertised", "resource-nodes"}
