@@ -91,6 +91,13 @@ class Allocation:
         return (ns, name) if sep and ns and name else None
 
 
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Pool:
     """An IPPool (whereabouts.cni.cncf.io/v1alpha1)."""
@@ -108,20 +115,14 @@ class Pool:
 
     @property
     def network(self) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
-        try:
-            return ipaddress.ip_network(self.range, strict=False)
-        except ValueError:
-            return None
+        return _network(self.range)
 
     @classmethod
     def from_raw(cls, obj: Mapping[str, Any]) -> Pool:
         meta = obj.get("metadata") or {}
         spec = obj.get("spec") or {}
         rng = str(spec.get("range") or "")
-        try:
-            net = ipaddress.ip_network(rng, strict=False)
-        except ValueError:
-            net = None
+        net = _network(rng)
         allocs = []
         raw = spec.get("allocations") if isinstance(spec.get("allocations"), Mapping) else {}
         for key in sorted(raw, key=lambda k: (len(str(k)), str(k))):

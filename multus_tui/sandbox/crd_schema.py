@@ -607,9 +607,9 @@ def _join(path: str, key: str) -> str:
 
 
 def _prune(x: Any, s: dict | None, path: str, unknown: list[str]) -> None:
-    if s is not None and s.get("x-kubernetes-preserve-unknown-fields"):
-        _skip_prune(x, s, path, unknown)
-        return
+    """pruning.prune; under x-kubernetes-preserve-unknown-fields (skipPrune) unknown keys stay but the
+    declared ones are still pruned inside."""
+    preserve = s is not None and bool(s.get("x-kubernetes-preserve-unknown-fields"))
     if isinstance(x, dict):
         if s is None:
             for k in list(x):
@@ -626,38 +626,22 @@ def _prune(x: Any, s: dict | None, path: str, unknown: list[str]) -> None:
                 continue
             if k in props:
                 _prune(x[k], props[k], _join(path, k), unknown)
-            elif isinstance(add, dict) or add is True:
-                _prune(x[k], add if isinstance(add, dict) else {"x-kubernetes-preserve-unknown-fields": True},
-                       _join(path, k), unknown)
+            elif isinstance(add, dict):
+                _prune(x[k], add, _join(path, k), unknown)
+            elif add is True or preserve:
+                continue
             else:
                 if k not in META_FIELDS or path:
                     unknown.append(_join(path, k))
                 del x[k]
     elif isinstance(x, list):
         items = s.get("items") if s is not None else None
+        if preserve:  # skipPrune goes on into the items: their unknown keys stay too
+            if not isinstance(items, dict):
+                return
+            items = {**items, "x-kubernetes-preserve-unknown-fields": True}
         for i, v in enumerate(x):
             _prune(v, items if isinstance(items, dict) else None, f"{path}[{i}]", unknown)
-
-
-def _skip_prune(x: Any, s: dict, path: str, unknown: list[str]) -> None:
-    if isinstance(x, dict):
-        props = s.get("properties") or {}
-        add = s.get("additionalProperties")
-        embedded = s.get("x-kubernetes-embedded-resource")
-        for k in list(x):
-            if embedded and k in META_FIELDS:
-                if k == "metadata" and path:
-                    _coerce_meta(x)
-                continue
-            if k in props:
-                _prune(x[k], props[k], _join(path, k), unknown)
-            elif isinstance(add, dict):
-                _prune(x[k], add, _join(path, k), unknown)
-    elif isinstance(x, list):
-        items = s.get("items")
-        if isinstance(items, dict):
-            for i, v in enumerate(x):
-                _skip_prune(v, items, f"{path}[{i}]", unknown)
 
 
 _EMBEDDED_META = ("name", "namespace", "labels", "annotations", "generateName", "finalizers", "ownerReferences")

@@ -73,7 +73,8 @@ def _pointer(path: str) -> list[str]:
     return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
 
 
-def _exists(doc: Any, parts: list[str]) -> bool:
+def _lookup(doc: Any, parts: list[str]) -> tuple[bool, Any]:
+    """(found, value) at a JSON pointer's parts."""
     cur = doc
     for p in parts:
         if isinstance(cur, dict) and p in cur:
@@ -81,21 +82,20 @@ def _exists(doc: Any, parts: list[str]) -> bool:
         elif isinstance(cur, list) and p.isdigit() and int(p) < len(cur):
             cur = cur[int(p)]
         else:
-            return False
-    return True
+            return False, None
+    return True, cur
+
+
+def _exists(doc: Any, parts: list[str]) -> bool:
+    return _lookup(doc, parts)[0]
 
 
 def _walk(doc: Any, parts: list[str], path: str) -> Any:
-    cur = doc
-    for p in parts:
-        if isinstance(cur, dict) and p in cur:
-            cur = cur[p]
-        elif isinstance(cur, list) and p.isdigit() and int(p) < len(cur):
-            cur = cur[int(p)]
-        else:
-            raise errors.ApiError(422, "Invalid", f"the server rejected our request due to an error in our "
-                                  f"request: doc is missing path: \"{path}\": missing value")
-    return cur
+    found, value = _lookup(doc, parts)
+    if not found:
+        raise errors.ApiError(422, "Invalid", f"the server rejected our request due to an error in our "
+                              f"request: doc is missing path: \"{path}\": missing value")
+    return value
 
 
 def json_patch(target: Any, ops: Any) -> Any:

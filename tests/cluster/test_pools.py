@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,19 +21,10 @@ from multus_tui.cluster.pools import ReleaseRefused, collect_pools, release
 from multus_tui.cluster.store import LiveStore
 from multus_tui.multus import whereabouts as wa
 from tests.conftest import need
+from tests.sandbox.test_whereabouts_pools import _wait
 
 ROOT = Path(__file__).resolve().parents[2]
 POOL = "192.168.20.0-28"
-
-
-def _wait(fn, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
 
 
 def _crashed(cluster: Cluster) -> bool:

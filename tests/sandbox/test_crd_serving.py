@@ -365,3 +365,17 @@ def test_python_client_watch_of_custom_objects(api, widgets):
     thread.join(timeout=10)
     # every event carries the stored (defaulted) object
     assert seen == [("ADDED", 3, "slow"), ("MODIFIED", 5, "slow"), ("DELETED", 5, "slow")]
+
+
+def test_pruning_keeps_what_is_preserved_down_the_tree():
+    from multus_tui.sandbox.crd_schema import go_float, prune
+
+    schema = {"type": "object", "properties": {"spec": {"type": "object", "properties": {
+        "known": {"type": "string"},
+        "free": {"type": "array", "x-kubernetes-preserve-unknown-fields": True,
+                 "items": {"type": "object", "properties": {"n": {"type": "object", "properties": {}}}}}}}}}
+    obj = {"spec": {"known": "a", "gone": 1, "free": [{"any": 1, "n": {"x": 2}}]}, "status": {}}
+    assert prune(obj, schema) == ["spec.free[0].n.x", "spec.gone", "status"]
+    assert obj == {"spec": {"known": "a", "free": [{"any": 1, "n": {}}]}}
+    # Go's %v of float64 bounds in messages
+    assert [go_float(v) for v in (4094.0, 1e6, 123456.0, 0.5, 1e-05)] == ["4094", "1e+06", "123456", "0.5", "1e-05"]
