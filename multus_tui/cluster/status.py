@@ -48,11 +48,20 @@ def pod_record(pod: PodView, events: Iterable[EventView],
 
 
 def _pool_index(pools: Iterable[Any]) -> dict[tuple[str, str], str]:
-    """(podref, ifname) -> "namespace/name" of the IPPool with that allocation."""
+    """(podref, ifname) -> "namespace/name" of the IPPool with that allocation; `pools` are raw IPPool
+    objects or multus.whereabouts.Pool records (read straight from the JSON: no address arithmetic)."""
     out: dict[tuple[str, str], str] = {}
     for p in pools:
-        for a in p.allocations:
-            out.setdefault((a.pod_ref, a.ifname), p.ref)
+        if isinstance(p, dict):
+            meta, spec = p.get("metadata") or {}, p.get("spec") or {}
+            ref = f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+            allocs = spec.get("allocations") if isinstance(spec.get("allocations"), dict) else {}
+            for a in allocs.values():
+                if isinstance(a, dict):
+                    out.setdefault((str(a.get("podref") or ""), str(a.get("ifname") or "")), ref)
+        else:
+            for a in p.allocations:
+                out.setdefault((a.pod_ref, a.ifname), p.ref)
     return out
 
 
@@ -95,17 +104,14 @@ def _gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def _fetch_pools(cluster: Cluster) -> list[Any]:
-    """whereabouts' IPPools (none when not installed or not readable)."""
-    from multus_tui.multus.whereabouts import Pool
-
+def _fetch_pools(cluster: Cluster) -> list[dict]:
+    """whereabouts' IPPools, raw (none when not installed or not readable)."""
     try:
-        items = cluster.list_raw("ippool", None).get("items") or []
+        return cluster.list_raw("ippool", None).get("items") or []
     except ClusterError as exc:
         if exc.code in (403, 404):
             return []
         raise
-    return [Pool.from_raw(o) for o in items]
 
 
 def _fetch(cluster: Cluster, namespace: str | None) -> tuple[list[PodView], list[EventView]]:
