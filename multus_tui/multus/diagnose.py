@@ -991,8 +991,13 @@ def _check_whereabouts(pools: Iterable[Any], reservations: Iterable[Any], nads: 
     facts = [wa.PodFacts(r.namespace, r.name, r.phase, r.node, r.annotations,
                          getattr(r, "creation_timestamp", None)) for r in recs]
     reports = wa.inspect(pools, nads, facts, pod_scope=pod_scope)
-    exhausted = {c.ref for c in ctxs for st in c.states
-                 if st.failure is not None and st.failure.kind == "ipam-exhausted" and c.live}
+    exhausted: dict[str, list[_Pod]] = {}  # NAD "ns/name" -> pods failing for an exhausted pool
+    for c in ctxs:
+        if not c.live:
+            continue
+        for st in c.states:
+            if st.failure is not None and st.failure.kind == "ipam-exhausted" and c not in exhausted.get(st.network, []):
+                exhausted.setdefault(st.network, []).append(c)
     for r in reports:
         objs = [pool_ref(r.pool.namespace, r.pool.name), *(nad_ref(*n.split("/", 1)) for n in r.nads)]
         label = f"whereabouts pool {r.pool.ref} ({r.pool.range}" + (f", network {r.network_name}" if r.network_name
@@ -1020,8 +1025,7 @@ def _check_whereabouts(pools: Iterable[Any], reservations: Iterable[Any], nads: 
                     f"{label}: no NAD allocates from this pool any more, yet it keeps {len(r.pool.allocations)} "
                     "allocation(s)", "delete the IPPool once no pod holds its addresses.")
         if r.size:
-            pods_failing = [c for c in ctxs if c.ref in exhausted and any(
-                nad_ref(*n.split("/", 1)) in objs for n in r.nads for st in c.states if st.network == n)]
+            pods_failing = list(dict.fromkeys(c for n in r.nads for c in exhausted.get(n, [])))
             extra = f"; {len(stale)} of them stale (releasable)" if stale else ""
             if r.forecast is not None and r.forecast.days_left is not None and r.used < r.size:
                 extra += f"; {r.forecast.text()}"

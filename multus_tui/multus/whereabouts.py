@@ -70,7 +70,10 @@ def reservation_name(ip: str, network_name: str = "") -> str:
 
 def ip_at(offset: int, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> str:
     """IPAddOffset: the address `offset` after the range's network address."""
-    return str(ipaddress.ip_address(int(network.network_address) + offset))
+    value = int(network.network_address) + offset
+    if network.version == 4 and 0 <= value < 1 << 32:
+        return ".".join(map(str, value.to_bytes(4, "big")))  # a pool holds thousands: skip ipaddress' __str__
+    return str(ipaddress.ip_address(value))
 
 
 # --- what the API holds -------------------------------------------------------------------------------
