@@ -50,9 +50,10 @@ def _list(cluster: Cluster, kind: str, namespace: str | None = None) -> list[dic
         raise
 
 
-def collect_pools(source: Any, namespace: str | None = None) -> PoolsData:
+def collect_pools(source: Any, namespace: str | None = None, *, nads: list[NADView] | None = None) -> PoolsData:
     """Every IPPool judged against the pods. `source`: a Cluster (requests in parallel) or a LiveStore
-    (its snapshot). `namespace`: the pods' scope when pods cannot be read cluster-wide."""
+    (its snapshot). `namespace`: the pods' scope when pods cannot be read cluster-wide. `nads` (LiveStore
+    only): judge only the pools these NADs allocate from (the NAD detail)."""
     if isinstance(source, Cluster):
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as ex:
             f_pools = ex.submit(_list, source, "ippool")
@@ -75,7 +76,12 @@ def collect_pools(source: Any, namespace: str | None = None) -> PoolsData:
             status, "IPPools are not loaded yet")
         return PoolsData(False, reason=reason)
     scope_ns = getattr(source, "namespace", None)
-    reports = wa.inspect([v.pool for v in source.ippools()], [v.nad for v in source.nads()], _facts(source.pods()),
+    pools = [v.pool for v in source.ippools()]
+    nad_views = source.nads() if nads is None else nads
+    if nads is not None:
+        wanted = {name for v in nads for name in wa.pool_names_of(v.nad)}
+        pools = [p for p in pools if p.name in wanted]
+    reports = wa.inspect(pools, [v.nad for v in nad_views], _facts(source.pods()),
                          pod_scope={scope_ns} if scope_ns else None)
     return PoolsData(True, reports, wa.orphaned_reservations([v.reservation for v in source.ip_reservations()],
                                                              reports))

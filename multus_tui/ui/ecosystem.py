@@ -24,7 +24,7 @@ def nad_ecosystem(store: Any, view: Any) -> tuple[Text, list[tuple[str, list[Tex
     out = Text()
     rows: list[tuple[str, list[Text]]] = []
     if nad.ipam_type == "whereabouts":
-        data = collect_pools(store)
+        data = collect_pools(store, nads=[view])  # only this NAD's pools: cheap on a big cluster
         if not data.installed:
             out.append_text(plain(f"whereabouts: {data.reason}", "yellow"))
         else:

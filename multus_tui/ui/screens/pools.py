@@ -80,9 +80,24 @@ class PoolsScreen(BaseScreen):
     def update_view(self, changes: list[Any] | None) -> None:
         if changes is not None and not any(getattr(c, "kind", "") in _KINDS for c in changes):
             return
+        self._recompute(changes is None)
+
+    @work(thread=True, exclusive=True, group="pools")
+    def _recompute(self, full: bool) -> None:
+        """Judge the pools off the UI thread (a thousand pools and ten thousand pods take a second);
+        the newest result wins (exclusive)."""
         from multus_tui.cluster.pools import collect_pools
 
-        self.data = data = collect_pools(self.store)
+        store = self.store
+        if store is None:
+            return
+        data = collect_pools(store)
+        self.app.call_from_thread(self._apply, data, full)
+
+    def _apply(self, data: Any, full: bool) -> None:
+        if not self.is_attached:
+            return
+        self.data = data
         title = self.query_one("#pools-title", Static)
         scope = f"NAD {self.nad[0]}/{self.nad[1]}" if self.nad else "all NADs"
         if not data.installed:
@@ -112,7 +127,7 @@ class PoolsScreen(BaseScreen):
         refs = [r.pool.ref for r in reports]
         if self.selected_pool not in refs:
             self.selected_pool = refs[0] if refs else None
-        if self.selected_pool in refs and changes is None:
+        if self.selected_pool in refs and full:
             table.move_cursor(row=refs.index(self.selected_pool))
         self._show_allocations()
         shown = {r.pool.namespace for r in reports}
