@@ -57,6 +57,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("daemonset", "apps", "v1", "daemonsets", True),
     Kind("crd", "apiextensions.k8s.io", "v1", "customresourcedefinitions", False),
     Kind("nns", "nmstate.io", "v1beta1", "nodenetworkstates", False),
+    Kind("ippool", "whereabouts.cni.cncf.io", "v1alpha1", "ippools", True),
+    Kind("ipreservation", "whereabouts.cni.cncf.io", "v1alpha1", "overlappingrangeipreservations", True),
 )}
 _ALIASES = {"namespaces": "namespace", "ns": "namespace", "nodes": "node", "pods": "pod", "events": "event",
             NAD_PLURAL: "nad", "network-attachment-definition": "nad", "net-attach-def": "nad",

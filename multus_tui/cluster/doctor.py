@@ -112,9 +112,12 @@ def collect_findings(source: Any, namespace: str | None, *, namespace_isolation:
     namespace-isolation settings are Multus' own (the API cannot tell them; default off).
     """
     if isinstance(source, Cluster):
-        nads, pods, events, known = fetch_inputs(source, namespace)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            f_more = pool.submit(_fetch_ecosystem, source)  # IPPools, reservations, nodes (None: unknown)
+            nads, pods, events, known = fetch_inputs(source, namespace)
+            ippools, reservations, nodes = f_more.result()
         installed = known is None or bool(known)
-        nodes = fetch_node_facts(source)
+        facts = fetch_node_facts(source, nodes)
     else:  # a LiveStore: what it watches is what we know
         nads = source.nads()
         pods = source.pods(namespace)
@@ -122,23 +125,45 @@ def collect_findings(source: Any, namespace: str | None, *, namespace_isolation:
         scope = getattr(source, "namespace", None)
         known = {scope} if isinstance(scope, str) and scope else None
         installed = _store_has_nad_api(source)
-        nodes = node_facts(source).nodes if hasattr(source, "kind_status") else None
+        ippools, reservations, nodes = _store_ecosystem(source)
+        facts = node_facts(source).nodes
     return diagnose(
         [v.nad for v in nads], pods, [e.as_event_dict() for e in events], namespace=namespace,
         namespace_isolation=namespace_isolation, global_namespaces=global_namespaces,
-        known_nad_namespaces=known, multus_installed=installed, nodes=nodes,
+        known_nad_namespaces=known, multus_installed=installed,
+        pools=ippools, reservations=reservations or (), nodes=nodes, node_facts=facts,
+        pod_scope={namespace} if namespace else None,
     )
 
 
-def fetch_node_facts(cluster: Cluster) -> list[NodeFacts] | None:
-    """Nodes with the interfaces their NodeNetworkState reports (two list requests); None when the
+def _fetch_ecosystem(cluster: Cluster) -> tuple[list[dict] | None, list[dict] | None, list[NodeView] | None]:
+    """whereabouts' IPPools and reservations and the nodes; None for what the cluster does not serve
+    (no whereabouts) or the account may not read: those checks are skipped, nothing else changes."""
+    def items(kind: str) -> list[dict] | None:
+        try:
+            return cluster.list_raw(kind, None).get("items") or []
+        except ClusterError as exc:
+            if exc.code in (403, 404):
+                return None
+            raise
+
+    pools, reservations, nodes = items("ippool"), items("ipreservation"), items("node")
+    return pools, reservations, None if nodes is None else [NodeView.from_raw(o) for o in nodes]
+
+
+def _store_ecosystem(store: Any) -> tuple[list[Any] | None, list[Any], list[Any] | None]:
+    known = getattr(store, "kind_known", lambda kind: False)
+    pools = [v.pool for v in store.ippools()] if known("ippool") else None
+    reservations = [v.reservation for v in store.ip_reservations()] if known("ipreservation") else []
+    nodes = store.nodes() if known("node") else None
+    return pools, reservations, nodes
+
+
+def fetch_node_facts(cluster: Cluster, nodes: list[NodeView] | None) -> list[NodeFacts] | None:
+    """`nodes` with the interfaces their NodeNetworkState reports (one list request); None when the
     nodes cannot be listed. Without kubernetes-nmstate every node's interfaces are unknown."""
-    try:
-        nodes = [NodeView.from_raw(o) for o in cluster.list_raw("node", None).get("items") or []]
-    except ClusterError as exc:
-        if exc.code == 403:
-            return None
-        raise
+    if nodes is None:
+        return None
     try:
         states = {v.name: v for v in (NodeNetworkStateView.from_raw(o)
                                       for o in cluster.list_raw("nns", None).get("items") or [])}

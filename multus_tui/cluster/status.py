@@ -32,10 +32,37 @@ def _attachment_record(a: Any) -> dict[str, Any]:
             "default": bool(a.default), "state": state, "reason": a.reason}
 
 
-def pod_record(pod: PodView, events: Iterable[EventView]) -> dict[str, Any]:
-    """One pod's status record (the `multus-tui status -o json` element)."""
+def pod_record(pod: PodView, events: Iterable[EventView],
+               pools: dict[tuple[str, str], str] | None = None) -> dict[str, Any]:
+    """One pod's status record (the `multus-tui status -o json` element). `pools`: the IPPool holding each
+    ("namespace/pod", ifname) allocation (whereabouts); attachments found there get `"pool"`."""
+    attachments = [_attachment_record(a) for a in pod.attachments(list(events))]
+    if pools:
+        ref = f"{pod.namespace}/{pod.name}"
+        for rec in attachments:
+            where = pools.get((ref, rec["interface"] or ""))
+            if where is not None and not rec["default"]:
+                rec["pool"] = where
     return {"namespace": pod.namespace, "pod": pod.name, "node": pod.node, "phase": pod.phase,
-            "attachments": [_attachment_record(a) for a in pod.attachments(list(events))]}
+            "attachments": attachments}
+
+
+def _pool_index(pools: Iterable[Any]) -> dict[tuple[str, str], str]:
+    """(podref, ifname) -> "namespace/name" of the IPPool with that allocation; `pools` are raw IPPool
+    objects or multus.whereabouts.Pool records (read straight from the JSON: no address arithmetic)."""
+    out: dict[tuple[str, str], str] = {}
+    for p in pools:
+        if isinstance(p, dict):
+            meta, spec = p.get("metadata") or {}, p.get("spec") or {}
+            ref = f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+            allocs = spec.get("allocations") if isinstance(spec.get("allocations"), dict) else {}
+            for a in allocs.values():
+                if isinstance(a, dict):
+                    out.setdefault((str(a.get("podref") or ""), str(a.get("ifname") or "")), ref)
+        else:
+            for a in p.allocations:
+                out.setdefault((a.pod_ref, a.ifname), p.ref)
+    return out
 
 
 def _events_by_pod(events: Iterable[EventView]) -> dict[tuple[str, str], list[EventView]]:
@@ -77,6 +104,16 @@ def _gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
+def _fetch_pools(cluster: Cluster) -> list[dict]:
+    """whereabouts' IPPools, raw (none when not installed or not readable)."""
+    try:
+        return cluster.list_raw("ippool", None).get("items") or []
+    except ClusterError as exc:
+        if exc.code in (403, 404):
+            return []
+        raise
+
+
 def _fetch(cluster: Cluster, namespace: str | None) -> tuple[list[PodView], list[EventView]]:
     def pods() -> list[PodView]:
         items = cluster.list_raw("pod", namespace).get("items") or []
@@ -107,12 +144,16 @@ def collect_status(source: Any, namespace: str | None) -> list[dict[str, Any]]:
     `source` is a Cluster (two list requests) or a LiveStore (its current snapshot).
     """
     if isinstance(source, Cluster):
-        with _gc_paused():
-            return _records(*_fetch(source, namespace))
-    return _records(source.pods(namespace), source.events(namespace))  # a LiveStore
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool, _gc_paused():
+            f_pools = pool.submit(_fetch_pools, source)
+            pods, events = _fetch(source, namespace)
+            return _records(pods, events, _pool_index(f_pools.result()))
+    pools = [v.pool for v in source.ippools()] if hasattr(source, "ippools") else []  # a LiveStore
+    return _records(source.pods(namespace), source.events(namespace), _pool_index(pools))
 
 
-def _records(pods: list[PodView], events: Iterable[EventView]) -> list[dict[str, Any]]:
+def _records(pods: list[PodView], events: Iterable[EventView],
+             pools: dict[tuple[str, str], str] | None = None) -> list[dict[str, Any]]:
     by_pod = _events_by_pod(events)
     pods.sort(key=lambda p: (p.namespace, p.name))
-    return [pod_record(p, by_pod.get((p.namespace, p.name), ())) for p in pods]
+    return [pod_record(p, by_pod.get((p.namespace, p.name), ()), pools) for p in pods]

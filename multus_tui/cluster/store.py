@@ -27,6 +27,8 @@ from multus_tui.cluster.errors import ClusterError, from_exception
 from multus_tui.cluster.views import (
     VIEW_TYPES,
     EventView,
+    IPPoolView,
+    IPReservationView,
     NamespaceView,
     NodeNetworkStateView,
     NodeView,
@@ -35,18 +37,24 @@ from multus_tui.cluster.views import (
 
 log = logging.getLogger(__name__)
 
-KindName = Literal["namespace", "nad", "pod", "event", "node", "nns", "state"]
+KindName = Literal["namespace", "nad", "pod", "event", "node", "nns", "ippool", "ipreservation", "state"]
 Op = Literal["upsert", "delete", "reset"]
 Status = Literal["connecting", "live", "reconnecting", "failed"]
-ALL_KINDS: tuple[str, ...] = ("namespace", "nad", "pod", "event", "node", "nns")
+ALL_KINDS: tuple[str, ...] = ("namespace", "nad", "pod", "event", "node", "nns", "ippool", "ipreservation")
 # Kinds a cluster may not serve (their CRD is not installed: 404) or this account may not read (403, for
-# the cluster-scoped facts the pre-checks only add to): an empty, synced kind, looked at again later.
+# the facts the checks only add to): an empty, synced kind, looked at again later.
 ABSENT_WHEN = {
     "nad": {404: "NetworkAttachmentDefinition CRD not installed (Multus missing?)"},
+    "node": {403: "not permitted to list nodes"},
     "nns": {404: "NodeNetworkState CRD not installed (kubernetes-nmstate missing)",
             403: "not permitted to list NodeNetworkStates"},
-    "node": {403: "not permitted to list nodes"},
+    "ippool": {404: "IPPool CRD not installed (whereabouts missing)", 403: "not permitted to list IPPools"},
+    "ipreservation": {404: "OverlappingRangeIPReservation CRD not installed (whereabouts missing)",
+                      403: "not permitted to list OverlappingRangeIPReservations"},
 }
+# Kinds read in every namespace whatever the store's scope: whereabouts keeps its pools in its own
+# namespace (kube-system by default), not in the namespaces of the pods.
+ALL_NAMESPACES_KINDS = frozenset({"ippool", "ipreservation"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +139,7 @@ class _KindWatcher:
 
     def _list(self) -> None:
         st = self.store
-        ns = st.namespace
+        ns = None if self.kind in ALL_NAMESPACES_KINDS else st.namespace
         if self.kind == "namespace" and ns:
             # a namespaced user may not list namespaces; one scope needs only its own
             try:
@@ -175,7 +183,8 @@ class _KindWatcher:
                 raise _Stopped
             self.rv = None
             return
-        stream = st.cluster.watch_raw(self.kind, st.namespace, resource_version=self.rv,
+        stream = st.cluster.watch_raw(self.kind, None if self.kind in ALL_NAMESPACES_KINDS else st.namespace,
+                                      resource_version=self.rv,
                                       timeout_seconds=st.watch_timeout, allow_bookmarks=True)
         self.stream = stream
         self.watches += 1
@@ -542,6 +551,16 @@ class LiveStore:
         """"live", "absent" (not installed / not permitted), "connecting", ... of one kind ("" if not watched)."""
         w = self._watchers.get(kind)
         return w.status if w is not None else ""
+
+    def ippools(self) -> list[IPPoolView]:
+        """whereabouts' IPPools (every namespace)."""
+        with self._lock:
+            return sorted(self._objects["ippool"].values(), key=lambda v: (v.namespace, v.name))
+
+    def ip_reservations(self) -> list[IPReservationView]:
+        """whereabouts' OverlappingRangeIPReservations (every namespace)."""
+        with self._lock:
+            return sorted(self._objects["ipreservation"].values(), key=lambda v: (v.namespace, v.name))
 
     def pod_attachments(self, namespace: str, name: str) -> list[Any]:
         """The pod's attachment states (domain AttachmentState), joined with its events."""

@@ -238,5 +238,47 @@ class NodeNetworkStateView:
                    m.get("resourceVersion", ""))
 
 
+@dataclass(frozen=True, slots=True)
+class IPPoolView:
+    """A whereabouts IPPool (the domain's record, multus.whereabouts.Pool, inside)."""
+
+    namespace: str
+    name: str
+    pool: Any  # multus.whereabouts.Pool
+    resource_version: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.namespace, self.name)
+
+    @classmethod
+    def from_raw(cls, obj: dict) -> IPPoolView:
+        from multus_tui.multus.whereabouts import Pool
+
+        m = _meta(obj)
+        return cls(m.get("namespace", ""), m.get("name", ""), Pool.from_raw(obj), m.get("resourceVersion", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class IPReservationView:
+    """A whereabouts OverlappingRangeIPReservation."""
+
+    namespace: str
+    name: str
+    reservation: Any  # multus.whereabouts.Reservation
+    resource_version: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.namespace, self.name)
+
+    @classmethod
+    def from_raw(cls, obj: dict) -> IPReservationView:
+        from multus_tui.multus.whereabouts import Reservation
+
+        m = _meta(obj)
+        return cls(m.get("namespace", ""), m.get("name", ""), Reservation.from_raw(obj), m.get("resourceVersion", ""))
+
+
 VIEW_TYPES = {"namespace": NamespaceView, "nad": NADView, "pod": PodView, "event": EventView, "node": NodeView,
-              "nns": NodeNetworkStateView}
+              "nns": NodeNetworkStateView, "ippool": IPPoolView, "ipreservation": IPReservationView}

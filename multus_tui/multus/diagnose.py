@@ -20,10 +20,15 @@ Checks (the numbers of issue 8; ids are stable, tests and `doctor -o json` key o
 8. ``default-route-unreachable``, ``default-route-ecmp``  (2.6)
 9. ``sandbox-failure``        pods stuck creating: the root cause from the event, mapped to the NAD
 10. ``invalid-nad``           live NADs whose config does not parse or fails lint
-11. ``host-link-missing``     a NAD's master/device missing on nodes that report their interfaces
+11. ``whereabouts-stale-reservation``, ``whereabouts-duplicate``, ``whereabouts-orphaned-reservation``,
+    ``whereabouts-orphaned-pool``  IPPool allocations judged against the pods (multus.whereabouts);
+    with IPPools known, whereabouts' ``pool-usage`` counts their allocations (stale ones too)
+12. ``sriov-resource-unadvertised``, ``sriov-unschedulable``  a NAD's resourceName no node
+    advertises / pods the scheduler cannot place for it (multus.sriov)
+13. ``host-link-missing``     a NAD's master/device missing on nodes that report their interfaces
     (kubernetes-nmstate's NodeNetworkState): its pods fail there with "Link not found"
 
-Objects are named ``pod/<ns>/<name>`` and ``nad/<ns>/<name>``.
+Objects are named ``pod/<ns>/<name>``, ``nad/<ns>/<name>`` and ``ippool/<ns>/<name>``.
 """
 
 from __future__ import annotations
@@ -75,7 +80,13 @@ CHECKS: dict[str, tuple[int, str]] = {
     "default-route-ecmp": (8, "more than one default-route per family"),
     "sandbox-failure": (9, "pod stuck creating"),
     "invalid-nad": (10, "NAD config invalid"),
-    "host-link-missing": (11, "master/device missing on nodes"),
+    "whereabouts-stale-reservation": (11, "whereabouts allocation outlived its pod"),
+    "whereabouts-duplicate": (11, "whereabouts address allocated twice"),
+    "whereabouts-orphaned-reservation": (11, "whereabouts reservation without allocation"),
+    "whereabouts-orphaned-pool": (11, "whereabouts pool no NAD uses"),
+    "sriov-resource-unadvertised": (12, "resourceName advertised by no node"),
+    "sriov-unschedulable": (12, "pod cannot be scheduled for its resourceName"),
+    "host-link-missing": (13, "master/device missing on nodes"),
 }
 
 #: warning threshold of pool use (issue 8: warning at >= 80 %)
@@ -296,7 +307,11 @@ def diagnose(
     global_namespaces: Sequence[str] = ("default",),
     known_nad_namespaces: Collection[str] | None = None,
     multus_installed: bool = True,
-    nodes: Sequence[NodeFacts] | None = None,
+    pools: Iterable[Any] | None = None,
+    reservations: Iterable[Any] = (),
+    nodes: Iterable[Any] | None = None,
+    pod_scope: Collection[str] | None = None,
+    node_facts: Sequence[NodeFacts] | None = None,
 ) -> list[DoctorFinding]:
     """Run every check and return the findings, sorted (errors first).
 
@@ -309,8 +324,13 @@ def diagnose(
     `namespace`: keep only findings involving an object of that namespace (or a NAD one of its
     pods uses). `namespace_isolation`/`global_namespaces`: Multus' settings of that name (2.4).
     `multus_installed=False` (the cluster has no NAD API): one finding naming the pods whose
-    requests are ignored, instead of one "missing NAD" per request. `nodes`: the nodes with the
-    interfaces NodeNetworkState reports (None or interfaces None: not checked).
+    requests are ignored, instead of one "missing NAD" per request.
+    `pools`/`reservations`: whereabouts' IPPools and OverlappingRangeIPReservations (raw objects or
+    multus.whereabouts records; None: not known, check 11 is skipped); `pod_scope`: the namespaces
+    whose pods are all in `pods` (None: all), allocations of other namespaces are not judged.
+    `nodes`: objects with `name` and `allocatable` (None: not known, check 12 is skipped).
+    `node_facts`: the nodes with the interfaces NodeNetworkState reports (None, or interfaces None:
+    check 13 is skipped).
     """
     nad_list = [n for n in nads if isinstance(n, NAD)]
     by_key: dict[tuple[str, str], NAD] = {(n.namespace or "", n.name): n for n in nad_list}
@@ -343,11 +363,15 @@ def diagnose(
     token = _RANGE_CACHE.set({})
     try:
         found = _run_checks(nad_list, by_key, ctxs, namespace_isolation, list(global_namespaces),
-                            known_nad_namespaces if multus_installed else set())
+                            known_nad_namespaces if multus_installed else set(), pools_known=pools is not None)
     finally:
         _RANGE_CACHE.reset(token)
-    if nodes:
-        found.extend(_check_host_links(nad_list, nodes))
+    if pools is not None:
+        found.extend(_check_whereabouts(pools, reservations, nad_list, [c.rec for c in ctxs], ctxs, pod_scope))
+    if nodes is not None:
+        found.extend(_check_sriov(nad_list, nodes, [c.rec for c in ctxs], events))
+    if node_facts:
+        found.extend(_check_host_links(nad_list, node_facts))
     if not multus_installed:
         asking = [c for c in ctxs if c.live and c.selections and not c.rec.host_network]
         if asking:
@@ -370,11 +394,11 @@ def diagnose(
 
 def _run_checks(nad_list: list[NAD], by_key: Mapping[tuple[str, str], NAD], ctxs: list[_Pod],
                 namespace_isolation: bool, global_namespaces: list[str],
-                known_nad_namespaces: Collection[str] | None) -> list[DoctorFinding]:
+                known_nad_namespaces: Collection[str] | None, pools_known: bool = False) -> list[DoctorFinding]:
     out = _Out()
     _check_duplicates(ctxs, by_key, out)
     _check_host_local_nodes(ctxs, by_key, out)
-    _check_pools(ctxs, by_key, out)
+    _check_pools(ctxs, by_key, out, whereabouts=not pools_known)
     _check_shared_static(ctxs, by_key, out)
     _check_overlaps(nad_list, out)
     _check_requests(ctxs, by_key, out, namespace_isolation, global_namespaces, known_nad_namespaces)
@@ -482,25 +506,27 @@ def _check_host_local_nodes(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], N
 
 
 def _pool_finding(out: _Out, objs: list[str], label: str, used: int, size: int, exhausted_pods: list[_Pod],
-                  fix_more: str) -> None:
+                  fix_more: str, more: str = "") -> None:
+    """`more`: what else is known of the pool (stale allocations, a forecast), said after its use."""
     pct = 100 * used // size if size else 100
     if exhausted_pods:
         out.add("pool-usage", "error", objs + [c.ref for c in exhausted_pods],
                 f"{label}: pool exhausted, {used} of {size} addresses in use and "
-                f"{len(exhausted_pods)} pod(s) failing: {_pods_text(c.rec.namespace + '/' + c.rec.name for c in exhausted_pods)}",
-                f"free addresses (delete unused pods) or {fix_more}.")
+                f"{len(exhausted_pods)} pod(s) failing: {_pods_text(c.rec.namespace + '/' + c.rec.name for c in exhausted_pods)}"
+                + more, f"free addresses (delete unused pods) or {fix_more}.")
     elif size and used >= size:
         out.add("pool-usage", "error", objs, f"{label}: pool exhausted, {used} of {size} addresses in use; "
-                "the next pod will fail", f"{fix_more}.")
+                "the next pod will fail" + more, f"{fix_more}.")
     elif size and used / size >= POOL_WARN_RATIO:
-        out.add("pool-usage", "warning", objs, f"{label}: {used} of {size} addresses in use ({pct} %)",
+        out.add("pool-usage", "warning", objs, f"{label}: {used} of {size} addresses in use ({pct} %)" + more,
                 f"{fix_more} before it runs out.")
     elif used:
-        out.add("pool-usage", "info", objs, f"{label}: {used} of {size} addresses in use ({pct} %)",
+        out.add("pool-usage", "info", objs, f"{label}: {used} of {size} addresses in use ({pct} %)" + more,
                 "nothing to do.")
 
 
-def _check_pools(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _Out) -> None:
+def _check_pools(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _Out, *,
+                 whereabouts: bool = True) -> None:
     # host-local: per NAD and node; whereabouts: per pool (same ranges and network_name = one IPPool)
     hl_used: dict[tuple[str, str], set[tuple[str, str]]] = {}
     wa_used: dict[tuple, set[str]] = {}
@@ -527,7 +553,7 @@ def _check_pools(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _
                 if key is not None:
                     wa_used.setdefault(key, set()).update(st.ips)
     for (ns, name), nad in by_key.items():
-        if nad.ipam_type == "whereabouts":
+        if nad.ipam_type == "whereabouts" and whereabouts:  # else its IPPools tell (check 11)
             key = _wa_pool(nad)
             if key is not None:
                 wa_nads.setdefault(key, set()).add(f"{ns}/{name}")
@@ -966,3 +992,97 @@ def _check_nads(nads: list[NAD], out: _Out) -> None:
         out.add("invalid-nad", "error", [nad_ref(n.namespace or "", n.name)], msg,
                 "edit the NAD (multus-tui lint lists every finding with its path) and re-apply it; pods already "
                 "stuck retry on their own.")
+
+
+# ------------------------------------------------------------------------------------ check 11
+
+
+def pool_ref(namespace: str, name: str) -> str:
+    """Object name of an IPPool in findings."""
+    return f"ippool/{namespace}/{name}"
+
+
+def _check_whereabouts(pools: Iterable[Any], reservations: Iterable[Any], nads: list[NAD], recs: list[PodRecord],
+                       ctxs: list[_Pod], pod_scope: Collection[str] | None) -> list[DoctorFinding]:
+    from multus_tui.multus import whereabouts as wa
+
+    out = _Out()
+    facts = [wa.PodFacts(r.namespace, r.name, r.phase, r.node, r.annotations,
+                         getattr(r, "creation_timestamp", None)) for r in recs]
+    reports = wa.inspect(pools, nads, facts, pod_scope=pod_scope)
+    exhausted: dict[str, list[_Pod]] = {}  # NAD "ns/name" -> pods failing for an exhausted pool
+    for c in ctxs:
+        if not c.live:
+            continue
+        for st in c.states:
+            if st.failure is not None and st.failure.kind == "ipam-exhausted" and c not in exhausted.get(st.network, []):
+                exhausted.setdefault(st.network, []).append(c)
+    for r in reports:
+        objs = [pool_ref(r.pool.namespace, r.pool.name), *(nad_ref(*n.split("/", 1)) for n in r.nads)]
+        label = f"whereabouts pool {r.pool.ref} ({r.pool.range}" + (f", network {r.network_name}" if r.network_name
+                                                                      else "") + ")"
+        stale = r.stale
+        if stale:
+            items = [f"{e.allocation.ip} ({e.allocation.pod_ref or 'no podref'}: {e.state.split(': ', 1)[1]})"
+                     for e in stale]
+            out.add("whereabouts-stale-reservation", "warning",
+                    objs + [pod_ref(*e.allocation.pod) for e in stale if e.allocation.pod],
+                    f"{label}: {len(stale)} allocation(s) outlived their pod and still block their address: "
+                    f"{_pods_text(items)}",
+                    "release them in the Pool inspector (:pools, or p on the NAD) — it removes only allocations "
+                    "whose pod is gone or holds other addresses, guarded by the pool's resourceVersion — or delete "
+                    "the entries from spec.allocations by hand.")
+        dups = r.duplicates
+        if dups:
+            out.add("whereabouts-duplicate", "error",
+                    objs + [pod_ref(*e.allocation.pod) for e in dups if e.allocation.pod],
+                    f"{label}: {_pods_text(sorted({e.duplicate for e in dups}))}",
+                    "two pods may get the same address: delete the stale one of the pair (Pool inspector), and keep "
+                    "enable_overlapping_ranges on for ranges that overlap within one network_name.")
+        if r.orphaned and r.pool.allocations:
+            out.add("whereabouts-orphaned-pool", "info", objs,
+                    f"{label}: no NAD allocates from this pool any more, yet it keeps {len(r.pool.allocations)} "
+                    "allocation(s)", "delete the IPPool once no pod holds its addresses.")
+        if r.size:
+            pods_failing = list(dict.fromkeys(c for n in r.nads for c in exhausted.get(n, [])))
+            extra = f"; {len(stale)} of them stale (releasable)" if stale else ""
+            if r.forecast is not None and r.forecast.days_left is not None and r.used < r.size:
+                extra += f"; {r.forecast.text()}"
+            _pool_finding(out, objs, label, r.used, r.size, pods_failing,
+                          "release stale allocations, widen the range (or add ipRanges), or remove excludes", extra)
+    for res in wa.orphaned_reservations(reservations, reports):
+        out.add("whereabouts-orphaned-reservation", "warning", [f"ipreservation/{res.namespace}/{res.name}"],
+                f"OverlappingRangeIPReservation {res.namespace}/{res.name} (podref {res.pod_ref or '-'}) has no "
+                "allocation in any IPPool: whereabouts will never hand its address out again",
+                f"delete it (kubectl -n {res.namespace} delete overlappingrangeipreservation {res.name}) if no pod "
+                "holds that address.")
+    return out.items
+
+
+# ------------------------------------------------------------------------------------ check 12
+
+
+def _check_sriov(nads: list[NAD], nodes: Iterable[Any], recs: list[PodRecord],
+                 events: Iterable[Mapping[str, Any]]) -> list[DoctorFinding]:
+    from multus_tui.multus import sriov
+
+    out = _Out()
+    pods = [{"namespace": r.namespace, "name": r.name, "node": r.node, "phase": r.phase,
+             "annotations": r.annotations} for r in recs]
+    for use in sriov.resource_uses(nads, nodes, pods, [e for e in events if isinstance(e, Mapping)]):
+        objs = [nad_ref(*n.split("/", 1)) for n in use.nads]
+        stuck = [p for p, _ in use.unschedulable]
+        if not use.advertised:
+            out.add("sriov-resource-unadvertised", "error" if stuck else "warning",
+                    objs + [pod_ref(*p.split("/", 1)) for p in stuck],
+                    f"{', '.join(use.nads)} need(s) {use.resource}, which no node advertises in status.allocatable"
+                    + (f": {_pods_text(stuck)} stay Pending" if stuck else ""),
+                    f"install or fix the device plugin that provides {use.resource} (SR-IOV network device plugin "
+                    "resource list), or correct the NAD's k8s.v1.cni.cncf.io/resourceName annotation.")
+        elif stuck:
+            out.add("sriov-unschedulable", "error", objs + [pod_ref(*p.split("/", 1)) for p in stuck],
+                    f"{_pods_text(stuck)} cannot be scheduled: {sriov.advertised_text(use.resource, use.advertised)}, "
+                    f"none free ({'; '.join(sorted({why for _, why in use.unschedulable}))})",
+                    f"free a {use.resource} (delete pods holding one) or create more (more VFs per node policy).")
+    return out.items
+

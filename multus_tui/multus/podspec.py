@@ -332,6 +332,7 @@ def precheck(
     held: Mapping[str, list[Holder]] | None = None,
     pod_name: str | None = None,
     nads_known: bool = True,
+    advertised: Mapping[str, list[tuple[str, int]]] | None = None,
 ) -> list[Finding]:
     """Everything worth saying before a pod with these selections is created.
 
@@ -341,6 +342,8 @@ def precheck(
     the same pod is not a conflict). Paths are `selections[i].<key>`; severities: "error" means
     Multus (or the API server) would refuse it, "warning" means it would be silently not what
     the user asked for, or wait (a missing NAD: the pod waits until it exists).
+    `advertised` maps extended resources to the (node, allocatable) advertising them (None: the nodes
+    are not known); a NAD whose resourceName no node advertises keeps the pod Pending.
     """
     findings: list[Finding] = []
     if not selections:
@@ -371,6 +374,8 @@ def precheck(
             findings.append(Finding("error", f"{path}.name",
                                     f"{target} has an unusable config: {nad.config_error}", "nad-config-invalid"))
         findings.extend(_check_ips(sel, path, target, nad, held or {}, me))
+        if nad is not None and advertised is not None and nad.resource_name:
+            findings.append(_resource_finding(path, target, nad.resource_name, advertised.get(nad.resource_name)))
         if sel.default_route and nad is not None and nad.ipam is None:
             findings.append(Finding("warning", f"{path}.default-route",
                                     f"{target} has no IPAM: the interface gets no address to reach a gateway with",
@@ -381,6 +386,17 @@ def precheck(
                         if f.code == "ips-no-prefix" and f.path.startswith(f"{path}.") else f
                         for f in findings]
     return findings
+
+
+def _resource_finding(path: str, target: str, resource: str, nodes: list[tuple[str, int]] | None) -> Finding:
+    """SR-IOV and other device-plugin networks: which nodes can take the pod (multus.sriov)."""
+    if not nodes:
+        return Finding("error", f"{path}.name",
+                       f"{target} needs {resource} (its k8s.v1.cni.cncf.io/resourceName), which no node advertises: "
+                       f"the pod will stay Pending (FailedScheduling: Insufficient {resource})", "resource-unadvertised")
+    where = ", ".join(f"{n} ({c})" for n, c in nodes)
+    return Finding("info", f"{path}.name", f"{target} needs {resource}: only {where} advertise it, so the pod can only "
+                   "run there (the network-resources-injector adds the request)", "resource-nodes")
 
 
 def _selection_findings(selections: list[Selection], pod_namespace: str) -> list[Finding]:

@@ -6,6 +6,7 @@ as on a real cluster (no NAD CRD, no network-attachment-definitions endpoint).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,12 @@ class ResourceType:
     custom: bool = False
     # For custom resources: the CRD's versions' schemas, for OpenAPI.
     schema: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    # Custom resources: the version objects are stored at (another served version is converted with
+    # the None strategy: only apiVersion changes), and the version's additionalPrinterColumns.
+    storage_version: str = ""
+    printer_columns: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)
+    # Custom resources: the version's schema ready for pruning, defaulting and validation.
+    checker: Any = field(default=None, compare=False, hash=False, repr=False)
 
     @property
     def api_version(self) -> str:
@@ -132,12 +139,30 @@ def nad_crd() -> dict[str, Any]:
     }
 
 
+_VERSION_RE = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
+
+
+def version_priority(version: str) -> tuple[int, int, int, str]:
+    """Sort key of kube's version priority (apimachinery version.CompareKubeAwareVersionStrings):
+    GA before beta before alpha, higher numbers first, then anything else alphabetically."""
+    m = _VERSION_RE.match(version)
+    if not m:
+        return (3, 0, 0, version)
+    major, level, minor = int(m.group(1)), m.group(2), int(m.group(3) or 0)
+    return ({None: 0, "beta": 1, "alpha": 2}[level], -major, -minor, "")
+
+
 def resource_from_crd(crd: dict[str, Any]) -> list[ResourceType]:
-    """The resource types a CRD serves (one per served version)."""
+    """The resource types a CRD serves (one per served version, the preferred one first)."""
+    from .crd_schema import CrdSchema
+
     spec = crd.get("spec") or {}
     names = spec.get("names") or {}
+    versions = [v for v in spec.get("versions") or [] if isinstance(v, dict)]
+    storage = next((str(v.get("name")) for v in versions if v.get("storage")),
+                   str(versions[0].get("name", "v1")) if versions else "v1")
     out = []
-    for ver in spec.get("versions") or []:
+    for ver in sorted(versions, key=lambda v: version_priority(str(v.get("name", "")))):
         if not ver.get("served", True):
             continue
         schema = ((ver.get("schema") or {}).get("openAPIV3Schema")) or None
@@ -153,6 +178,9 @@ def resource_from_crd(crd: dict[str, Any]) -> list[ResourceType]:
             subresources=tuple(k for k in (ver.get("subresources") or {}) if k == "status"),
             custom=True,
             schema=schema,
+            storage_version=storage,
+            printer_columns=tuple(c for c in ver.get("additionalPrinterColumns") or [] if isinstance(c, dict)),
+            checker=CrdSchema(schema),
         ))
     return out
 
@@ -199,13 +227,16 @@ def api_versions() -> dict[str, Any]:
 
 
 def group_versions(types: list[ResourceType]) -> dict[str, list[str]]:
-    """{group: [versions]} of the named groups, in registry order."""
+    """{group: [versions]} of the named groups, in registry order, each group's versions by kube's
+    version priority (the first is the preferred version)."""
     out: dict[str, list[str]] = {}
     for rt in types:
         if rt.group:
             versions = out.setdefault(rt.group, [])
             if rt.version not in versions:
                 versions.append(rt.version)
+    for versions in out.values():
+        versions.sort(key=version_priority)
     return out
 
 

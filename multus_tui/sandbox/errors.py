@@ -30,6 +30,8 @@ class ApiError(Exception):
             "reason": self.reason,
             "code": self.code,
         }
+        if not self.reason:
+            del status["reason"]  # omitempty: e.g. an admission webhook's denial carries none
         if self.reason == "Unauthorized":
             # kube-apiserver's 401 has no reason-specific details.
             return status

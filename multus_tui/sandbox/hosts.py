@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
-import yaml
+from . import upstream
 
 #: Binaries of a node with Multus pinned plugins v1.9 installed (containernetworking/plugins)
 #: plus whereabouts; anything else fails with `failed to find plugin` (reference 5.2).
@@ -74,8 +73,7 @@ class Hosts:
 
 def nns_crd() -> dict[str, Any]:
     """kubernetes-nmstate's NodeNetworkState CRD, as upstream ships it (crds/, with its origin)."""
-    text = resources.files(__package__).joinpath("crds", "nmstate.io_nodenetworkstates.yaml").read_text()
-    return yaml.safe_load(text)
+    return upstream.crd(NNS_CRD_NAME)
 
 
 def node_network_state(node: dict[str, Any], host: Host, stamp: str) -> dict[str, Any]:

@@ -18,7 +18,9 @@ What each one does, and what the simulation keeps:
 * whereabouts: one pool per (network_name, range) for the whole cluster; lowest free address
   first, skipping excludes and addresses ending in .0; with `enable_overlapping_ranges` (default
   true) an address is never handed out twice across pools of the same network_name. CNI_ARGS
-  `IP` become extra static addresses.
+  `IP` become extra static addresses. In the sandbox its state lives where whereabouts keeps it,
+  in IPPool and OverlappingRangeIPReservation objects (whereabouts_sim.WhereaboutsBackend);
+  without a backend (the plugins tested alone) this class keeps the leases in memory.
 
 Allocations belong to an owner (pod uid + interface) and are released together on pod deletion
 or when Multus rolls a failed sandbox back.
@@ -52,6 +54,11 @@ class IpamRequest:
     runtime_ips: list[str] | None = None  # runtimeConfig.ips: only when a plugin declares the capability
     args_ips: list[str] | None = None  # args.cni.ips (pod `cni-args` merged over the NAD's)
     cni_args_ip: str | None = None  # CNI_ARGS IP=<comma-joined>, which Multus always sends
+    # What every CNI call carries: CNI_CONTAINERID (the sandbox), CNI_IFNAME, and Multus' CNI_ARGS
+    # K8S_POD_NAMESPACE/K8S_POD_NAME (whereabouts records `podref` = "<namespace>/<name>").
+    container_id: str = ""
+    ifname: str = ""
+    pod_ref: str = ""
 
 
 @dataclass
@@ -131,7 +138,11 @@ class IpamState:
     Addresses are kept as text, as the domain's IPRange.iter_hosts yields them.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, whereabouts: Any = None) -> None:
+        # whereabouts' Kubernetes backend (whereabouts_sim.WhereaboutsBackend): its IPPools are the state.
+        # Without one (unit tests of the plugins alone), whereabouts keeps its leases in memory here.
+        self.whereabouts = whereabouts
+        self._wb_leases: dict[Any, list[tuple[dict[str, Any], str, str]]] = {}  # owner -> (ipam, cid, ifname)
         self._lock = threading.Lock()
         # pool key -> {ip: owner}; host-local pools are ("host-local", node, dataDir, name) because
         # its lease files live on each node; whereabouts pools ("whereabouts", network_name, range).
@@ -147,6 +158,18 @@ class IpamState:
         """Free every address `owner` holds (idempotent, like CNI DEL)."""
         with self._lock:
             self._drop(owner, 0)
+            for ipam, container_id, ifname in self._wb_leases.pop(owner, []):
+                try:
+                    ranges = _cached_ranges(ipam)
+                except ConfigError:
+                    continue
+                self.whereabouts.delete(ipam, ranges, container_id=container_id, ifname=ifname)
+
+    def forget(self, owner: Any) -> None:
+        """Drop what `owner` holds without a CNI DEL (its node died): host-local leases stay on the
+        node's disk, whereabouts allocations stay in their IPPools."""
+        with self._lock:
+            self._wb_leases.pop(owner, None)
 
     def _drop(self, owner: Any, mark: int) -> None:
         leases = self._by_owner.get(owner)
@@ -171,7 +194,7 @@ class IpamState:
     def owners(self) -> list[Any]:
         """Owners currently holding addresses."""
         with self._lock:
-            return list(self._by_owner)
+            return list(dict.fromkeys([*self._by_owner, *self._wb_leases]))
 
     def leases(self, pool_key: tuple) -> dict[str, Any]:
         """{ip: owner} of one pool (for tests and debugging)."""
@@ -182,8 +205,8 @@ class IpamState:
         """Record addresses a pod already holds (pods loaded into the store before the simulator
         started), so new pods do not get them again. Malformed configs are ignored."""
         kind = ipam.get("type")
-        if kind not in ("host-local", "whereabouts"):
-            return
+        if kind not in ("host-local", "whereabouts") or (kind == "whereabouts" and self.whereabouts is not None):
+            return  # whereabouts with its backend: the IPPools already say who holds what
         try:
             ranges = _cached_ranges(ipam)
         except ConfigError:
@@ -286,6 +309,20 @@ class IpamState:
         network_name = str(ipam.get("network_name") or "")
         overlapping = ipam.get("enable_overlapping_ranges", True) is not False
         result = IpamResult(routes=list(ipam.get("routes") or []), dns=dict(ipam.get("dns") or {}))
+        if self.whereabouts is not None:
+            container_id = req.container_id or str(owner)
+            ifname = req.ifname or (owner[1] if isinstance(owner, tuple) and len(owner) > 1 else "")
+            with self._lock:
+                got = self.whereabouts.add(ipam, ranges, container_id=container_id, pod_ref=req.pod_ref,
+                                           ifname=ifname)
+                self._wb_leases.setdefault(owner, []).append((ipam, container_id, ifname))
+            for ip, rng in got:
+                item = {"address": rng.cidr(ip)}
+                if rng.gateway is not None:
+                    item["gateway"] = str(rng.gateway)
+                result.ips.append(item)
+            self._whereabouts_extras(ipam, req, result)
+            return result
         with self._lock:
             mark = len(self._by_owner.get(owner, []))
             try:
@@ -312,6 +349,11 @@ class IpamState:
             except CniError:
                 self._drop(owner, mark)
                 raise
+        self._whereabouts_extras(ipam, req, result)
+        return result
+
+    @staticmethod
+    def _whereabouts_extras(ipam: dict[str, Any], req: IpamRequest, result: IpamResult) -> None:
         # `addresses` and CNI_ARGS IP come on top of the allocated ones (4.16)
         for entry in ipam.get("addresses") or []:
             iface = _parse_cidr(str(entry.get("address", ""))) if isinstance(entry, dict) else None
@@ -325,7 +367,6 @@ class IpamState:
                 iface = _parse_cidr(raw.strip())
                 if iface is not None:
                     result.ips.append({"address": str(iface)})
-        return result
 
 
 # ---------------------------------------------------------------------------- range helpers

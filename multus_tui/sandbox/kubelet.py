@@ -44,8 +44,9 @@ from .errors import ApiError
 from .hosts import Hosts
 from .ipam_sim import CniError, IpamState
 from .multus_sim import CLUSTER_NETWORK, MultusSim, NodeView
-from .scheduler import pick_node
+from .scheduler import extended_requests, pick_node
 from .store import ObjectStore
+from .whereabouts_sim import DEFAULT_NAMESPACE, WhereaboutsBackend
 from .worker import StoreWorker
 
 log = logging.getLogger(__name__)
@@ -166,8 +167,11 @@ class Simulator(StoreWorker):
     def __init__(self, store: ObjectStore, settings: Any = None) -> None:
         super().__init__(store)
         self.settings = settings
-        self.ipam = IpamState()
+        self.ipam = IpamState(whereabouts=WhereaboutsBackend(
+            store, str(self._setting("whereabouts_namespace", DEFAULT_NAMESPACE))))
         self.multus = MultusSim(self.ipam)
+        # Nodes whose kubelet is gone (crash_node): their pods' sandboxes are never torn down.
+        self.crashed_nodes: set[str] = set()
         self.events = EventRecorder(store)
         self._timers: list[tuple[float, int, tuple]] = []
         self._seq = itertools.count()
@@ -204,6 +208,44 @@ class Simulator(StoreWorker):
                 return True
             time.sleep(0.01)
         return False
+
+    # ------------------------------------------------------------------ failures
+    def crash_node(self, name: str) -> list[str]:
+        """A node dies: its kubelet stops (node Ready=Unknown, tainted unreachable by the node lifecycle
+        controller) and its pods are force-deleted (what an operator or the pod GC does for pods of a
+        lost node). No CNI DEL ever runs for them, so what their plugins recorded stays: whereabouts'
+        IPPool allocations and overlapping-range reservations outlive the pods. Returns the pods
+        deleted, as "namespace/name"."""
+        self.crashed_nodes.add(name)
+        stamp = _now()
+
+        def unreachable(node: dict[str, Any]) -> None:
+            for cond in (node.get("status") or {}).get("conditions") or []:
+                if cond.get("type") == "Ready":
+                    cond.update(status="Unknown", reason="NodeStatusUnknown",
+                                message="Kubelet stopped posting node status.", lastTransitionTime=stamp)
+
+        def tainted(node: dict[str, Any]) -> None:
+            taints = [t for t in node.setdefault("spec", {}).get("taints") or []
+                      if t.get("key") != "node.kubernetes.io/unreachable"]
+            taints += [{"key": "node.kubernetes.io/unreachable", "effect": "NoSchedule", "timeAdded": stamp},
+                       {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute", "timeAdded": stamp}]
+            node["spec"]["taints"] = taints
+
+        self.store.mutate("nodes", None, name, unreachable, subresource="status", field_manager="kube-controller-manager")
+        self.store.mutate("nodes", None, name, tainted, field_manager="kube-controller-manager")
+        gone = []
+        for entry in self.store.snapshot("pods")[0]:
+            pod = entry.obj
+            if (pod.get("spec") or {}).get("nodeName") != name:
+                continue
+            meta = pod["metadata"]
+            try:
+                self.store.delete("pods", meta["namespace"], meta["name"])
+            except ApiError:
+                continue
+            gone.append(f"{meta['namespace']}/{meta['name']}")
+        return gone
 
     # ------------------------------------------------------------------ store events
     def _on_change(self, typ: str, resource: str, obj: dict[str, Any]) -> None:
@@ -250,6 +292,9 @@ class Simulator(StoreWorker):
                 self._sync_pod(task[1], task[2])
             elif kind == "pod-deleted":
                 self._pod_deleted(task[1])
+                # what it held (extended resources) is free again: pods waiting for it are retried
+                for st in [s for s in self._pods.values() if s.state == "unschedulable"]:
+                    self._sync_pod(st.namespace, st.name)
             elif kind == "start":
                 self._start(task[1])
             elif kind == "retry":
@@ -365,7 +410,8 @@ class Simulator(StoreWorker):
             self._later(self.pod_start_delay_s, ("start", uid))
             return
         nodes, _ = self.store.list("nodes")
-        chosen, why = pick_node(pod, nodes, self._turn)
+        bound = (e.obj for e in self.store.snapshot("pods")[0]) if extended_requests(pod) else ()
+        chosen, why = pick_node(pod, nodes, self._turn, bound)
         if chosen is None:
             first = known is None
             self._pods[uid] = _PodState(ns, name, "unschedulable")
@@ -459,11 +505,12 @@ class Simulator(StoreWorker):
         else:
             self.multus.namespace_isolation = bool(self._setting("namespace_isolation", False))
             self.multus.global_namespaces = list(self._setting("global_namespaces", ["default"]))
-            outcome = self.multus.add(pod, node, self._lookup_nad)
+            sandbox_id = uuid.uuid4().hex + uuid.uuid4().hex
+            outcome = self.multus.add(pod, node, self._lookup_nad, container_id=sandbox_id)
             for etype, reason, message in outcome.events:
                 self.events.emit(pod, etype, reason, message, "multus")
             if not outcome.ok:
-                self._failed(pod, st, node, outcome.error or "")
+                self._failed(pod, st, node, outcome.error or "", sandbox_id)
                 return
             pod_ip = outcome.attachments[0].ips[0].split("/", 1)[0]
             annotations = {NETWORK_STATUS_ANNOTATION: outcome.network_status()}
@@ -477,8 +524,8 @@ class Simulator(StoreWorker):
                 return
         self._running(pod, st, node_obj, pod_ip)
 
-    def _failed(self, pod: dict[str, Any], st: _PodState, node: NodeView, error: str) -> None:
-        sandbox_id = uuid.uuid4().hex + uuid.uuid4().hex
+    def _failed(self, pod: dict[str, Any], st: _PodState, node: NodeView, error: str, sandbox_id: str = "") -> None:
+        sandbox_id = sandbox_id or uuid.uuid4().hex + uuid.uuid4().hex
         netns = f"/var/run/netns/cni-{uuid.uuid4()}"
         meta = pod["metadata"]
         message = sandbox_failure_message(meta["namespace"], meta["name"], error, thick=True,
@@ -522,7 +569,9 @@ class Simulator(StoreWorker):
     def _pod_deleted(self, pod: dict[str, Any]) -> None:
         uid = (pod.get("metadata") or {}).get("uid", "")
         self._pods.pop(uid, None)
-        self.multus.delete(pod)  # CNI DEL: addresses back to their pools
+        node = (pod.get("spec") or {}).get("nodeName")
+        # CNI DEL: addresses back to their pools; on a crashed node nobody runs it.
+        self.multus.delete(pod, cni_del=node not in self.crashed_nodes)
         self.events.forget(uid)
 
 

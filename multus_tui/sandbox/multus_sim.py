@@ -180,6 +180,7 @@ class MultusSim:
         self._node_links: dict[str, set[str]] = {}
         self._taken_devices: dict[tuple[str, str], str] = {}  # (node, device) -> pod uid
         self._vlan_links: dict[tuple[str, str, int], str] = {}  # (node, master, vlanId) -> pod uid
+        self._container_id = ""  # the sandbox of the ADD in progress (CNI_CONTAINERID)
 
     # ------------------------------------------------------------------ cluster default
     def default_network_add(self, pod: dict[str, Any], node: NodeView) -> Attachment:
@@ -193,10 +194,13 @@ class MultusSim:
                           ips=res.addresses, mac=make_mac(uid, "eth0"), default=True)
 
     # ------------------------------------------------------------------ ADD
-    def add(self, pod: dict[str, Any], node: NodeView, lookup_nad: Callable[[str, str], dict[str, Any] | None]) -> AddOutcome:
+    def add(self, pod: dict[str, Any], node: NodeView, lookup_nad: Callable[[str, str], dict[str, Any] | None],
+            container_id: str = "") -> AddOutcome:
         """One sandbox's CNI ADD through Multus. `lookup_nad(ns, name)` returns the NAD object
-        or None when it does not exist. Never raises for pod/NAD content: failures come back
-        in `AddOutcome.error`, with everything already added rolled back."""
+        or None when it does not exist; `container_id` is the sandbox's (CNI_CONTAINERID). Never
+        raises for pod/NAD content: failures come back in `AddOutcome.error`, with everything
+        already added rolled back."""
+        self._container_id = container_id
         out = AddOutcome()
         meta = pod.get("metadata") or {}
         ns, name, uid = meta.get("namespace", "default"), meta.get("name", ""), meta.get("uid", "")
@@ -235,11 +239,16 @@ class MultusSim:
             out.error = str(exc)
         return out
 
-    def delete(self, pod: dict[str, Any]) -> None:
-        """CNI DEL of every attachment of the pod: addresses, devices and links are freed."""
+    def delete(self, pod: dict[str, Any], *, cni_del: bool = True) -> None:
+        """CNI DEL of every attachment of the pod: addresses, devices and links are freed. With
+        cni_del=False (the pod's node is gone, nobody runs DEL) only this simulator forgets the pod:
+        what the node's plugins recorded (whereabouts' IPPool allocations) stays."""
         uid = (pod.get("metadata") or {}).get("uid", "")
         for owner in [o for o in self.ipam.owners() if isinstance(o, tuple) and o and o[0] == uid]:
-            self.ipam.release(owner)
+            if cni_del:
+                self.ipam.release(owner)
+            else:
+                self.ipam.forget(owner)
         for key in [k for k, v in self._taken_devices.items() if v == uid]:
             del self._taken_devices[key]
         for key in [k for k, v in self._vlan_links.items() if v == uid]:
@@ -419,7 +428,10 @@ class MultusSim:
         if str(ipam_type) not in node.plugins:
             raise CniError(f'failed to find plugin "{ipam_type}" in path [{CNI_BIN_DIR}]')
         args_ips = args_cni.get("ips") if isinstance(args_cni.get("ips"), list) else None
-        req = IpamRequest(runtime_ips=runtime.get("ips"), args_ips=args_ips, cni_args_ip=cni_args_ip)
+        meta = pod.get("metadata") or {}
+        req = IpamRequest(runtime_ips=runtime.get("ips"), args_ips=args_ips, cni_args_ip=cni_args_ip,
+                          container_id=self._container_id or uid, ifname=ifname,
+                          pod_ref=f"{meta.get('namespace', 'default')}/{meta.get('name', '')}")
         result: IpamResult = self.ipam.allocate(ipam, node=node.name, cni_name=att.cni_name, req=req,
                                                 owner=(uid, ifname))
         if not result.ips:

@@ -17,7 +17,7 @@ import hashlib
 from typing import Any
 
 from .discovery import ResourceType
-from .store import dumps
+from .store import deep_copy, dumps
 
 _META_FIELDS = {
     "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation", "creationTimestamp",
@@ -196,31 +196,14 @@ def unknown_fields(rt: ResourceType, obj: dict) -> list[str]:
     if isinstance(meta, dict):
         out.extend(f"metadata.{k}" for k in meta if k not in _META_FIELDS)
     if rt.custom and rt.schema:
-        _walk_schema(rt.schema, obj, "", out, top=True)
+        # What kube-apiserver's pruning drops is what it reports as unknown (crd_schema.prune).
+        from .crd_schema import prune
+
+        out.extend(prune(deep_copy(obj), rt.schema))
         return out
     allowed = {"apiVersion", "kind", "metadata"} | _TOP_FIELDS.get(rt.kind, _DEFAULT_TOP)
     out.extend(k for k in obj if k not in allowed)
     return out
-
-
-def _walk_schema(schema: dict, value: Any, prefix: str, out: list[str], *, top: bool = False) -> None:
-    if not isinstance(value, dict) or schema.get("x-kubernetes-preserve-unknown-fields"):
-        if isinstance(value, list) and isinstance(schema.get("items"), dict):
-            for i, item in enumerate(value):
-                _walk_schema(schema["items"], item, f"{prefix}[{i}]", out)
-        return
-    props = schema.get("properties")
-    if props is None:
-        return
-    for k, v in value.items():
-        if top and k in ("apiVersion", "kind", "metadata"):
-            continue
-        path = f"{prefix}.{k}" if prefix else k
-        if k not in props:
-            if not schema.get("additionalProperties"):
-                out.append(path)
-            continue
-        _walk_schema(props[k], v, path, out)
 
 
 def _pb_field(num: int, payload: bytes) -> bytes:

@@ -73,7 +73,8 @@ def _pointer(path: str) -> list[str]:
     return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
 
 
-def _walk(doc: Any, parts: list[str], path: str) -> Any:
+def _lookup(doc: Any, parts: list[str]) -> tuple[bool, Any]:
+    """(found, value) at a JSON pointer's parts."""
     cur = doc
     for p in parts:
         if isinstance(cur, dict) and p in cur:
@@ -81,9 +82,20 @@ def _walk(doc: Any, parts: list[str], path: str) -> Any:
         elif isinstance(cur, list) and p.isdigit() and int(p) < len(cur):
             cur = cur[int(p)]
         else:
-            raise errors.ApiError(422, "Invalid", f"the server rejected our request due to an error in our "
-                                  f"request: doc is missing path: \"{path}\": missing value")
-    return cur
+            return False, None
+    return True, cur
+
+
+def _exists(doc: Any, parts: list[str]) -> bool:
+    return _lookup(doc, parts)[0]
+
+
+def _walk(doc: Any, parts: list[str], path: str) -> Any:
+    found, value = _lookup(doc, parts)
+    if not found:
+        raise errors.ApiError(422, "Invalid", f"the server rejected our request due to an error in our "
+                              f"request: doc is missing path: \"{path}\": missing value")
+    return value
 
 
 def json_patch(target: Any, ops: Any) -> Any:
@@ -115,6 +127,8 @@ def _json_patch(target: Any, ops: Any) -> Any:
                 raise errors.bad_request(f'the server rejected our request due to an error in our request: '
                                          f'missing value for operation "{kind}"')
         if kind == "test":
+            if op["value"] is None and not _exists(doc, parts):
+                continue  # evanphx/json-patch: a missing member tests equal to null (whereabouts relies on it)
             if _walk(doc, parts, path) != op["value"]:
                 raise errors.ApiError(422, "Invalid", f"the server rejected our request due to an error in our "
                                       f"request: testing value {path} failed: test failed")

@@ -46,6 +46,8 @@ class SandboxSettings:
     pod_start_delay_s: float = 0.2
     watch_history: int = 10000
     bookmark_interval_s: float = 5.0
+    # The namespace whereabouts keeps its IPPools in (its kubeconfig context's; kube-system by default).
+    whereabouts_namespace: str = "kube-system"
     # Anything a simulator or scenario wants to read that has no field yet.
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -156,6 +158,15 @@ class Sandbox:
         if not self._started.is_set():
             raise RuntimeError("sandbox did not start within 30 s")
         self._start_simulator()
+        self._after_start()
+
+    def _after_start(self) -> None:
+        # Scenario steps that need the running simulator (e.g. stale-pools' node crash).
+        try:
+            steps = importlib.import_module("multus_tui.sandbox.scenarios").after_start
+        except (ImportError, AttributeError):
+            return
+        steps(self.scenario, self)
 
     def _ssl_context(self) -> ssl.SSLContext:
         cert, key = self_signed_certificate(tuple(dict.fromkeys((self.host, "127.0.0.1", "localhost"))))

@@ -5,7 +5,8 @@ Scenarios
 ``seed`` (default): the world of the user stories (seed-scenarios.md S1-S5).
 
 * namespaces ``default``, ``kube-system`` (plus ``kube-public``, ``kube-node-lease``), ``tenant-a``,
-  and the NAD CRD (Multus installed);
+  the NAD CRD (Multus installed) and whereabouts' CRDs (IPPool, OverlappingRangeIPReservation,
+  NodeSlicePool: upstream's, unchanged; the nodes' whereabouts plugin keeps its state there);
 * nodes ``node-1``..``node-3`` whose machines have the interfaces ``eth0`` and ``k8s-vlan1`` and
   ``node-4`` with only ``eth0`` (`hosts.Hosts`), podCIDRs 10.244.N.0/24; kubernetes-nmstate's
   NodeNetworkState CRD (upstream, unchanged) and one NodeNetworkState per node reporting them;
@@ -36,11 +37,28 @@ Scenarios
     it stays ContainerCreating with NoNetworkFound + FailedCreatePodSandBox, and attaches as soon
     as someone creates ``tenant-a/vlan1-later``.
 
-``empty``: the namespaces, the four nodes (with their NodeNetworkStates) and the NAD CRD; no NADs,
-no pods.
+``empty``: the namespaces, the four nodes (with their NodeNetworkStates), the NAD CRD and whereabouts'
+CRDs; no NADs, no pods.
 
 ``no-multus``: like ``seed`` without the NAD CRD and NADs: pods run with eth0 only and no
 network-status (Multus is not installed), their networks annotations silently ignored.
+
+``stale-pools``: ``seed`` plus what whereabouts and SR-IOV leave in a real cluster:
+
+* ``default/vlan1-wa-pool``: macvlan on k8s-vlan1 with whereabouts 192.168.20.0/28 (.14, the
+  gateway, excluded); pods ``default/wa-0`` (node-1), ``wa-1`` (node-2), ``wa-2`` and ``wa-3``
+  (node-3) attach from it in that order (.1 to .4), which whereabouts records in the IPPool
+  ``kube-system/192.168.20.0-28`` and in OverlappingRangeIPReservations;
+* then node-3 crashes (``Simulator.crash_node``): Ready=Unknown, tainted unreachable, its pods
+  force-deleted without CNI DEL, so the allocations of wa-2 and wa-3 (.3, .4) stay, stale; the
+  pod ``default/wa-late`` created afterwards gets .5: a stale allocation still blocks its address;
+* an OverlappingRangeIPReservation for .9 whose pool allocation is gone (whereabouts went down
+  half-way through a DEL): orphaned, and .9 is never handed out;
+* node-1 and node-2 advertise ``intel.com/sriov_netdevice: 4`` in capacity and allocatable; the
+  network-resources-injector runs as a mutating webhook; NADs ``default/sriov-net``
+  (resourceName ``intel.com/sriov_netdevice``) and ``default/sriov-dpdk`` (``intel.com/sriov_dpdk``,
+  which no node advertises); ``default/dpdk-app`` uses sriov-dpdk and stays Pending with the
+  scheduler's "Insufficient intel.com/sriov_dpdk".
 
 ``large:N``: N pods over ~N/50 namespaces (``bench-000``...) and ~N/10 NADs (``net-000``... in
 each namespace), on ~N/100 nodes (at least 4, each with ``eth0`` and ``k8s-vlan1`` and its NodeNetworkState), all
@@ -56,10 +74,12 @@ from typing import Any
 
 from multus_tui.multus.status import NETWORK_STATUS_ANNOTATION, NetworkStatus, render_network_status
 
+from . import upstream
 from .discovery import nad_crd
 from .hosts import Host, Hosts, Link, nns_crd, publish_node_network_states
 from .multus_sim import CLUSTER_NETWORK, make_mac
 from .store import ObjectStore, now_rfc3339
+from .whereabouts_sim import pool_name
 
 NAD_RESOURCE = "network-attachment-definitions"
 NETWORKS = "k8s.v1.cni.cncf.io/networks"
@@ -72,7 +92,7 @@ S5_COMMAND = ["/bin/bash", "-c", "trap : TERM INT; sleep infinity & wait"]
 
 # What every cluster has (the runner's list too).
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
-SCENARIOS = ("seed", "empty", "no-multus", "large:N")
+SCENARIOS = ("seed", "empty", "no-multus", "stale-pools", "large:N")
 
 # --------------------------------------------------------------------------- the stories' NADs
 
@@ -216,11 +236,19 @@ def _nodes(store: ObjectStore, hosts: Hosts, count: int, *, vlan_on: Any = None,
     publish_node_network_states(store, hosts, now_rfc3339())
 
 
+def install_whereabouts(store: ObjectStore) -> None:
+    """whereabouts' CRDs (IPPool, OverlappingRangeIPReservation, NodeSlicePool), upstream's manifests:
+    the nodes' whereabouts plugin keeps its state in them."""
+    for name in upstream.WHEREABOUTS:
+        store.create("customresourcedefinitions", upstream.crd(name), field_manager="kubectl-client-side-apply")
+
+
 def _base(store: ObjectStore, hosts: Hosts, *, multus: bool) -> None:
     for ns in (*SYSTEM_NAMESPACES, TENANT):
         store.create("namespaces", _namespace(ns))
     if multus:
         store.create("customresourcedefinitions", nad_crd())
+        install_whereabouts(store)
     _nodes(store, hosts, 4, vlan_on=lambda i: i != 4)
 
 
@@ -251,6 +279,90 @@ def load_seed(store: ObjectStore, hosts: Hosts, *, multus: bool = True) -> None:
         store.create("pods", p)
 
 
+# --------------------------------------------------------------------------- stale-pools
+
+WA_POOL_CONFIG = {
+    "cniVersion": "0.3.1",
+    "name": "vlan1-wa-pool",
+    "plugins": [
+        {"type": "macvlan", "master": "k8s-vlan1", "mode": "bridge",
+         "ipam": {"type": "whereabouts", "range": "192.168.20.0/28", "exclude": ["192.168.20.14/32"],
+                  "gateway": "192.168.20.14"}},
+    ],
+}
+WA_NAD = ("default", "vlan1-wa-pool")
+WA_PODS = (("wa-0", "node-1"), ("wa-1", "node-2"), ("wa-2", "node-3"), ("wa-3", "node-3"))
+CRASHED_NODE = "node-3"
+SRIOV_RESOURCE = "intel.com/sriov_netdevice"
+SRIOV_MISSING = "intel.com/sriov_dpdk"
+
+
+def _sriov_nad(name: str, resource: str) -> dict[str, Any]:
+    config = {"cniVersion": "0.3.1", "name": name, "type": "sriov", "vlan": 100,
+              "ipam": {"type": "static"}}
+    obj = nad("default", name, config)
+    obj["metadata"]["annotations"] = {"k8s.v1.cni.cncf.io/resourceName": resource}
+    return obj
+
+
+def load_stale_pools(store: ObjectStore) -> None:
+    """The `stale-pools` scenario's objects; its node crash runs after start (`after_start`)."""
+    from . import injector
+
+    load_seed(store, store.hosts, multus=True)
+    for name in ("node-1", "node-2"):
+        def advertise(node: dict[str, Any]) -> None:
+            status = node.setdefault("status", {})
+            for part in ("capacity", "allocatable"):
+                status.setdefault(part, {})[SRIOV_RESOURCE] = "4"
+        store.mutate("nodes", None, name, advertise, subresource="status", field_manager="sriov-device-plugin")
+    store.create(NAD_RESOURCE, nad(*WA_NAD, WA_POOL_CONFIG))
+    store.create(NAD_RESOURCE, _sriov_nad("sriov-net", SRIOV_RESOURCE))
+    store.create(NAD_RESOURCE, _sriov_nad("sriov-dpdk", SRIOV_MISSING))
+    # whereabouts went down half-way through a DEL: the pool lost .9, its reservation stayed
+    store.create("overlappingrangeipreservations", {
+        "apiVersion": "whereabouts.cni.cncf.io/v1alpha1", "kind": "OverlappingRangeIPReservation",
+        "metadata": {"name": "192.168.20.9", "namespace": "kube-system"},
+        "spec": {"podref": "default/wa-old", "ifname": "net1"}}, field_manager="whereabouts")
+    injector.install(store)
+    for name, node_name in WA_PODS:
+        store.create("pods", pod("default", name, WA_NAD[1], node_name=node_name))
+    store.create("pods", pod("default", "dpdk-app", "sriov-dpdk"))
+
+
+def _crash_when_attached(sandbox: Any, timeout_s: float = 60.0) -> None:
+    """Wait until the pods on the doomed node hold their addresses, crash it, then start wa-late."""
+    import time
+
+    store = sandbox.store
+    deadline = time.monotonic() + timeout_s
+    doomed = [name for name, node_name in WA_PODS if node_name == CRASHED_NODE]
+    while time.monotonic() < deadline:
+        try:
+            pods = [store.get("pods", "default", name) for name in doomed]
+        except Exception:  # noqa: BLE001 - deleted by someone else: nothing to wait for
+            return
+        if all(p.get("status", {}).get("phase") == "Running" for p in pods):
+            break
+        time.sleep(0.05)
+    else:
+        return
+    simulator = getattr(sandbox, "simulator", None)
+    if simulator is None:
+        return
+    simulator.crash_node(CRASHED_NODE)
+    store.create("pods", pod("default", "wa-late", WA_NAD[1], node_name="node-1"))
+
+
+def after_start(name: str, sandbox: Any) -> None:
+    """Scenario steps that need the running simulator (called by the runner once it runs)."""
+    if name == "stale-pools":
+        import threading
+
+        threading.Thread(target=_crash_when_attached, args=(sandbox,), name="scenario-stale-pools",
+                         daemon=True).start()
+
+
 # --------------------------------------------------------------------------- large:N
 
 _MANAGED = [{"manager": "kubectl-client-side-apply", "operation": "Update", "apiVersion": "v1",
@@ -266,6 +378,7 @@ def load_large(store: ObjectStore, hosts: Hosts, count: int) -> None:
     for ns in SYSTEM_NAMESPACES:
         store.create("namespaces", _namespace(ns))
     store.create("customresourcedefinitions", nad_crd())
+    install_whereabouts(store)
     namespaces = [f"bench-{i:03d}" for i in range(n_ns)]
     for ns in namespaces:
         store.create("namespaces", _namespace(ns))
@@ -302,6 +415,8 @@ def load_large(store: ObjectStore, hosts: Hosts, count: int) -> None:
     net1 = NetworkStatus(name="@NET@", interface="net1", ips=["@IP1@"], mac="@MAC1@")
     with_net = render_network_status([eth0, net1])
     without_net = render_network_status([eth0])
+    # whereabouts' IPPools as its plugin left them: each attached pod's address by offset in its pool
+    allocations: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
     conditions = [{"type": t, "status": "True", "lastProbeTime": None, "lastTransitionTime": stamp}
                   for t in ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")]
 
@@ -321,6 +436,8 @@ def load_large(store: ObjectStore, hosts: Hosts, count: int) -> None:
                 used[(ns, nad_name)] = used.get((ns, nad_name), 0) + 1
                 host = min(used[(ns, nad_name)] + 1, 254)
                 ann[NETWORKS] = nad_name
+                allocations.setdefault((ns, nad_name), {})[str(host)] = {
+                    "id": uid.replace("-", "") * 2, "podref": f"{ns}/pod-{i:05d}", "ifname": "net1"}
                 text = (with_net.replace("@IP0@", pod_ip).replace("@MAC0@", make_mac(uid, "eth0"))
                         .replace("@NET@", f"{ns}/{nad_name}").replace("@IP1@", f"{nad_subnets[(ns, nad_name)]}.{host}")
                         .replace("@MAC1@", make_mac(uid, "net1")))
@@ -342,6 +459,12 @@ def load_large(store: ObjectStore, hosts: Hosts, count: int) -> None:
             }
 
     store.load("pods", pods())
+    for (ns, nad_name), allocs in allocations.items():
+        network = f"{nad_subnets[(ns, nad_name)]}.0/24"
+        store.create("ippools", {
+            "apiVersion": "whereabouts.cni.cncf.io/v1alpha1", "kind": "IPPool",
+            "metadata": {"name": pool_name(network, f"{ns}-{nad_name}"), "namespace": "kube-system"},
+            "spec": {"range": network, "allocations": allocs}}, field_manager="whereabouts")
 
 
 # --------------------------------------------------------------------------- entry point
@@ -349,7 +472,7 @@ def load_large(store: ObjectStore, hosts: Hosts, count: int) -> None:
 
 def check_scenario(name: str) -> None:
     """Raise ValueError (one line, for the command line) unless `name` is a known scenario."""
-    if name in ("seed", "no-multus", "empty"):
+    if name in ("seed", "no-multus", "empty", "stale-pools"):
         return
     if name.startswith("large:"):
         text = name.split(":", 1)[1]
@@ -365,6 +488,8 @@ def load_scenario(name: str, store: ObjectStore, settings: Any = None) -> None:
     hosts = store.hosts
     if name == "seed":
         load_seed(store, hosts, multus=True)
+    elif name == "stale-pools":
+        load_stale_pools(store)
     elif name == "no-multus":
         load_seed(store, hosts, multus=False)
     elif name == "empty":

@@ -52,6 +52,27 @@ def _error_response(err: errors.ApiError) -> web.Response:
     return _json_response(err.to_status(), status=err.code)
 
 
+def _other_version(rt: ResourceType) -> bool:
+    """A custom resource served at a version other than the one it is stored at."""
+    return rt.custom and bool(rt.storage_version) and rt.version != rt.storage_version
+
+
+def _converted(rt: ResourceType, obj: dict) -> dict:
+    """The object as served at rt's version (the None conversion strategy: apiVersion only)."""
+    if _other_version(rt) and isinstance(obj, dict) and obj.get("apiVersion") != rt.api_version:
+        return {**obj, "apiVersion": rt.api_version}
+    return obj
+
+
+def _entry_bytes(rt: ResourceType, entry: Entry) -> bytes:
+    return dumps(_converted(rt, entry.obj)) if _other_version(rt) else entry.raw
+
+
+def _version(req: _Req) -> str | None:
+    """The version a custom resource request speaks (its schema validates the body)."""
+    return req.rt.version if req.rt.custom else None
+
+
 class _Watcher:
     __slots__ = ("resource", "namespace", "queue")
 
@@ -384,7 +405,7 @@ class ApiServer:
 
     def _respond_obj(self, request: web.Request, req: _Req, obj: dict, status: int = 200,
                      warnings: list[str] | None = None) -> web.Response:
-        resp = self._render_one(request, req, obj, status)
+        resp = self._render_one(request, req, _converted(req.rt, obj), status)
         for w in warnings or []:
             resp.headers.add("Warning", f'299 - "{w}"')
         return resp
@@ -407,8 +428,8 @@ class ApiServer:
         assert req.name is not None
         entry = self.store.get_entry(req.rt.plural, req.namespace, req.name)
         if self._wants_table(request):
-            return self._render_one(request, req, entry.obj)
-        return web.Response(body=entry.raw, headers={"Content-Type": JSON})
+            return self._render_one(request, req, _converted(req.rt, entry.obj))
+        return web.Response(body=_entry_bytes(req.rt, entry), headers={"Content-Type": JSON})
 
     def _selected(self, request: web.Request, req: _Req) -> tuple[Callable[[dict], bool] | None, Any, Any]:
         q = request.query
@@ -459,7 +480,7 @@ class ApiServer:
             entries = entries[:limit]
             cont = encode_continue(list_rv, (last.get("namespace") or "", last["name"]))
         if self._wants_table(request):
-            t = tables.table(rt, [e.obj for e in entries], resource_version=str(list_rv), cont=cont,
+            t = tables.table(rt, [_converted(rt, e.obj) for e in entries], resource_version=str(list_rv), cont=cont,
                              remaining=remaining, include_object=q.get("includeObject", "Metadata"))
             return _json_response(t)
         meta: dict[str, Any] = {"resourceVersion": str(list_rv)}
@@ -468,7 +489,7 @@ class ApiServer:
             meta["remainingItemCount"] = remaining
         head = b'{"kind":"' + rt.list_kind.encode() + b'","apiVersion":"' + rt.api_version.encode() + \
             b'","metadata":' + dumps(meta) + b',"items":['
-        body = head + b",".join([e.raw for e in entries]) + b"]}"
+        body = head + b",".join([_entry_bytes(rt, e) for e in entries]) + b"]}"
         return web.Response(body=body, headers={"Content-Type": JSON})
 
     def _create(self, request: web.Request, req: _Req, body: dict, dry_run: bool) -> web.Response:
@@ -477,7 +498,7 @@ class ApiServer:
             raise errors.method_not_allowed()
         warnings = self._validate_fields(request, req, body)
         obj = self.store.create(req.rt.plural, body, dry_run=dry_run, namespace=req.namespace,
-                                field_manager=self._manager(request))
+                                field_manager=self._manager(request), version=_version(req))
         return self._respond_obj(request, req, obj, 201, warnings)
 
     def _update(self, request: web.Request, req: _Req, body: dict, dry_run: bool) -> web.Response:
@@ -488,13 +509,15 @@ class ApiServer:
                                      f"({req.name})")
         meta["name"] = req.name
         warnings = self._validate_fields(request, req, body)
-        if not meta.get("resourceVersion") and req.rt.plural in ("pods", "nodes", "namespaces", "events"):
+        if not meta.get("resourceVersion") and (req.rt.plural in ("pods", "nodes", "namespaces", "events")
+                                                 or req.rt.custom):
             # kube requires a resourceVersion on update for kinds that disallow unconditional update.
             raise errors.invalid(req.rt.kind, req.rt.group, req.name or "", [{
                 "type": "FieldValueInvalid", "field": "metadata.resourceVersion",
                 "message": "Invalid value: 0x0: must be specified for an update"}])
         obj = self.store.update(req.rt.plural, body, subresource=req.subresource, dry_run=dry_run,
-                                namespace=req.namespace, field_manager=self._manager(request))
+                                namespace=req.namespace, field_manager=self._manager(request),
+                                version=_version(req))
         return self._respond_obj(request, req, obj, 200, warnings)
 
     def _patch(self, request: web.Request, req: _Req, raw: bytes, dry_run: bool) -> web.Response:
@@ -539,16 +562,17 @@ class ApiServer:
                     if exc.code != 404 or req.subresource:
                         raise
                     obj = patch.server_side_apply(None, applied, manager, rt.api_version, force=force)
-                    created = self.store.create(rt.plural, obj, dry_run=dry_run, namespace=req.namespace)
+                    created = self.store.create(rt.plural, obj, dry_run=dry_run, namespace=req.namespace,
+                                                version=_version(req))
                     return self._respond_obj(request, req, created, 201, warnings)
-                new = patch.server_side_apply(entry.obj, applied, manager, rt.api_version, force=force,
+                new = patch.server_side_apply(_converted(rt, entry.obj), applied, manager, rt.api_version, force=force,
                                               subresource=req.subresource,
                                               include_status=req.subresource == "status"
                                               or "status" not in rt.subresources)
                 new["metadata"]["resourceVersion"] = explicit_rv or entry.obj["metadata"]["resourceVersion"]
                 try:
                     out = self.store.update(rt.plural, new, subresource=req.subresource, dry_run=dry_run,
-                                            namespace=req.namespace)
+                                            namespace=req.namespace, version=_version(req))
                     return self._respond_obj(request, req, out, 200, warnings)
                 except errors.ApiError as exc:
                     if exc.reason != "Conflict" or "Apply failed" in exc.message or explicit_rv:
@@ -568,7 +592,7 @@ class ApiServer:
         body = patch.parse_body(raw)
         for _ in range(10):
             entry = self.store.get_entry(rt.plural, req.namespace, req.name)
-            live = entry.obj
+            live = _converted(rt, entry.obj)
             if ctype == "application/json-patch+json":
                 new = patch.json_patch(live, body)
             elif ctype == "application/merge-patch+json":
@@ -593,7 +617,8 @@ class ApiServer:
             warnings = self._validate_fields(request, req, new)
             try:
                 out = self.store.update(rt.plural, new, subresource=req.subresource, dry_run=dry_run,
-                                        namespace=req.namespace, field_manager=self._manager(request))
+                                        namespace=req.namespace, field_manager=self._manager(request),
+                                        version=_version(req))
                 return self._respond_obj(request, req, out, 200, warnings)
             except errors.ApiError as exc:
                 if exc.reason != "Conflict" or explicit_rv:
@@ -750,12 +775,12 @@ class ApiServer:
                 elif match is not None and not match(obj):
                     return
                 if as_table:
-                    t = tables.table(rt, [obj], resource_version=obj["metadata"]["resourceVersion"],
+                    t = tables.table(rt, [_converted(rt, obj)], resource_version=obj["metadata"]["resourceVersion"],
                                      include_object=include_object, headers=not headers_sent)
                     headers_sent = True
                     payload = b'{"type":"' + typ.encode() + b'","object":' + dumps(t) + b"}\n"
                 else:
-                    payload = b'{"type":"' + typ.encode() + b'","object":' + entry.raw + b"}\n"
+                    payload = b'{"type":"' + typ.encode() + b'","object":' + _entry_bytes(rt, entry) + b"}\n"
                 await resp.write(payload)
 
             if gone is not None:

@@ -283,11 +283,16 @@ class ObjectStore:
         self._history_len = watch_history
         self._tables: dict[str, _Table] = {}
         self._types: dict[str, ResourceType] = {rt.plural: rt for rt in BUILTIN}
+        # Custom resources by (group, version, plural), every served version of each stored CRD.
+        self._served: dict[tuple[str, str, str], ResourceType] = {}
         self._subscribers: list[Subscriber] = []
         self._raw_subscribers: list[Callable[[str, str, Entry], None]] = []
         self._pending: collections.deque[tuple[str, str, Entry]] = collections.deque()
         self._dispatch_lock = threading.RLock()
         self._dispatching = threading.local()
+        # Mutating admission (webhooks the sandbox runs in-process): hook(resource, obj) on every create,
+        # may change obj or raise an ApiError to deny it.
+        self.admission: list[Callable[[str, dict], None]] = []
         # Bump to invalidate discovery/OpenAPI caches when the CRD set changes.
         self.types_generation = 0
         self.default_field_manager = "sandbox"
@@ -300,12 +305,13 @@ class ObjectStore:
     # --- registry ------------------------------------------------------------------------------
 
     def types(self) -> list[ResourceType]:
-        """Every served resource type (built-in and from stored CRDs)."""
+        """Every served resource type (built-in, and each served version of the stored CRDs)."""
         with self._lock:
-            return list(self._types.values())
+            return [rt for rt in self._types.values() if not rt.custom] + list(self._served.values())
 
     def resource_type(self, resource: str) -> ResourceType:
-        """The type of a served resource; 404 NotFound when it is not served (e.g. no CRD)."""
+        """The type of a served resource (a custom one at its storage version); 404 NotFound when it is
+        not served (e.g. no CRD)."""
         rt = self._types.get(resource)
         if rt is None:
             raise errors.not_found_path()
@@ -313,10 +319,19 @@ class ObjectStore:
 
     def find_type(self, group: str, version: str, resource: str) -> ResourceType | None:
         """The type served at /apis/<group>/<version>/<resource>, or None."""
+        served = self._served.get((group, version, resource))
+        if served is not None:
+            return served
         rt = self._types.get(resource)
-        if rt is None or rt.group != group or rt.version != version:
+        if rt is None or rt.custom or rt.group != group or rt.version != version:
             return None
         return rt
+
+    def _version_type(self, rt: ResourceType, version: str | None) -> ResourceType:
+        """The served type of a custom resource at `version` (default: its storage version)."""
+        if not rt.custom or not version or version == rt.version:
+            return rt
+        return self._served.get((rt.group, version, rt.plural)) or rt
 
     def _table(self, resource: str) -> _Table:
         t = self._tables.get(resource)
@@ -328,12 +343,31 @@ class ObjectStore:
         # Called under the lock: keep the registry in step with the stored CRDs.
         if old is not None:
             for rt in resource_from_crd(old):
+                self._served.pop((rt.group, rt.version, rt.plural), None)
                 if self._types.get(rt.plural, None) is not None and self._types[rt.plural].custom:
                     del self._types[rt.plural]
         if crd is not None:
-            for rt in resource_from_crd(crd):
-                self._types[rt.plural] = rt
+            served = resource_from_crd(crd)
+            for rt in served:
+                self._served[(rt.group, rt.version, rt.plural)] = rt
+            if served:
+                storage = next((rt for rt in served if rt.version == rt.storage_version), served[0])
+                self._types[storage.plural] = storage
+                if old is not None:
+                    self._recoerce(storage)
         self.types_generation += 1
+
+    def _recoerce(self, rt: ResourceType) -> None:
+        """A changed CRD schema applies to objects already stored the way kube-apiserver applies it when
+        it reads them from etcd: pruned and defaulted, same resourceVersion, no watch event."""
+        table = self._tables.get(rt.plural)
+        if table is None or rt.checker is None or rt.checker.schema is None:
+            return
+        for key, entry in list(table.objects.items()):
+            obj = deep_copy(entry.obj)
+            rt.checker.coerce(obj)
+            if obj != entry.obj:
+                table.objects[key] = Entry(obj, entry.rv, entry.prev)
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -534,16 +568,31 @@ class ObjectStore:
         meta["namespace"] = ns
         return ns
 
-    def _validate(self, rt: ResourceType, obj: dict) -> None:
+    def _validate(self, rt: ResourceType, obj: dict, *, old: dict | None = None, subresource: str | None = None,
+                  version: str | None = None) -> None:
         causes = validation.metadata_causes(obj, name_kind=rt.name_kind, namespaced=rt.namespaced)
         if rt.plural == "customresourcedefinitions":
             causes.extend(_crd_causes(obj))
+        if rt.custom:
+            checker = self._version_type(rt, version).checker
+            if checker is not None:
+                causes.extend(checker.validate_status(obj, old) if subresource == "status"
+                              else checker.validate(obj, old))
         if causes:
             raise errors.invalid(rt.kind, rt.group, (obj.get("metadata") or {}).get("name") or "", causes)
 
+    def _coerce_custom(self, rt: ResourceType, obj: dict, version: str | None) -> None:
+        """Prune, drop non-nullable nulls and default a custom resource body (kube's decoding)."""
+        checker = self._version_type(rt, version).checker
+        if checker is not None:
+            checker.coerce(obj)
+
     def create(self, resource: str, obj: dict, *, dry_run: bool = False, namespace: str | None = None,
-               field_manager: str | None = None) -> dict:
-        """Store a new object (fills uid, resourceVersion, creationTimestamp, generation); returns a copy."""
+               field_manager: str | None = None, version: str | None = None) -> dict:
+        """Store a new object (fills uid, resourceVersion, creationTimestamp, generation); returns a copy.
+
+        A custom resource is pruned, defaulted and validated against the schema of `version` (default:
+        its storage version), and loses any status when its CRD enables the status subresource."""
         rt = self.resource_type(resource)
         if resource in VIRTUAL:
             raise errors.method_not_allowed()
@@ -560,7 +609,13 @@ class ObjectStore:
             meta.pop(k, None)
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = meta["generateName"] + uuid.uuid4().hex[:5]
-        self._validate(rt, obj)
+        for hook in list(self.admission):
+            hook(resource, obj)
+        if rt.custom:
+            if "status" in rt.subresources:
+                obj.pop("status", None)  # create cannot set status (PrepareForCreate)
+            self._coerce_custom(rt, obj, version)
+        self._validate(rt, obj, version=version)
         _apply_defaults(rt, obj)
         from . import patch  # patch imports store helpers; import late
 
@@ -595,7 +650,7 @@ class ObjectStore:
         return out
 
     def update(self, resource: str, obj: dict, *, subresource: str | None = None, dry_run: bool = False,
-               namespace: str | None = None, field_manager: str | None = None) -> dict:
+               namespace: str | None = None, field_manager: str | None = None, version: str | None = None) -> dict:
         """Replace an object; 409 Conflict when metadata.resourceVersion is set and stale.
 
         subresource "status" changes only status (and, as for pods/status, labels and annotations).
@@ -623,7 +678,9 @@ class ObjectStore:
             if want_rv and want_rv != old["metadata"]["resourceVersion"]:
                 raise errors.conflict(resource, rt.group, name)
             new = _merge_update(rt, old, obj, subresource)
-            self._validate(rt, new)
+            if rt.custom:
+                self._coerce_custom(rt, new, version)
+            self._validate(rt, new, old=old if rt.custom else None, subresource=subresource, version=version)
             if resource == "pods" and subresource is None:
                 _check_pod_update(old, new)
             meta = new["metadata"]
@@ -839,10 +896,11 @@ def _merge_update(rt: ResourceType, old: dict, obj: dict, subresource: str | Non
             new["status"] = obj["status"]
         else:
             new.pop("status", None)
-        # pods/status (and nodes/status) also take labels and annotations from the body.
+        # pods/status (and nodes/status) also take labels and annotations from the body; a custom
+        # resource's status update copies the old object whole (customresource statusStrategy).
         body_meta = obj.get("metadata") or {}
         for k in ("labels", "annotations"):
-            if k in body_meta:
+            if k in body_meta and not rt.custom:
                 new["metadata"][k] = body_meta[k]
         return new
     new = obj

@@ -268,15 +268,68 @@ PRINTERS: dict[str, tuple[list[dict[str, Any]], Callable[[dict], list[Any]]]] = 
 }
 
 
+# --- custom resources: the CRD's additionalPrinterColumns (apiextensions tableconvertor) -----------
+
+_CRD_DEFAULT_COLUMNS = ({"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp",
+                         "description": AGE["description"]},)
+
+
+def _crd_columns(rt: ResourceType) -> tuple[dict[str, Any], ...]:
+    # A CRD without printer columns gets kube's default: Age from metadata.creationTimestamp.
+    return rt.printer_columns or _CRD_DEFAULT_COLUMNS
+
+
+def _crd_headers(rt: ResourceType) -> list[dict[str, Any]]:
+    headers = [NAME]
+    for col in _crd_columns(rt):
+        desc = col.get("description") or f"Custom resource definition column (in JSONPath format): {col.get('jsonPath')}"
+        headers.append(_col(str(col.get("name", "")), desc, typ=str(col.get("type", "string")),
+                            fmt=str(col.get("format") or ""), priority=int(col.get("priority") or 0)))
+    return headers
+
+
+def _crd_cell(col: dict[str, Any], obj: dict) -> Any:
+    from . import jsonpath
+
+    try:
+        found = jsonpath.find(jsonpath.parse(str(col.get("jsonPath", ""))), obj)
+    except jsonpath.JsonPathError:
+        return None
+    if not found:
+        return None
+    value = found[0]  # "as we only support simple JSON path, we can assume to have only one result"
+    typ = col.get("type", "string")
+    if typ == "string":
+        return jsonpath.print_value(value)
+    if value is None:
+        return None
+    if typ == "integer" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    if typ == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if typ == "boolean" and isinstance(value, bool):
+        return value
+    if typ == "date" and isinstance(value, str):
+        return age(value) if _parse_time(value) is not None else "<invalid>"
+    return None
+
+
 def columns(rt: ResourceType) -> list[dict[str, Any]]:
     """The column definitions of a resource's Table."""
+    if rt.custom:
+        return _crd_headers(rt)
     return PRINTERS.get(rt.plural, ([NAME, AGE], _default_row))[0]
+
+
+def _cells(rt: ResourceType, obj: dict) -> list[Any]:
+    if rt.custom:
+        return [(obj.get("metadata") or {}).get("name", "")] + [_crd_cell(c, obj) for c in _crd_columns(rt)]
+    return PRINTERS.get(rt.plural, ([NAME, AGE], _default_row))[1](obj)
 
 
 def row(rt: ResourceType, obj: dict, include_object: str = "Metadata") -> dict[str, Any]:
     """One Table row: cells, and the object as PartialObjectMetadata (or whole, or none)."""
-    fn = PRINTERS.get(rt.plural, ([NAME, AGE], _default_row))[1]
-    out: dict[str, Any] = {"cells": fn(obj)}
+    out: dict[str, Any] = {"cells": _cells(rt, obj)}
     if include_object == "Object":
         out["object"] = obj
     elif include_object != "None":

@@ -357,6 +357,10 @@ class MultusApp(App[str | None]):
                 self.open_doctor(None)
             else:
                 self.open_doctor(arg or self.screen_namespace())
+        elif word in ("pools", "pool", "ippools"):
+            # `:pools` every whereabouts pool, `:pools NS/NAD` those of one NAD
+            ns, sep, name = arg.partition("/")
+            self.open_pools((ns, name) if sep and ns and name else None)
         elif word in ("help", "h", "?"):
             self.action_help()
         elif word in ("q", "quit", "q!"):
@@ -399,9 +403,20 @@ class MultusApp(App[str | None]):
             from multus_tui.ui.screens.pod_detail import PodDetailScreen
 
             self.push_screen(PodDetailScreen(namespace, name))
+        elif kind in ("ippool", "ipreservation"):
+            self.open_pools(None, f"{namespace}/{name}" if kind == "ippool" else None)
         else:
             self.notify(f"{kind}/{namespace}/{name} is not in the cluster (any more)", severity="warning",
                         markup=False)
+
+    def open_pools(self, nad: tuple[str, str] | None = None, pool: str | None = None) -> None:
+        """The Pool inspector: every whereabouts pool, or those of one NAD; `pool` selects one."""
+        if self.ctx.store is None:
+            self.notify("The Pool inspector needs a cluster (none is connected).", severity="warning")
+            return
+        from multus_tui.ui.screens.pools import PoolsScreen
+
+        self.push_screen(PoolsScreen(nad, pool))
 
     def go_home(self) -> None:
         from multus_tui.ui.screens.home import HomeScreen

@@ -2,7 +2,8 @@
 
 Everywhere: go home, switch namespace (one command per namespace), switch context, the doctor
 (whole cluster, or the current namespace), themes, help.
-On a namespace: open its tabs, create a NAD, attach pods. On a NAD: open it in the builder, attach.
+On a namespace: open its tabs, create a NAD, attach pods. On a NAD: open it in the builder, attach,
+its whereabouts pools. Everywhere online: the Pool inspector.
 Under --readonly the builders are offered as offline builders (they hide apply/create themselves).
 """
 
@@ -31,6 +32,8 @@ class MultusCommands(Provider):
             cmds.append(("Reconnect", app.action_retry, "Check the connection again"))
             cmds.append(("Doctor: all namespaces", partial(app.open_doctor, None),
                          "What Multus gets wrong silently, cluster-wide"))
+            cmds.append(("Pools (whereabouts)", partial(app.open_pools, None),
+                         "Every whereabouts IPPool: allocations, stale ones, free addresses, forecast"))
         ns = getattr(screen, "namespace", None) or ctx.namespace
         if ctx.store is not None and ns:
             cmds.append((f"Doctor: namespace {ns}", partial(app.open_doctor, ns), "The doctor's findings in " + ns))
@@ -45,6 +48,10 @@ class MultusCommands(Provider):
             if view is not None:
                 cmds.append((f"Edit NAD {view.namespace}/{view.name}{offline}",
                              partial(app.open_builder, view, view.namespace), "Open this NAD in the builder"))
+                if view.nad.ipam_type == "whereabouts":
+                    cmds.append((f"Pools of NAD {view.namespace}/{view.name}",
+                                 partial(app.open_pools, (view.namespace, view.name)),
+                                 "The whereabouts pool(s) this NAD allocates from"))
         cmds.append(("Help: keys", app.action_help, "The keys of this screen"))
         cmds.append(("Theme", app.action_change_theme, "Pick a Textual theme"))
         return cmds

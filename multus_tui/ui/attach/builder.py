@@ -492,6 +492,17 @@ class AttachBuilderScreen(Screen):
             self._held = podspec.held_addresses((p.namespace, p.name, p.annotations) for p in pods)
         return self._held
 
+    def _advertised(self) -> dict[str, list[tuple[str, int]]] | None:
+        """Extended resources -> (node, allocatable) from the store's nodes (None: nodes not readable)."""
+        store = self.store
+        if store is None or not store.kind_known("node"):
+            return None
+        from multus_tui.multus.sriov import advertisers
+
+        nodes = store.nodes()
+        names = {k for n in nodes for k in n.allocatable if "/" in k}
+        return {r: advertisers(r, nodes) for r in names}
+
     def placement(self) -> Placement:
         """What the cluster says about nodes and their interfaces (cached until the store changes)."""
         if self._placement is None:
@@ -518,7 +529,7 @@ class AttachBuilderScreen(Screen):
         findings += podspec.precheck(
             self.network_selections(), self.pod.namespace or "default", self._nad,
             isolation=self.isolation, held=self._held_addresses() if online else None,
-            pod_name=self.pod.name, nads_known=online)
+            pod_name=self.pod.name, nads_known=online, advertised=self._advertised() if online else None)
         if online and for_create:
             p = self.placement()
             findings += placement_findings(self._selected_nads(), p.nodes, self.pod.node_selector,

@@ -28,7 +28,7 @@ def multus_app(node: DOMNode) -> MultusApp:
 # Actions that write to the cluster (or exec into it): hidden everywhere under --readonly.
 # The NAD and attach builders are not among them: under --readonly they open without their write
 # buttons and only produce YAML (offline export); their keys are relabelled (OFFLINE_LABELS).
-WRITE_ACTIONS = frozenset({"delete", "shell"})
+WRITE_ACTIONS = frozenset({"delete", "shell", "release"})
 
 # action -> (footer label, tooltip) under --readonly
 OFFLINE_LABELS = {

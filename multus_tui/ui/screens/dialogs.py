@@ -151,13 +151,13 @@ class HelpScreen(ModalScreen[None]):
 
 
 class CommandPrompt(ModalScreen[str | None]):
-    """k9s's `:` line: `ns NAME`, `ns`, `ctx NAME`, `ctx`, `home`, `doctor [NS|-A]`, `help`, `q`."""
+    """k9s's `:` line: `ns NAME`, `ns`, `ctx NAME`, `ctx`, `home`, `doctor [NS|-A]`, `pools [NS/NAD]`, `help`, `q`."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel", tooltip="Close the prompt")]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt"):
-            yield Input(placeholder=":ns NAME · :ctx [NAME] · :home · :doctor · :help · :q", id="prompt-input")
+            yield Input(placeholder=":ns NAME · :ctx [NAME] · :home · :doctor · :pools · :help · :q", id="prompt-input")
         yield Footer()  # this dialog's keys, not those of the screen behind
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -69,6 +69,10 @@ class NadDetailScreen(BaseScreen):
         Binding("f", "show_tab('findings')", "Findings", id="nad.findings",
                 tooltip="What the validator and the doctor say about this NAD"),
         Binding("p", "show_tab('users')", "Pods", id="nad.pods", tooltip="Pods attached to this NAD"),
+        Binding("i", "show_tab('ecosystem')", "Pool/resources", id="nad.ecosystem",
+                tooltip="Its whereabouts pool allocations and the nodes advertising its resourceName"),
+        Binding("o", "open_pools", "Pool inspector", id="nad.pools",
+                tooltip="Open the Pool inspector on this NAD's whereabouts pools (release stale allocations)"),
         Binding("e", "edit_nad", "Edit", id="nad.edit", tooltip="Open this NAD in the builder"),
         Binding("a", "attach", "Attach", id="nad.attach", tooltip="Attach pods to this NAD"),
         Binding("ctrl+d", "delete", "Delete", id="nad.delete", tooltip="Delete this NAD (asks first)"),
@@ -102,6 +106,10 @@ class NadDetailScreen(BaseScreen):
             with TabPane("Pods", id="users"):
                 yield LiveTable([("pod", "POD"), ("namespace", "NAMESPACE"), ("interface", "IF"), ("ips", "IPS"),
                                  ("state", "STATE")], id="users-table")
+            with TabPane("Pool/resources", id="ecosystem"):
+                yield Static("", id="nad-ecosystem")
+                yield LiveTable([("pool", "POOL"), ("ip", "IP"), ("pod", "POD (podref)"), ("state", "STATE"),
+                                 ("detail", "DETAIL")], id="nad-pool-table")
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
@@ -142,6 +150,22 @@ class NadDetailScreen(BaseScreen):
             self._show_config(v)
             self._show_findings(v)
         self._show_users(key)
+        if changes is None or any(getattr(c, "kind", "") in ("ippool", "ipreservation", "node", "pod", "nad", "event")
+                                  for c in changes):
+            self._show_ecosystem(v)
+
+    def _show_ecosystem(self, v: Any) -> None:
+        """The NAD's whereabouts pools (from IPPools) and its resourceName's advertisers."""
+        from multus_tui.ui.ecosystem import nad_ecosystem
+
+        text, rows = nad_ecosystem(self.store, v)
+        self.query_one("#nad-ecosystem", Static).update(text)
+        self.query_one("#nad-pool-table", LiveTable).sync(rows)
+
+    def action_open_pools(self) -> None:
+        open_pools = getattr(self.app, "open_pools", None)
+        if open_pools is not None:
+            open_pools((self.namespace, self.name_))
 
     def _show_config(self, v: Any) -> None:
         tree = self.query_one("#config-tree", Tree)
