@@ -66,6 +66,8 @@ EXPECTED_EXIT = {
     "ovs-cni__docs__vdpa.md.yml": 1,  # cniVersion 4.0.0
     "kubevirt-community__design-proposals__dynamic-primary-pod-nic-name.md.yml": 1,  # config not JSON
     "kubevirt-community__design-proposals__sriov-interfaces-mapping.md.yml": 2,  # invalid YAML document
+    # fast-IPAM example: a /22 node slice of a /24 range (whereabouts' own iphelpers test expects that to fail)
+    "whereabouts__README.md.yml": 1,
 }
 
 
@@ -95,7 +97,13 @@ def test_defect_bond_pod_references_missing_nad() -> None:
 
 
 def test_defect_vlanid_spelling() -> None:
-    assert (1, "warning", "key-case", "vlanid") in findings_of("multus-old__examples__npwg-demo-1__05_vlan1.yml")
+    # info since issue 16: Go matches keys ignoring case, so it works (policy.py)
+    assert (1, "info", "key-case", "vlanid") in findings_of("multus-old__examples__npwg-demo-1__05_vlan1.yml")
+
+
+def test_defect_whereabouts_node_slice_larger_than_range() -> None:
+    found = findings_of("whereabouts__README.md.yml")
+    assert (2, "error", "field-range", "ipam.node_slice_size") in found
 
 
 def test_defect_cni_version_4() -> None:
