@@ -520,8 +520,8 @@ def _rule_ovn(cfg: dict[str, Any]) -> Iterable[Issue]:
     topo = cfg.get("topology")
     if topo in (None, ""):
         yield Issue("warning", "topology", "without topology OVN-Kubernetes takes this NAD for its default "
-                    "network, not a secondary network; set topology: layer2, layer3 or localnet",
-                    "ovn-topology", Fix("set", "topology", "layer2"))
+                    "network, not a secondary network; set topology (layer2, layer3 or localnet) and "
+                    "netAttachDefName", "ovn-topology")
         return
     if topo not in OVN_TOPOLOGIES:
         return  # field-enum reports it with OVN's words
@@ -1303,7 +1303,8 @@ def _rule_host_local(ipam: dict[str, Any]) -> Iterable[Issue]:
                 # host-local checks rangeEnd against [rangeStart, end of subnet] and says it is not in the network
                 yield Issue("error", f"{p}rangeStart", f"rangeStart {start} is after rangeEnd {end}: host-local "
                             f"refuses it ('RangeEnd {end} not in network {net}'); swap them", "range-order",
-                            Fix("set", f"{p}rangeStart", str(end)))
+                            Fix("set", p.rstrip(".") if p else "", {**r, "rangeStart": str(end), "rangeEnd": str(start)})
+                            if p else Fix("set", "", {**ipam, "rangeStart": str(end), "rangeEnd": str(start)}))
                 continue
             if not outside:
                 first = start if start is not None else net.network_address + 1

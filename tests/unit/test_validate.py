@@ -269,7 +269,9 @@ def test_node_facts_are_info() -> None:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from multus_tui.multus.policy import allowed  # noqa: E402
 from multus_tui.multus.specs import CHAINED, IPAMS, PLUGINS  # noqa: E402
+from multus_tui.multus.validate import apply_fix  # noqa: E402
 
 _leaf = st.none() | st.booleans() | st.integers(-5, 70000) | st.floats(allow_nan=False) | st.sampled_from(
     ["", "10.0.0.0/24", "10.0.0.5", "fd00::/64", "10.0.0.1-10.0.0.9/24", "x", "02:00:00:00:00:01", "on", "bridge"])
@@ -292,3 +294,6 @@ def test_validate_never_crashes(config) -> None:
                            "spec": {"config": json.dumps(config)}})
     for f in validate_nad(n):
         assert f.severity in ("error", "warning", "info") and f.code and f.message
+        assert allowed(f.code, f.severity), (f.code, f.severity, f.message)  # the policy holds on any input
+        if f.fix is not None:
+            apply_fix(n.config, f.fix)  # every fix applies to the config it was found in
