@@ -1301,8 +1301,9 @@ def _rule_host_local(ipam: dict[str, Any]) -> Iterable[Issue]:
                             "out as the gateway but nothing can reach it", "gateway-outside-subnet")
             if not outside and start is not None and end is not None and start.version == end.version and start > end:
                 # host-local checks rangeEnd against [rangeStart, end of subnet] and says it is not in the network
+                # host-local says one bound is 'not in network' (which one depends on the release)
                 yield Issue("error", f"{p}rangeStart", f"rangeStart {start} is after rangeEnd {end}: host-local "
-                            f"refuses it ('RangeEnd {end} not in network {net}'); swap them", "range-order",
+                            f"refuses it (a bound '... not in network {net}'); swap them", "range-order",
                             Fix("set", p.rstrip(".") if p else "", {**r, "rangeStart": str(end), "rangeEnd": str(start)})
                             if p else Fix("set", "", {**ipam, "rangeStart": str(end), "rangeEnd": str(start)}))
                 continue
@@ -1319,7 +1320,8 @@ def _rule_host_local(ipam: dict[str, Any]) -> Iterable[Issue]:
             if first.version == ofirst.version and first <= olast and ofirst <= last:
                 where = "in the same range set" if si == sj else f"(range set {sj} and {si})"
                 yield Issue("error", path, f"{first}-{last} overlaps {ofirst}-{olast} at {other_path} {where}; "
-                            "host-local rejects overlapping ranges", "subnet-overlap")
+                            "host-local rejects overlapping ranges ('range set 0 overlaps with 1' / 'subnets ... "
+                            "overlap')", "subnet-overlap")
                 break
     yield Issue("info", "type", "host-local allocates per node: pods on different nodes can get the same "
                 "address on a shared L2; use whereabouts for a cluster-wide pool", "host-local-per-node")
