@@ -341,7 +341,9 @@ def _rule_host_device(cfg: dict[str, Any]) -> Iterable[Issue]:
             yield Issue("warning", k, f"host-device uses '{selectors[0]}' and ignores '{k}' (it takes the first "
                         "of device, hwaddr, kernelpath, pciBusID); remove it", "host-device-selector",
                         Fix("remove", k))
-    elif not selectors and caps.get("deviceID") is not True:
+    elif not selectors and caps.get("deviceID") is not True and not (
+            isinstance(cfg.get("runtimeConfig"), dict) and cfg["runtimeConfig"].get("deviceID")):
+        # (a literal runtimeConfig.deviceID is read too: libcni keeps it when no capability replaces it)
         yield Issue("error", "device", 'host-device needs one of "device", "hwaddr", "kernelpath" or "pciBusID", '
                     "or a resourceName (Multus then injects pciBusID) or capability deviceID (host-device: "
                     '\'specify either "device", "hwaddr", "kernelpath" or "pciBusID"\')', "host-device-selector")
@@ -1437,8 +1439,10 @@ def _rule_whereabouts_range(r: dict[str, Any], p: str, gateway: Any, slice_size:
                     f"'invalid CIDR {raw}')", "field-format")
         return
     net, first, last = parsed
-    if first is None and _net(raw, strict=True) is None:
-        host = str(raw).split("/")[0]
+    host = str(raw).split("/")[0]
+    # whereabouts starts a CIDR range at its network address (first usable: +1), so host bits only change
+    # the result when they name a later address
+    if first is None and _net(raw, strict=True) is None and _addr(host) != net.network_address + 1:
         if slice_size:
             yield Issue("error", f"{p}range", f"{raw} has host bits set, which node_slice_size refuses (whereabouts: "
                         f"'netCIDR is not a valid network address'); write range: {net}", "range-host-bits",

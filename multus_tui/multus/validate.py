@@ -23,6 +23,7 @@ from typing import Any
 
 from multus_tui.multus.nad import NAD
 from multus_tui.multus.policy import (
+    EINVAL_TEXT,
     ERANGE_TEXT,
     IFNAME_MAX,
     SEVERITY_ORDER,
@@ -145,7 +146,9 @@ def check_value(value: Any, spec: FieldSpec, path: str, owner: str) -> list[Find
                                f"'{spec.refusal or ERANGE_TEXT}')", "ifname-too-long"))
         elif kind == "ifname" and not is_ifname(value):
             out.append(Finding("error", path, f"{owner}: '{spec.name}' must be an interface name of 1-15 "
-                               f"characters without '/', ':' or spaces (got {value!r})", "field-format"))
+                               f"characters without '/', ':' or spaces (got {value!r}; the kernel answers "
+                               f"'{EINVAL_TEXT}')", "field-format",
+                               Fix("set", path, value.strip()) if is_ifname(value.strip()) else None))
     elif kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             bad_type("a whole number")

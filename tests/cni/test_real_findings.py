@@ -67,6 +67,9 @@ REFUSED: list[tuple[str, Callable[[Path], NAD], str, str]] = [
      "ifname-too-long", "numerical result out of range"),
     ("macvlan-master-over-15-bytes", lambda t: single(macvlan(master="k8s-vlan1-peer-long", ipam=STATIC)),
      "ifname-too-long", "numerical result out of range"),
+    # a real cnv-bridge NAD's bridge name with a trailing space ("br1 "; run as bridge, the same binary)
+    ("bridge-name-with-a-space", lambda t: single({"type": "bridge", "bridge": "br1 ", "vlan": 1223,
+                                                   "macspoofchk": True}), "field-format", "invalid argument"),
     ("host-device-over-15-bytes", lambda t: single({"type": "host-device", "device": "hostdev-name-too-long"}),
      "ifname-too-long", "numerical result out of range"),
     ("bridge-mtu-below-68", lambda t: single({"type": "bridge", "bridge": "mtui-br0", "mtu": 67}),

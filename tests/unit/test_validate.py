@@ -161,7 +161,8 @@ def test_whereabouts_rules() -> None:
     def wb(**ipam: object) -> NAD:
         return nad(mv({"type": "whereabouts", **ipam}))
 
-    only(wb(range="192.168.2.225/28"), "range-host-bits", "warning", "ipam.range")
+    only(wb(range="192.168.2.230/28"), "range-host-bits", "warning", "ipam.range")
+    assert not find(wb(range="192.168.2.225/28"), "range-host-bits")  # .225 is the first usable address anyway
     assert not find(wb(range="192.168.2.225-192.168.2.230/28"), "range-host-bits")
     only(wb(range="10.0.0.0/24", exclude=["10.1.0.0/28"]), "exclude-outside-range", "warning",
          "ipam.exclude[0]")
