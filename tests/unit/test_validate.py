@@ -298,3 +298,71 @@ def test_validate_never_crashes(config) -> None:
         assert allowed(f.code, f.severity), (f.code, f.severity, f.message)  # the policy holds on any input
         if f.fix is not None:
             apply_fix(n.config, f.fix)  # every fix applies to the config it was found in
+
+
+def test_messages_say_each_problem_once_and_never_propose_a_worse_config() -> None:
+    # an out-of-subnet rangeEnd below rangeStart: only "outside subnet", not "swap them" (swapping
+    # would move the bad address into rangeStart)
+    typo = nad(mv({"type": "host-local", "ranges": [[{"subnet": "10.0.1.0/24", "rangeStart": "10.0.1.50",
+                                                     "rangeEnd": "10.0.0.20"}]]}))
+    assert [f.code for f in validate_nad(typo) if f.severity == "error"] == ["range-outside-subnet"]
+    assert not any("swap" in f.message for f in validate_nad(typo))
+    # a whereabouts IPAM without range: one finding, not field-required and whereabouts-no-range both
+    missing = [f for f in validate_nad(nad(mv({"type": "whereabouts"}))) if f.path == "ipam.range"]
+    assert [f.code for f in missing] == ["whereabouts-no-range"]
+    # a macvlan vlan key: one warning that says what to do, not a generic unknown-key beside it
+    vlan = [f for f in validate_nad(nad(mv(STATIC, vlan=100))) if f.path == "vlan"]
+    assert [f.code for f in vlan] == ["macvlan-vlan-ignored"] and "master: eth1.100" in vlan[0].message
+
+
+def test_list_level_keys_and_type_beside_plugins_are_warnings() -> None:
+    caps = {"cniVersion": "1.0.0", "name": "net-a", "capabilities": {"mac": True}, "plugins": [mv(STATIC)]}
+    f = only(nad(caps), "capabilities-list-level", "warning", "capabilities")
+    assert f.fix is not None and f.fix.value == "plugins[0].capabilities"
+    both = {**mv(STATIC), "plugins": [mv(STATIC)]}
+    only(nad(both), "type-beside-plugins", "warning", "plugins")
+
+
+def test_tuning_sysctl_rules() -> None:
+    def tuned(sysctl: dict) -> NAD:
+        return nad({"cniVersion": "1.0.0", "name": "net-a", "plugins": [mv(STATIC), {"type": "tuning",
+                                                                                   "sysctl": sysctl}]})
+
+    fixed = only(tuned({"net.ipv4.conf.eth0.arp_ignore": "1"}), "tuning-sysctl-fixed-ifname", "warning")
+    assert fixed.fix is not None and fixed.fix.value == "net.ipv4.conf.IFNAME.arp_ignore"
+    for ok in ({"net.ipv4.conf.IFNAME.arp_ignore": "1"}, {"net.ipv4.conf.all.arp_ignore": "1"},
+               {"net.ipv4.ip_forward": "1"}, {"net/ipv6/conf/IFNAME/accept_ra": "0"}):
+        assert not find(tuned(ok), "tuning-sysctl-fixed-ifname"), ok
+    only(tuned({"kernel.hostname": "x"}), "field-format", "error")
+
+
+def test_ovn_rules() -> None:
+    def ovn(**kw: object) -> NAD:
+        cfg = {"cniVersion": "0.3.1", "name": "tenant", "type": "ovn-k8s-cni-overlay", "topology": "layer2",
+               "netAttachDefName": "default/net-a", **kw}
+        return NAD.from_manifest({"kind": "NetworkAttachmentDefinition", "metadata": {"name": "net-a",
+                                  "namespace": "default"}, "spec": {"config": json.dumps(cfg)}})
+
+    assert not [f for f in validate_nad(ovn(subnets="10.100.0.0/24")) if f.severity != "info"]
+    assert not find(ovn(), "cni-name-mismatch")  # the network name is shared by NADs: no convention
+    only(ovn(topology="layer4"), "field-enum", "error", "topology")
+    only(ovn(netAttachDefName="default/other"), "ovn-nad-name", "error", "netAttachDefName")
+    only(ovn(topology="layer3", subnets="10.128.0.0/24"), "ovn-subnets", "error", "subnets")  # host /24 = /24
+    assert not find(ovn(topology="layer3", subnets="10.128.0.0/14/23"), "ovn-subnets")
+    only(ovn(subnets="10.0.0.0/24", excludeSubnets="10.1.0.0/28"), "ovn-subnets", "error", "excludeSubnets")
+    only(ovn(vlanID=10), "ovn-field-topology", "warning", "vlanID")
+    only(ovn(role="primary"), "ovn-subnets", "error", "subnets")
+    only(ovn(ipam={"type": "host-local", "subnet": "10.0.0.0/24"}), "ipam-refused", "error", "ipam")
+    only(ovn(topology=None), "ovn-topology", "warning", "topology")
+
+
+def test_bond_rules() -> None:
+    def bond(**kw: object) -> NAD:
+        return nad({"cniVersion": "0.3.1", "name": "net-a", "type": "bond", "mode": "active-backup",
+                    "miimon": "100", "links": [{"name": "net1"}, {"name": "net2"}], **kw})
+
+    assert not [f for f in validate_nad(bond()) if f.severity == "error"]
+    only(bond(links=[{"name": "net1"}]), "bond-links", "error", "links")
+    only(bond(mode="lacp"), "field-enum", "error", "mode")
+    only(bond(miimon=100), "field-type", "error", "miimon")  # bond-cni reads miimon as a string
+    only(bond(mtu=60), "mtu-range", "error", "mtu")
