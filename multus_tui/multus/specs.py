@@ -270,6 +270,12 @@ MASQ_BACKEND = FieldSpec(
     "ipMasqBackend", "enum", choices=("iptables", "nftables"), help="firewall backend for ipMasq", advanced=True
 )
 
+#: the VF of sriov / ib-sriov: injected from the resourceName device, and its link state
+VF_DEVICE_ID = FieldSpec("deviceID", "str", help="VF PCI address, injected by Multus from resourceName",
+                         advanced=True)
+VF_LINK_STATE = FieldSpec("link_state", "enum", choices=("auto", "enable", "disable"), help="VF link state",
+                          advanced=True, refusal="invalid link_state value: {value}")
+
 
 def _master(required: bool = False, help: str = "host interface (default: the node's default-route interface)",
             name: str = "master", placeholder: str = "eth1") -> FieldSpec:
@@ -734,7 +740,7 @@ _SRIOV = PluginSpec(
     title="SR-IOV VF",
     help="A virtual function allocated by the SR-IOV device plugin (resourceName) moved into the pod.",
     fields=(
-        FieldSpec("deviceID", "str", help="VF PCI address, injected by Multus from resourceName", advanced=True),
+        VF_DEVICE_ID,
         FieldSpec("vlan", "int", min=0, max=VLAN_MAX, help="VF VLAN (0 = untagged)",
                   refusal="vlan id {value} invalid: value must be in the range 0-4094"),
         FieldSpec("vlanQoS", "int", min=0, max=7, help="VLAN priority (needs vlan)", advanced=True,
@@ -746,8 +752,7 @@ _SRIOV = PluginSpec(
         # sriov-cni sets the flag only for "on"; any other value silently means off
         FieldSpec("spoofchk", "enum", choices=("on", "off"), lenient=True, help="MAC spoof checking"),
         FieldSpec("trust", "enum", choices=("on", "off"), lenient=True, help="trusted VF (promisc/multicast)"),
-        FieldSpec("link_state", "enum", choices=("auto", "enable", "disable"), help="VF link state",
-                  advanced=True, refusal="invalid link_state value: {value}"),
+        VF_LINK_STATE,
         FieldSpec("min_tx_rate", "int", min=0, help="minimum TX rate, Mbps (0 = none)", advanced=True),
         FieldSpec("max_tx_rate", "int", min=0, help="maximum TX rate, Mbps (0 = unlimited)", advanced=True),
         MTU,
@@ -770,11 +775,10 @@ _IB_SRIOV = PluginSpec(
     title="InfiniBand SR-IOV VF",
     help="An InfiniBand virtual function (resourceName) moved into the pod; GUID per pod or from ib-kubernetes.",
     fields=(
-        FieldSpec("deviceID", "str", help="VF PCI address, injected by Multus from resourceName", advanced=True),
+        VF_DEVICE_ID,
         FieldSpec("pkey", "str", placeholder="0x7fff", help="InfiniBand partition key (set by ib-kubernetes)",
                   advanced=True),
-        FieldSpec("link_state", "enum", choices=("auto", "enable", "disable"), help="VF link state",
-                  advanced=True, refusal="invalid link_state value: {value}"),
+        VF_LINK_STATE,
         FieldSpec("rdmaIsolation", "bool", default=False, help="isolate the RDMA device (node in exclusive mode)",
                   advanced=True),
         FieldSpec("ibKubernetesEnabled", "bool", default=False,
