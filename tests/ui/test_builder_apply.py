@@ -105,7 +105,8 @@ async def test_warnings_need_a_confirmation(sandbox: tuple[Any, str]) -> None:
     app = BuilderApp(ctx, template="s1-static-sbr")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await type_into(pilot, "name", "another-cni-name")  # CNI name != NAD name: a warning
+        # a gateway outside the address's subnet: accepted, but nothing can reach it (a warning)
+        await type_into(pilot, "plugins[0].ipam.addresses[0].gateway", "10.9.9.9")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)

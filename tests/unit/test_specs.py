@@ -22,8 +22,9 @@ KINDS = {"str", "int", "bool", "enum", "cidr", "ip", "ip-list", "cidr-list", "ma
 
 
 def test_every_required_type_has_a_spec() -> None:
-    assert set(PLUGINS) == {"macvlan", "ipvlan", "bridge", "host-device", "vlan", "ptp", "ovs", "sriov"}
-    assert set(CHAINED) == {"tuning", "sbr", "portmap", "bandwidth"}
+    assert set(PLUGINS) == {"macvlan", "ipvlan", "bridge", "host-device", "vlan", "ptp", "ovs", "sriov", "dummy",
+                            "bond", "ib-sriov", "ovn-k8s-cni-overlay", "cnv-bridge"}
+    assert set(CHAINED) == {"tuning", "sbr", "portmap", "bandwidth", "route-override", "cnv-tuning"}
     assert set(IPAMS) == {"static", "host-local", "whereabouts", "dhcp"}
     assert all(s.role == "main" for s in PLUGINS.values())
     assert all(s.role == "chained" for s in CHAINED.values())
@@ -76,6 +77,13 @@ def test_facts_from_the_reference() -> None:
     assert IPAMS["whereabouts"].field("enable_overlapping_ranges").default is True
     assert spec_for("host-local") is IPAMS["host-local"] and spec_for("flannel") is None
     assert PLUGINS["vlan"].field_ci("vlanid").name == "vlanId"
+    # OpenShift's names for bridge and tuning are the same binaries (cluster-network-addons-operator)
+    assert PLUGINS["cnv-bridge"].fields == PLUGINS["bridge"].fields and PLUGINS["cnv-bridge"].alias_of == "bridge"
+    assert CHAINED["cnv-tuning"].fields == CHAINED["tuning"].fields and CHAINED["cnv-tuning"].alias_of == "tuning"
+    assert PLUGINS["dummy"].ipam == "required" and PLUGINS["ovn-k8s-cni-overlay"].ipam == "none"
+    assert PLUGINS["ovn-k8s-cni-overlay"].field("topology").choices == ("layer3", "layer2", "localnet")
+    assert PLUGINS["bond"].field("mode").required and PLUGINS["ib-sriov"].needs_resource_name
+    assert IPAMS["whereabouts"].field("datastore") is None  # gone from whereabouts v0.9.4's struct
 
 
 def test_parse_and_format_values_round_trip() -> None:
