@@ -57,3 +57,11 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  #
         mod = _reliability_conftest()
         if mod is not None:
             mod.write_summary(terminalreporter)
+
+
+@pytest.fixture
+def probe():  # noqa: ANN201
+    """`probe(name, fixed=True)`: count an adversarial probe in the reliability tally (see
+    tests/reliability/conftest.py); call `.survived()` on the result once it was handled. Usable
+    from any test directory (the tally lives in the reliability conftest)."""
+    return _reliability_conftest(load=True).TALLY.probe
