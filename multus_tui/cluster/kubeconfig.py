@@ -23,6 +23,7 @@ from kubernetes.config.config_exception import ConfigException
 from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
 
 from multus_tui.cluster.errors import ClusterError, register_secret
+from multus_tui.multus.manifests import MAX_TEXT, load_yaml
 
 DEFAULT_PATH = "~/.kube/config"
 
@@ -83,8 +84,24 @@ def kubeconfig_paths(kubeconfig: str | None = None) -> list[str]:
     return [p]
 
 
+def _guard(path: str) -> None:
+    """Read a kubeconfig once through the project's guarded YAML reader before the client's loader
+    (plain yaml.safe_load) sees it: an alias bomb, absurd nesting or a huge file is refused with a
+    clear message instead of hanging or crashing the loader."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_TEXT + 1)
+        load_yaml(data)
+    except OSError as exc:
+        raise ClusterError(f"cannot read kubeconfig {path}: {exc.strerror or exc}", reason="Kubeconfig") from None
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
+        raise ClusterError(f"cannot read kubeconfig {path}: {str(exc).splitlines()[0]}", reason="Kubeconfig") from None
+
+
 def _merged(paths: list[str]) -> Any:
     """The merged config node (the client's ConfigNode), with kubectl's current-context rule."""
+    for p in paths:
+        _guard(p)
     try:
         merger = KubeConfigMerger(os.pathsep.join(paths))
     except (ConfigException, yaml.YAMLError, OSError) as exc:

@@ -28,7 +28,7 @@ from textual.widgets import Button, ContentSwitcher, Footer, Label, OptionList, 
 from textual.widgets.option_list import Option
 
 from multus_tui.multus.errors import MultusTuiError
-from multus_tui.multus.manifests import read_documents
+from multus_tui.multus.manifests import load_yaml_all, read_documents
 from multus_tui.multus.nad import NAD
 from multus_tui.multus.specs import DEFAULT_CNI_VERSION
 from multus_tui.multus.validate import Finding, validate_nad
@@ -560,8 +560,8 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
                                            focus_cancel=False, keys=False), callback=answer)
 
     async def _restore(self, saved: Any) -> None:
-        try:
-            docs = [d for d in yaml.safe_load_all(saved.text) if d is not None]
+        try:  # the guarded reader: a draft file is input like any other (issue 14: bombs, deep nesting)
+            docs = [d for d in load_yaml_all(saved.text) if d is not None]
             nad = NAD.from_manifest(docs[0]) if len(docs) == 1 else None
         except (yaml.YAMLError, MultusTuiError, ValueError, TypeError):
             nad = None
