@@ -23,7 +23,7 @@ from kubernetes.config.config_exception import ConfigException
 from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
 
 from multus_tui.cluster.errors import ClusterError, register_secret
-from multus_tui.multus.manifests import MAX_TEXT, load_yaml
+from multus_tui.multus.yamlread import MAX_TEXT, load_yaml
 
 DEFAULT_PATH = "~/.kube/config"
 

@@ -24,8 +24,9 @@ from typing import Any
 
 from multus_tui.commands.lint import escape, read_input
 from multus_tui.multus.errors import ConfigError, ManifestError
-from multus_tui.multus.manifests import Document, is_nad, load_yaml, read_documents
+from multus_tui.multus.manifests import Document, is_nad, read_documents
 from multus_tui.multus.nad import NAD, dump_yaml, parse_config_text
+from multus_tui.multus.yamlread import load_yaml
 
 
 class FmtError(Exception):
@@ -61,7 +62,7 @@ def format_document(obj: Any) -> str:
             raise FmtError(str(exc)) from None
     else:
         text = dump_yaml(obj)
-    back = load_yaml(text)
+    back = load_yaml(text, max_bytes=None)  # our own output: indented JSON may be larger than the input
     same = (_config_data(back) == _config_data(obj) and _without_config(back) == _without_config(obj)
             if is_nad(obj) else back == obj)
     if not same:  # a bug, never the user's fault; refuse rather than change meaning

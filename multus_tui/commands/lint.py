@@ -41,6 +41,7 @@ from multus_tui.multus.manifests import (
     requested_resources,
 )
 from multus_tui.multus.nad import NAD
+from multus_tui.multus.yamlread import MAX_TEXT
 from multus_tui.multus.selection import NETWORKS_ANNOTATION, Selection, parse_networks
 from multus_tui.multus.validate import Finding, validate_nad, validate_selections
 
@@ -90,13 +91,23 @@ class Reported:
                 "namespace": self.namespace, **self.finding.to_dict()}
 
 
+class InputTooLarge(OSError):
+    """An input past MAX_TEXT (read no further than one byte past it)."""
+
+
 def read_input(path: str) -> str:
-    """The text of a file, or of standard input for '-' (UTF-8, BOM allowed)."""
+    """The text of a file, or of standard input for '-' (UTF-8, BOM allowed).
+
+    Reads at most MAX_TEXT + 1 bytes, so /dev/zero or an endless pipe is refused after 10 MB
+    instead of filling memory (issue 14); InputTooLarge (an OSError) says so."""
     if path == "-":
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(MAX_TEXT + 1)
     else:
         with open(path, "rb") as fh:
-            data = fh.read()
+            data = fh.read(MAX_TEXT + 1)
+    if len(data) > MAX_TEXT:
+        raise InputTooLarge(0, f"too large to be a Kubernetes manifest (over {MAX_TEXT // 1048576} MB; the API "
+                               "server accepts at most 3 MB per request)")
     # YAML is UTF-8 (a BOM is allowed); undecodable bytes are a read error, not a traceback.
     return data.decode("utf-8-sig")
 

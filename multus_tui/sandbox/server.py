@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from multus_tui.multus.manifests import load_yaml
+from multus_tui.multus.yamlread import load_yaml
 
 from . import auth as authz
 from . import discovery, errors, openapi, patch, tables

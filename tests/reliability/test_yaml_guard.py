@@ -15,13 +15,13 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 import yaml
 
 from multus_tui import drafts
-from multus_tui.multus.manifests import MAX_DEPTH, YAMLLimitError, load_yaml, load_yaml_all, read_documents
+from multus_tui.multus.manifests import read_documents
+from multus_tui.multus.yamlread import MAX_DEPTH, YAMLLimitError, load_yaml, load_yaml_all
 from multus_tui.sandbox.runner import Sandbox
 from tests.conftest import need
 

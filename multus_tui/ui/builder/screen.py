@@ -28,10 +28,11 @@ from textual.widgets import Button, ContentSwitcher, Footer, Label, OptionList, 
 from textual.widgets.option_list import Option
 
 from multus_tui.multus.errors import MultusTuiError
-from multus_tui.multus.manifests import load_yaml_all, read_documents
+from multus_tui.multus.manifests import read_documents
 from multus_tui.multus.nad import NAD
 from multus_tui.multus.specs import DEFAULT_CNI_VERSION
 from multus_tui.multus.validate import Finding, validate_nad
+from multus_tui.multus.yamlread import load_yaml_all
 from multus_tui.ui.builder.draft import Draft
 from multus_tui.ui.builder.form import NadForm, shown
 from multus_tui.ui.builder.modals import ConfirmScreen, PathPromptScreen
