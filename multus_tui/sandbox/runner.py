@@ -45,6 +45,7 @@ class SandboxSettings:
     retry_interval_s: float = 2.0
     pod_start_delay_s: float = 0.2
     watch_history: int = 10000
+    history_bytes: int = 64 * 1024 * 1024  # the change history per resource is compacted past this size
     bookmark_interval_s: float = 5.0
     # Anything a simulator or scenario wants to read that has no field yet.
     extra: dict[str, Any] = field(default_factory=dict)
@@ -80,7 +81,8 @@ class Sandbox:
         self.host = host
         self.port = port
         self.settings = settings or SandboxSettings()
-        self.store = ObjectStore(watch_history=self.settings.watch_history)
+        self.store = ObjectStore(watch_history=self.settings.watch_history,
+                                 history_bytes=self.settings.history_bytes)
         self._auth = Authenticator()
         self.server = ApiServer(self.store, self._auth, bookmark_interval_s=self.settings.bookmark_interval_s)
         self.simulator: Any = None

@@ -22,7 +22,7 @@ from aiohttp import web
 from multus_tui.multus.yamlread import load_yaml
 
 from . import auth as authz
-from . import discovery, errors, openapi, patch, tables
+from . import discovery, errors, openapi, patch, tables, validation
 from .discovery import VIRTUAL, ResourceType
 from .store import (
     Entry,
@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 JSON = "application/json"
 AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 DEFAULT_WATCH_TIMEOUT_S = 1800.0
+# kube-apiserver's MaxRequestBodyBytes default: 3 MiB, larger bodies get 413 before they are decoded
+MAX_REQUEST_BODY = 3 * 1024 * 1024
 # How long the simulated kubelet takes to stop a terminating pod's containers (capped by its grace period).
 POD_TERMINATION_S = 0.5
 
@@ -96,7 +98,9 @@ class ApiServer:
 
     def make_app(self) -> web.Application:
         """The aiohttp application (call from within the loop that will serve it)."""
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        # aiohttp stops reading a body at client_max_size (HTTPRequestEntityTooLarge, answered as kube's 413
+        # in handle()), so a 70 MB body costs 3 MB of memory, not 70
+        app = web.Application(client_max_size=MAX_REQUEST_BODY + 1)
         app.router.add_route("*", "/{tail:.*}", self.handle)
         app.on_startup.append(self._on_startup)
         app.on_shutdown.append(self._on_shutdown)
@@ -152,6 +156,8 @@ class ApiServer:
             return await self._handle(request)
         except errors.ApiError as err:
             return _error_response(err)
+        except web.HTTPRequestEntityTooLarge:
+            return _error_response(errors.too_large(MAX_REQUEST_BODY))
         except (ConnectionResetError, asyncio.CancelledError):
             raise
         except Exception as exc:  # noqa: BLE001 - a bug must come back as a 500 Status, not a dropped connection
@@ -338,8 +344,18 @@ class ApiServer:
             raise errors.bad_request("Object 'Kind' is missing in '" + raw.decode(errors="replace")[:200] + "'")
         return body
 
-    def _check_kind(self, req: _Req, body: dict) -> None:
+    def _check_kind(self, req: _Req, body: dict, *, patched: bool = False) -> None:
         rt = req.rt
+        wrong = validation.metadata_decode_error(body)
+        if wrong:
+            # what kube's decoder says about a wrongly typed field: a 400 for a body (transformDecodeError),
+            # a 422 on the field "patch" for the result of a JSON/merge patch (its jsonPatcher)
+            if patched:
+                shown = dumps(body).decode(errors="replace")
+                shown = shown if len(shown) <= 1024 else shown[:1024] + "..."
+                raise errors.invalid("", "", "", [{"type": "FieldValueInvalid", "field": "patch",
+                                                   "message": f"Invalid value: {json.dumps(shown)}: {wrong}"}])
+            raise errors.bad_request(f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {wrong}')
         kind = body.get("kind")
         api_version = body.get("apiVersion")
         if kind and kind != rt.kind:
@@ -574,7 +590,7 @@ class ApiServer:
                 new = patch.strategic_merge(live, body)
             if not isinstance(new, dict):
                 raise errors.bad_request("the patch did not produce an object")
-            self._check_kind(req, new)
+            self._check_kind(req, new, patched=True)
             meta = new.setdefault("metadata", {})
             if meta.get("name") != req.name:
                 raise errors.bad_request(f"the name of the object ({meta.get('name')}) does not match the name on "
@@ -1019,7 +1035,7 @@ def _pod_interfaces(pod: dict) -> list[dict[str, Any]]:
     ann = (pod.get("metadata") or {}).get("annotations") or {}
     try:
         entries = json.loads(ann.get(NETWORK_STATUS) or "[]")
-    except ValueError:
+    except (ValueError, RecursionError):
         entries = []
     ifaces: list[dict[str, Any]] = []
     for e in entries if isinstance(entries, list) else []:
