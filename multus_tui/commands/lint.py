@@ -41,9 +41,9 @@ from multus_tui.multus.manifests import (
     requested_resources,
 )
 from multus_tui.multus.nad import NAD
-from multus_tui.multus.yamlread import MAX_TEXT
 from multus_tui.multus.selection import NETWORKS_ANNOTATION, Selection, parse_networks
 from multus_tui.multus.validate import Finding, validate_nad, validate_selections
+from multus_tui.multus.yamlread import MAX_TEXT
 
 #: annotation keys Multus writes or reads that are not typos of the networks key
 _MULTUS_KEYS = {
