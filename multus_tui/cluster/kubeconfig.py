@@ -189,6 +189,27 @@ def load_cluster(kubeconfig: str | None = None, context: str | None = None, *,
     )
 
 
+def connection_fingerprint(info: ClusterInfo) -> str:
+    """A digest of what a connection is made of: server, TLS trust and client certificate, credentials.
+    Two loads of an unchanged kubeconfig give the same digest; a rotated CA, token or certificate
+    (a restarted sandbox) a different one. Never shown or logged."""
+    import hashlib
+
+    conf = info.api_client.configuration
+    h = hashlib.sha256()
+    token = conf.api_key.get("BearerToken") or conf.api_key.get("authorization") or ""
+    for part in (conf.host, conf.verify_ssl, token, conf.username, conf.password, conf.proxy,
+                 getattr(conf, "tls_server_name", None), info.context):
+        h.update(repr(part).encode() + b"\0")
+    for path in (conf.ssl_ca_cert, conf.cert_file, conf.key_file):
+        try:
+            h.update(Path(path).read_bytes() if path else b"-")
+        except OSError:
+            h.update(repr(path).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
 def describe_paths(kubeconfig: str | None = None) -> str:
     """Human text for where the kubeconfig comes from (for error screens)."""
     try:

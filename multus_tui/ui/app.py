@@ -77,7 +77,8 @@ class MultusApp(App[str | None]):
         Binding("ctrl+o", "switch_context", "Context", id="app.context",
                 tooltip="Switch to another kubeconfig context", show=False),
         Binding("ctrl+t", "change_theme", "Theme", id="app.theme", tooltip="Pick a Textual theme", show=False),
-        Binding("ctrl+r", "retry", "Reconnect", id="app.retry", tooltip="Check the connection again", show=False),
+        Binding("ctrl+r", "retry", "Reload", id="app.retry",
+                tooltip="Read the kubeconfig again and reconnect (new certificates or tokens)", show=False),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave multus-tui"),
     ]
 
@@ -204,7 +205,33 @@ class MultusApp(App[str | None]):
         self.refresh_bindings()
 
     def action_retry(self) -> None:
-        self.connect()
+        if self.ctx.online and self.ctx.context_name:
+            self.reload(self.ctx.context_name)
+        else:
+            self.connect()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="context", description="reading the kubeconfig")
+    def reload(self, name: str) -> None:
+        """ctrl+r reads the kubeconfig again (issue 14): after a server restart or a rotated CA, token or
+        certificate, reconnecting with the old ones would fail for ever. Unchanged: check the connection
+        again; changed: a fresh client and store, the path of a context switch to the context in use."""
+        from multus_tui.cluster.errors import from_exception
+        from multus_tui.cluster.kubeconfig import connection_fingerprint, load_cluster
+
+        try:
+            info = load_cluster(self.ctx.kubeconfig, name)
+        except Exception as exc:
+            self.post_message(ClusterChecked(from_exception(exc).message, None))
+            return
+        old = getattr(self.ctx.cluster, "info", None)
+        try:
+            same = old is not None and connection_fingerprint(old) == connection_fingerprint(info)
+        finally:
+            info.api_client.close()
+        if same:
+            self.call_from_thread(self.connect)
+        else:
+            self.call_from_thread(self.switch_context, name)
 
     # --- store → UI -------------------------------------------------------------------------------
     def on_store_changed(self, message: StoreChanged) -> None:

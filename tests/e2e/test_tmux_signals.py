@@ -124,3 +124,33 @@ def test_the_demo_sandbox_is_gone_after_sigterm(tmp_path: Path):
         assert not Path(f"/proc/{pid}").exists(), "the app is still running after SIGTERM"
     finally:
         subprocess.run(["tmux", "-L", SOCKET, "kill-session", "-t", session], capture_output=True, env=CLEAN_ENV)
+
+
+def test_header_says_stale_when_the_server_is_frozen(tmp_path: Path, probe):
+    """Issue 14 item 5 in a real terminal: the sandbox (its own process) is stopped with SIGSTOP; the
+    header must stop saying live and say since when nothing was heard; SIGCONT brings it back."""
+    from tests.reliability.test_reload_stale import SandboxProcess, free_port
+
+    p = probe("TUI in tmux: frozen server -> header says stale", fixed=True)
+    kc = tmp_path / "kubeconfig"
+    sb = SandboxProcess(kc, free_port())
+    session = f"stale-{uuid.uuid4().hex[:8]}"
+    env = {"TERM": "xterm-256color", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path),
+           "XDG_STATE_HOME": str(tmp_path / "state"), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    env_args = [a for k, v in env.items() for a in ("-e", f"{k}={v}")]
+    cmd = f"cd {shlex.quote(str(ROOT))} && exec {shlex.quote(sys.executable)} -m multus_tui --kubeconfig {shlex.quote(str(kc))}"
+    tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "35", *env_args, "bash", "--norc", "-c", cmd)
+    try:
+        wait_screen(session, lambda s: "● live" in s and "default" in s, 60, "live")
+        os.kill(sb.proc.pid, signal.SIGSTOP)
+        try:
+            screen = wait_screen(session, lambda s: "● stale" in s, 120, "the header saying stale")
+            head = next(line for line in screen.splitlines() if "● stale" in line)
+            assert "no event or bookmark since" in head, head
+        finally:
+            os.kill(sb.proc.pid, signal.SIGCONT)
+        wait_screen(session, lambda s: "● live" in s, 60, "live again")
+    finally:
+        subprocess.run(["tmux", "-L", SOCKET, "kill-session", "-t", session], capture_output=True, env=CLEAN_ENV)
+        sb.stop()
+    p.survived()
