@@ -61,6 +61,14 @@ def kubeconfig_paths(kubeconfig: str | None = None) -> list[str]:
 
     Raises ClusterError(reason="NoKubeconfig") when there are none, naming where it looked.
     """
+    if kubeconfig and os.pathsep in kubeconfig:
+        # a merged list, as ClusterInfo.kubeconfig records one (from $KUBECONFIG): read it as kubectl
+        # reads $KUBECONFIG (the context switch and ctrl+r pass it back)
+        listed = [os.path.expanduser(p) for p in kubeconfig.split(os.pathsep) if p.strip()]
+        found = list(dict.fromkeys(p for p in listed if os.path.isfile(p)))
+        if not found:
+            raise ClusterError(f"no kubeconfig: none of the files {kubeconfig} exist", reason="NoKubeconfig")
+        return found
     if kubeconfig:
         p = os.path.expanduser(kubeconfig)
         if not os.path.isfile(p):
@@ -172,6 +180,7 @@ def load_cluster(kubeconfig: str | None = None, context: str | None = None, *,
         why = "; ".join(logged.messages) or "it gave no token or certificate"
         raise ClusterError(f"the exec credential plugin of context {name!r} failed "
                            f"(command: {user_node['exec'].safe_get('command')}): {why}", reason="Kubeconfig")
+    _trim_token_file(loader, conf, name)
     token = conf.api_key.get("BearerToken") or conf.api_key.get("authorization")
     register_secret(token)
     # several watch threads plus foreground requests share one pool
@@ -187,6 +196,24 @@ def load_cluster(kubeconfig: str | None = None, context: str | None = None, *,
         user=ctx.get("user") if isinstance(ctx, dict) else None,
         cluster_name=ctx.get("cluster") if isinstance(ctx, dict) else None,
     )
+
+
+def _trim_token_file(loader: Any, conf: Configuration, context: str) -> None:
+    """A tokenFile's token as client-go reads it: strings.TrimSpace of the file, and an empty one is an
+    error ("read empty token from file"). The Python client keeps the newline most token files end
+    with, and every request then failed with "Invalid header value" (issue 14)."""
+    user = getattr(loader, "_user", None)
+    if user is None or "tokenFile" not in user or user.safe_get("token"):
+        return
+    value = loader.__dict__.get("token") or ""
+    token = value[len("Bearer "):] if value.startswith("Bearer ") else value
+    if not token.strip():
+        raise ClusterError(f"cannot load credentials of context {context!r}: read empty token from file "
+                           f"{user['tokenFile']!r}", reason="Kubeconfig")
+    if token != token.strip():
+        # the client sets api_key from loader.token again before each request (its refresh hook)
+        loader.token = "Bearer " + token.strip()
+        conf.api_key["BearerToken"] = loader.token
 
 
 def connection_fingerprint(info: ClusterInfo) -> str:

@@ -1226,8 +1226,11 @@ async def serve_exec(request: web.Request, pod: dict) -> web.StreamResponse:
     ws = web.WebSocketResponse(protocols=EXEC_PROTOCOLS, heartbeat=None)
     await ws.prepare(request)
     session = _ExecSession(ws, pod, tty=q.get("tty") in ("true", "1"))
-    interactive = q.get("stdin") in ("true", "1") and (not argv or argv[0].rsplit("/", 1)[-1] in
-                                                       ("sh", "bash", "ash") and len(argv) == 1)
+    shells = ("sh", "bash", "ash")
+    # a lone shell, or `sh -c "... exec bash || exec sh"` (what the TUI's shell key runs: bash if there)
+    starts_shell = bool(argv) and argv[0].rsplit("/", 1)[-1] in shells and (
+        len(argv) == 1 or len(argv) == 3 and argv[1] == "-c" and any(f"exec {s}" in argv[2] for s in shells))
+    interactive = q.get("stdin") in ("true", "1") and (not argv or starts_shell)
     if interactive:
         await session.shell(argv)
     else:

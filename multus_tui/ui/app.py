@@ -4,6 +4,7 @@ every screen shares (YAML, shell, delete, builders, context and namespace switch
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 import subprocess
 import threading
@@ -48,13 +49,23 @@ def style_paths() -> list[Path]:
 
 
 def kubectl_exec_command(ctx: AppContext, namespace: str, pod: str) -> list[str]:
-    """The kubectl command that opens an interactive shell in `pod` (bash if present, else sh)."""
+    """The kubectl command that opens an interactive shell in `pod` (bash if present, else sh).
+
+    A kubeconfig made of several files ($KUBECONFIG=a:b) goes to kubectl in its environment
+    (kubectl_env): `--kubeconfig a:b` names one file that does not exist (issue 14)."""
     cmd = ["kubectl"]
-    if ctx.kubeconfig:
+    if ctx.kubeconfig and os.pathsep not in ctx.kubeconfig:
         cmd += ["--kubeconfig", ctx.kubeconfig]
     if ctx.context_name:
         cmd += ["--context", ctx.context_name]
     return cmd + ["exec", "-it", "-n", namespace, pod, "--", "sh", "-c", SHELL_SNIPPET]
+
+
+def kubectl_env(ctx: AppContext) -> dict[str, str] | None:
+    """The environment for kubectl: ours, with KUBECONFIG naming every file of a merged kubeconfig."""
+    if ctx.kubeconfig and os.pathsep in ctx.kubeconfig:
+        return {**os.environ, "KUBECONFIG": ctx.kubeconfig}
+    return None
 
 
 class MultusApp(App[str | None]):
@@ -523,7 +534,7 @@ class MultusApp(App[str | None]):
         cmd = kubectl_exec_command(self.ctx, namespace, pod)
         try:
             with self.suspend():
-                rc = subprocess.call(cmd)
+                rc = subprocess.call(cmd, env=kubectl_env(self.ctx))
         except Exception as exc:  # e.g. suspend is not supported (headless, web)
             self.notify(f"Cannot open a shell here: {sanitize(exc)}", severity="error", markup=False)
             return
