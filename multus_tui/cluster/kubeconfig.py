@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,16 +45,45 @@ class ClusterInfo:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class _ClientLog(logging.Handler):
-    """Collects what the client's kubeconfig loader logs (it logs exec-plugin failures instead of raising)."""
+class _ClientLog(logging.Filter):
+    """Takes what the client's kubeconfig loader logs (it logs exec-plugin failures instead of raising,
+    with the plugin's stderr in the text) off the root logger: kept here, scrubbed before anyone sees
+    it, and never handed to a handler (the --debug log would have written it to disk; issue 14)."""
 
     def __init__(self) -> None:
-        super().__init__(logging.WARNING)
+        super().__init__()
         self.messages: list[str] = []
 
-    def emit(self, record: logging.LogRecord) -> None:
+    def filter(self, record: logging.LogRecord) -> bool:
         if record.pathname.endswith("kube_config.py") or record.pathname.endswith("exec_provider.py"):
-            self.messages.append(record.getMessage())
+            try:
+                self.messages.append(scrub_plugin_output(record.getMessage()))
+            except Exception:  # noqa: BLE001
+                self.messages.append("(unreadable message)")
+            return False
+        return True
+
+
+# a word that looks like a credential: long, and letters and digits mixed (tokens, keys, session ids)
+_SECRETISH = re.compile(r"[A-Za-z0-9+/=_.~-]{16,}")
+
+
+def scrub_plugin_output(text: str, limit: int = 300) -> str:
+    """What an exec credential plugin wrote to stderr, fit to show: the known credential shapes redacted
+    (logs.redact), then every long word mixing letters and digits (a token, a key, a session id that
+    no pattern knows) replaced by ***; on one line, control characters out, at most `limit` characters.
+    Plugin output is never written anywhere unscrubbed."""
+    from multus_tui.logs import redact
+
+    text = redact(text)
+
+    def scrub(m: re.Match[str]) -> str:
+        w = m.group(0)
+        return "***" if any(c.isdigit() for c in w) and any(c.isalpha() for c in w) else w
+
+    text = _SECRETISH.sub(scrub, text)
+    text = "".join(ch if ch.isprintable() else " " for ch in " ".join(text.split()))
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def kubeconfig_paths(kubeconfig: str | None = None) -> list[str]:
@@ -164,15 +194,16 @@ def load_cluster(kubeconfig: str | None = None, context: str | None = None, *,
     conf = type.__call__(Configuration)  # a fresh Configuration, not the process-wide default
     logged = _ClientLog()
     root = logging.getLogger()
-    root.addHandler(logged)
+    root.addFilter(logged)
     try:
         loader.load_and_set(conf)
     except ConfigException as exc:
-        raise ClusterError(f"cannot load credentials of context {name!r}: {exc}", reason="Kubeconfig") from None
+        raise ClusterError(f"cannot load credentials of context {name!r}: {scrub_plugin_output(str(exc))}",
+                           reason="Kubeconfig") from None
     except OSError as exc:  # a certificate file that is missing, an exec binary that is not there
         raise ClusterError(f"cannot load credentials of context {name!r}: {exc}", reason="Kubeconfig") from None
     finally:
-        root.removeHandler(logged)
+        root.removeFilter(logged)
     user_node = getattr(loader, "_user", None)
     if user_node is not None and "exec" in user_node and not loader.__dict__.get("token") \
             and not loader.__dict__.get("cert_file"):

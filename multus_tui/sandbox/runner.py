@@ -33,6 +33,32 @@ from .store import ObjectStore
 
 log = logging.getLogger(__name__)
 
+
+class _WithoutRequestData(logging.Filter):
+    """aiohttp logs a malformed request ("Error handling request") with a traceback whose exception
+    quotes the offending header line: a NUL after a bearer token printed the admin token (issue 14).
+    Keep the line, drop the exception's text: what went wrong, never what was sent."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            exc = record.exc_info[1]
+            what = type(exc).__name__ + (f" {exc.code}" if isinstance(getattr(exc, "code", None), int) else "")
+            try:
+                first = record.getMessage().splitlines()[0]
+            except Exception:  # noqa: BLE001
+                first = str(record.msg).splitlines()[0] if record.msg else ""
+            record.msg, record.args = f"{first}: {what} (request not logged)", None
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def quiet_request_errors() -> None:
+    """Install the filter on aiohttp's loggers (idempotent)."""
+    for name in ("aiohttp.server", "aiohttp.web", "aiohttp.access", "aiohttp.internal"):
+        lg = logging.getLogger(name)
+        if not any(isinstance(f, _WithoutRequestData) for f in lg.filters):
+            lg.addFilter(_WithoutRequestData())
+
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
@@ -168,6 +194,7 @@ class Sandbox:
         run_loop(self, self._serve)
 
     async def _serve(self) -> None:
+        quiet_request_errors()
         app = self.server.make_app()
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
