@@ -107,8 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "lint",
         help="validate NAD and pod manifests offline (exit 1 on errors)",
-        epilog="Exit status: 0 no errors, 1 errors found, 2 input could not be read or parsed "
-        "(2 wins over 1; the other documents are still checked).",
+        epilog="Exit status: 0 no errors, 1 errors found, 2 input could not be read or parsed, or held "
+        "nothing to check (2 wins over 1; the other documents are still checked).",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="YAML files, or - for standard input")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format")

@@ -18,12 +18,15 @@ from typing import Any
 from multus_tui.cluster.client import Cluster
 from multus_tui.cluster.errors import ClusterError
 from multus_tui.cluster.views import EventView, PodView
+from multus_tui.multus.attachments import network_status_error
 
-STATES = ("attached", "pending", "failed")
+STATES = ("attached", "pending", "failed", "unknown")
 
 
 def _attachment_record(a: Any) -> dict[str, Any]:
     state = a.state
+    # "unknown": network-status cannot be parsed, so what attached cannot be told; said as such,
+    # never shown as attached (issue 14)
     if state not in STATES:
         # "not-requested": present in network-status without a selection (a default network, a
         # hot-plugged one): it is there, so for a script it is attached
@@ -34,8 +37,14 @@ def _attachment_record(a: Any) -> dict[str, Any]:
 
 def pod_record(pod: PodView, events: Iterable[EventView]) -> dict[str, Any]:
     """One pod's status record (the `multus-tui status -o json` element)."""
-    return {"namespace": pod.namespace, "pod": pod.name, "node": pod.node, "phase": pod.phase,
-            "attachments": [_attachment_record(a) for a in pod.attachments(list(events))]}
+    atts = pod.attachments(list(events))
+    record = {"namespace": pod.namespace, "pod": pod.name, "node": pod.node, "phase": pod.phase,
+              "attachments": [_attachment_record(a) for a in atts]}
+    bad = network_status_error(pod.annotations or {}, atts)
+    if bad:
+        record["networkStatusError"] = bad
+    return record
+
 
 
 def _events_by_pod(events: Iterable[EventView]) -> dict[tuple[str, str], list[EventView]]:

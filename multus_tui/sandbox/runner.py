@@ -16,6 +16,7 @@ import asyncio
 import base64
 import importlib
 import logging
+import os
 import ssl
 import threading
 from dataclasses import dataclass, field
@@ -32,6 +33,29 @@ from .serving import bound_port, run_loop, server_ssl_context
 from .store import ObjectStore
 
 log = logging.getLogger(__name__)
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write `text` as a new file at `path`, mode 0600, atomically: a temporary file in the same
+    directory, fsync, rename over the path. The rename replaces whatever entry was there, a symlink
+    included, so a link planted at the path (to ~/.bashrc, say) is never followed and never written
+    through (issue 14); a reader sees the old file or the new one, never half of one."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # created 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 class _WithoutRequestData(logging.Filter):
@@ -262,10 +286,7 @@ class Sandbox:
         }
 
     def write_kubeconfig(self, path: str | Path) -> None:
-        """Write kubeconfig() to path (mode 0600: it holds tokens)."""
+        """Write kubeconfig() to path (mode 0600: it holds tokens); see write_private_file."""
         p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.touch(mode=0o600, exist_ok=True)
-        p.chmod(0o600)
-        p.write_text(yaml.safe_dump(self.kubeconfig(), sort_keys=False))
+        write_private_file(p, yaml.safe_dump(self.kubeconfig(), sort_keys=False))
         self.kubeconfig_path = p
