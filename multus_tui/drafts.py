@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from multus_tui.files import write_atomic
 
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 MAX_DRAFT_BYTES = 4 * 1024 * 1024  # a NAD is at most ~1.5 MB in etcd; anything far larger is not ours
@@ -76,19 +77,7 @@ def save_draft(text: str, *, namespace: str | None = None, name: str | None = No
     target = _path(draft.id)
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     data = json.dumps(asdict(draft), ensure_ascii=False).encode("utf-8", "surrogatepass")
-    fd, tmp = tempfile.mkstemp(prefix=".draft-", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:  # mkstemp creates the file 0600
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic(target, data, prefix=".draft-")
     prune_drafts(keep_id=draft.id)
     return draft
 

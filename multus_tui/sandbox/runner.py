@@ -16,7 +16,6 @@ import asyncio
 import base64
 import importlib
 import logging
-import os
 import ssl
 import threading
 from dataclasses import dataclass, field
@@ -36,26 +35,12 @@ log = logging.getLogger(__name__)
 
 
 def write_private_file(path: Path, text: str) -> None:
-    """Write `text` as a new file at `path`, mode 0600, atomically: a temporary file in the same
-    directory, fsync, rename over the path. The rename replaces whatever entry was there, a symlink
-    included, so a link planted at the path (to ~/.bashrc, say) is never followed and never written
-    through (issue 14); a reader sees the old file or the new one, never half of one."""
-    import tempfile
+    """Write a kubeconfig: a new 0600 file renamed into place (multus_tui.files.write_atomic), so a
+    symlink planted at the path (to ~/.bashrc, say) is replaced, never written through (issue 14)."""
+    from multus_tui.files import write_atomic
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # created 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic(path, text.encode("utf-8"))
 
 
 class _WithoutRequestData(logging.Filter):

@@ -23,29 +23,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import need
-from tests.e2e.test_tmux_demo import CLEAN_ENV, ROOT
 
-SOCKET = f"multus-tui-sig-{uuid.uuid4().hex[:8]}"
+# the demo test's private tmux server and helpers (its sessions and ours have distinct names)
+from tests.e2e.test_tmux_demo import CLEAN_ENV, ROOT, SOCKET, tmux, wait_screen
 
-
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", "-L", SOCKET, "-f", "/dev/null", *args], capture_output=True, text=True,
-                          check=True, env=CLEAN_ENV).stdout
-
-
-def capture(session: str) -> str:
-    return tmux("capture-pane", "-p", "-t", session)
-
-
-def wait_screen(session: str, predicate, timeout: float, what: str) -> str:
-    deadline = time.monotonic() + timeout
-    screen = ""
-    while time.monotonic() < deadline:
-        screen = capture(session)
-        if predicate(screen):
-            return screen
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}; screen was:\n{screen}")
+__all__ = ["SOCKET", "tmux", "wait_screen"]
 
 
 @pytest.fixture(scope="module", autouse=True)

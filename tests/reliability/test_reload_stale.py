@@ -34,9 +34,11 @@ def free_port() -> int:
 
 
 class SandboxProcess:
-    def __init__(self, kubeconfig: Path, port: int, scenario: str = "seed") -> None:
+    """`python3 -m multus_tui sandbox` as its own process, started once it says it listens."""
+
+    def __init__(self, kubeconfig: Path, port: int = 0, scenario: str = "seed", *, fresh: bool = True) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        if kubeconfig.exists():
+        if fresh and kubeconfig.exists():
             kubeconfig.unlink()
         self.proc = subprocess.Popen([sys.executable, "-m", "multus_tui", "sandbox", "--kubeconfig", str(kubeconfig),
                                       "--port", str(port), "--scenario", scenario],
@@ -48,11 +50,13 @@ class SandboxProcess:
         else:
             raise AssertionError(f"the sandbox did not start (exit {self.proc.wait()})")
 
-    def stop(self) -> None:
+    def stop(self) -> str:
+        """Stop it (SIGTERM, after a SIGCONT in case it was frozen); returns what it wrote to stdout/stderr."""
         if self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGCONT)
             self.proc.terminate()
-            self.proc.wait(30)
+        out, _ = self.proc.communicate(timeout=30)
+        return out or ""
 
 
 def kubectl(kc: Path, *args: str) -> None:

@@ -78,23 +78,18 @@ def bad_requests(url: str, token: str) -> list[bytes]:
 
 def test_the_sandbox_never_logs_request_headers(tmp_path, probe):
     p = probe("sandbox: NUL in a header does not print the token", fixed=True)
+    from tests.reliability.test_reload_stale import SandboxProcess
+
     kc = tmp_path / "kc.yaml"
-    proc = subprocess.Popen([sys.executable, "-m", "multus_tui", "sandbox", "--kubeconfig", str(kc), "--scenario",
-                             "empty"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    sb = SandboxProcess(kc, scenario="empty")  # its stderr comes with its stdout
     try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if "Ctrl-C to stop" in line:
-                break
         cfg = yaml.safe_load(kc.read_text())
         token = cfg["users"][0]["user"]["token"]
         answers = bad_requests(cfg["clusters"][0]["cluster"]["server"], token)
         assert all(a.startswith(b"HTTP/1.") and b" 400 " in a.split(b"\r\n")[0] for a in answers), answers
     finally:
-        proc.terminate()
-        _out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0
+        err = sb.stop()
+    assert sb.proc.returncode == 0
     assert token not in err, err[-3000:]
     assert "Traceback" not in err, err[-3000:]
     assert err.count("Error handling request") == 3, err  # said, once per bad request, on one line each

@@ -63,6 +63,17 @@ def no_invisible(app) -> None:
     assert not found, f"invisible/bidi characters reach the terminal: {found}"
 
 
+async def open_first_row(pilot, tab: str, table_id: str, screen: str) -> None:
+    """On the namespace screen: switch to a tab and open its first row's detail screen."""
+    app = pilot.app
+    await pilot.press(tab)
+    table = app.screen.query_one(table_id, LiveTable)
+    await wait_for(pilot, lambda: table.ordered_keys(), what=table_id)
+    table.move_cursor(row=0)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == screen, what=screen)
+
+
 async def test_bidi_and_zero_width_are_escaped_everywhere(sandbox, probe):
     p = probe("TUI: bidi in the NAD YAML tab, zero-width characters everywhere", fixed=True)
     _sb, kc = sandbox
@@ -74,24 +85,14 @@ async def test_bidi_and_zero_width_are_escaped_everywhere(sandbox, probe):
             await pilot.pause(0.3)
             no_invisible(app)
         assert "\\u200b" in screen_text(app)  # the event message: shown escaped, not dropped
-        await pilot.press("1")
-        t = app.screen.query_one("#nads", LiveTable)
-        await wait_for(pilot, lambda: t.ordered_keys())
-        t.move_cursor(row=0)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "NadDetailScreen")
+        await open_first_row(pilot, "1", "#nads", "NadDetailScreen")
         for key in ("y", "t"):
             await pilot.press(key)
             await pilot.pause(0.4)
             no_invisible(app)
         assert "\\u202e" in screen_text(app) or "\\\\u202e" in screen_text(app)
         await pilot.press("escape")
-        await pilot.press("2")
-        table = app.screen.query_one("#pod-table", LiveTable)
-        await wait_for(pilot, lambda: table.ordered_keys())
-        table.move_cursor(row=0)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "PodDetailScreen")
+        await open_first_row(pilot, "2", "#pod-table", "PodDetailScreen")
         await pilot.pause(0.4)
         no_invisible(app)
         await pilot.press("y")  # the pod's YAML
@@ -236,17 +237,9 @@ def test_sandbox_kubeconfig_replaces_a_symlink_instead_of_writing_through_it(tmp
     victim.write_text("precious\n")
     link = tmp_path / "kubeconfig"
     link.symlink_to(victim)
-    proc = subprocess.Popen([sys.executable, "-m", "multus_tui", "sandbox", "--kubeconfig", str(link), "--scenario",
-                             "empty"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if "Ctrl-C to stop" in line:
-                break
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=30)
+    from tests.reliability.test_reload_stale import SandboxProcess
+
+    SandboxProcess(link, scenario="empty", fresh=False).stop()
     assert victim.read_text() == "precious\n"
     assert not link.is_symlink() and link.is_file()
     assert (link.stat().st_mode & 0o777) == 0o600
