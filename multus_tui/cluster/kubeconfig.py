@@ -86,11 +86,13 @@ def scrub_plugin_output(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def kubeconfig_paths(kubeconfig: str | None = None) -> list[str]:
+def kubeconfig_paths(kubeconfig: str | os.PathLike[str] | None = None) -> list[str]:
     """The existing kubeconfig files kubectl would read, in merge order (first wins).
 
     Raises ClusterError(reason="NoKubeconfig") when there are none, naming where it looked.
     """
+    if kubeconfig is not None:
+        kubeconfig = os.fspath(kubeconfig)  # callers may hand a Path
     if kubeconfig and os.pathsep in kubeconfig:
         # a merged list, as ClusterInfo.kubeconfig records one (from $KUBECONFIG): read it as kubectl
         # reads $KUBECONFIG (the context switch and ctrl+r pass it back)
