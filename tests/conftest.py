@@ -75,3 +75,11 @@ def _pilot_renders_toasts(monkeypatch: pytest.MonkeyPatch) -> None:
         return original(self, *args, notifications=notifications, tooltips=tooltips, **kwargs)
 
     monkeypatch.setattr(App, "run_test", run_test)
+
+
+@pytest.fixture
+def probe():  # noqa: ANN201
+    """`probe(name, fixed=True)`: count an adversarial probe in the reliability tally (see
+    tests/reliability/conftest.py); call `.survived()` on the result once it was handled. Usable
+    from any test directory (the tally lives in the reliability conftest)."""
+    return _reliability_conftest(load=True).TALLY.probe

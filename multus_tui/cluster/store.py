@@ -39,7 +39,15 @@ log = logging.getLogger(__name__)
 
 KindName = Literal["namespace", "nad", "pod", "event", "node", "nns", "ippool", "ipreservation", "state"]
 Op = Literal["upsert", "delete", "reset"]
-Status = Literal["connecting", "live", "reconnecting", "failed"]
+Status = Literal["connecting", "live", "stale", "reconnecting", "failed"]
+
+# Staleness (issue 14): a live watch hears an event or a bookmark at least every bookmark period
+# (kube-apiserver: about a minute; the sandbox: 5 s). The store learns the period from the quiet before
+# each bookmark it gets, and calls the data stale after twice that without a word (never under
+# STALE_MIN_S; STALE_DEFAULT_S until a period was seen), e.g. a server that is frozen (SIGSTOP) or a
+# connection that died without a reset. TCP would only say so after the read timeout (minutes).
+STALE_MIN_S = 10.0
+STALE_DEFAULT_S = 90.0
 ALL_KINDS: tuple[str, ...] = ("namespace", "nad", "pod", "event", "node", "nns", "ippool", "ipreservation")
 # Kinds a cluster may not serve (their CRD is not installed: 404) or this account may not read (403, for
 # the facts the checks only add to): an empty, synced kind, looked at again later.
@@ -100,6 +108,9 @@ class _KindWatcher:
         self.errors = 0  # every failure ever (failures resets on success); tests and --debug read it
         self.lists = 0  # how many times we (re)listed; tests and diagnostics read it
         self.watches = 0
+        # when the server was last heard from on this kind (monotonic, and wall clock for people)
+        self.heard = time.monotonic()
+        self.heard_wall = time.time()
         self.thread = threading.Thread(target=self._run, name=f"multus-tui-watch-{kind}", daemon=True)
 
     # -- the loop --------------------------------------------------------------------------------
@@ -206,6 +217,7 @@ class _KindWatcher:
 
                     raise from_api_status(code, obj)
                 rv = (obj.get("metadata") or {}).get("resourceVersion")
+                self._heard(bookmark=typ == "BOOKMARK")
                 if typ == "BOOKMARK":
                     if rv:
                         self.rv = rv
@@ -230,8 +242,17 @@ class _KindWatcher:
             raise _Stopped
 
     # -- state -----------------------------------------------------------------------------------
+    def _heard(self, *, bookmark: bool = False) -> None:
+        now = time.monotonic()
+        if bookmark:  # the quiet before a bookmark is (at most) the server's bookmark period
+            self.store._learn_bookmark_period(now - self.heard)
+        self.heard, self.heard_wall = now, time.time()
+        if self.store._stale_kinds:
+            self.store._kind_state_changed()
+
     def _set_live(self) -> None:
         self.status, self.reason = "live", None
+        self.heard, self.heard_wall = time.monotonic(), time.time()
         self.synced.set()
         self.store._kind_state_changed()
 
@@ -296,6 +317,8 @@ class LiveStore:
         self._stop = threading.Event()
         self._watchers = {k: _KindWatcher(self, k) for k in self.kinds}
         self._state = ConnectionState("connecting", None, tuple((k, "connecting") for k in self.kinds))
+        self.bookmark_period: float | None = None  # learnt from the bookmarks (see STALE_MIN_S)
+        self._stale_kinds: tuple[str, ...] = ()
         self._dispatcher = threading.Thread(target=self._dispatch_loop, name="multus-tui-dispatch", daemon=True)
         self._started = False
 
@@ -364,17 +387,43 @@ class LiveStore:
     def state(self) -> ConnectionState:
         return self._state
 
+    def _learn_bookmark_period(self, quiet: float) -> None:
+        if quiet > 0.5:  # a bookmark right after an event says nothing about the period
+            self.bookmark_period = max(self.bookmark_period or 0.0, min(quiet, STALE_DEFAULT_S))
+
+    @property
+    def stale_after(self) -> float:
+        """Seconds without an event or bookmark after which a live kind's data is called stale."""
+        if self.bookmark_period is None:
+            return STALE_DEFAULT_S
+        return max(STALE_MIN_S, 2 * self.bookmark_period)
+
+    def _check_stale(self) -> None:
+        now = time.monotonic()
+        limit = self.stale_after
+        stale = tuple(w.kind for w in self._watchers.values()
+                      if w.status == "live" and w.rv != "static" and w.stream is not None and now - w.heard > limit)
+        if stale != self._stale_kinds:
+            self._kind_state_changed()
+
     def _kind_state_changed(self) -> None:
         ws = list(self._watchers.values())
         kinds = tuple((w.kind, w.status) for w in ws)
         failed = [w for w in ws if w.status == "failed"]
         recon = [w for w in ws if w.status == "reconnecting"]
+        now, limit = time.monotonic(), self.stale_after
+        stale = [w for w in ws if w.status == "live" and w.rv != "static" and w.stream is not None
+                 and now - w.heard > limit]
+        self._stale_kinds = tuple(w.kind for w in stale)
         if failed:
             st = ConnectionState("failed", f"{failed[0].kind}: {failed[0].reason}", kinds)
         elif recon:
             # before the first successful list of every kind we are still "connecting"
             status: Status = "reconnecting" if all(w.synced.is_set() for w in recon) else "connecting"
             st = ConnectionState(status, f"{recon[0].kind}: {recon[0].reason}", kinds)
+        elif stale and all(w.status in ("live", "absent") for w in ws):
+            since = time.strftime("%H:%M:%S", time.localtime(min(w.heard_wall for w in stale)))
+            st = ConnectionState("stale", f"no event or bookmark since {since}", kinds)
         elif all(w.status in ("live", "absent") for w in ws):
             absent = [w for w in ws if w.status == "absent" and w.kind == "nad"]
             st = ConnectionState("live", absent[0].reason if absent else None, kinds)
@@ -476,6 +525,12 @@ class LiveStore:
             with self._pending_cv:
                 while not self._pending and not self._stop.is_set():
                     self._pending_cv.wait(0.5)
+                    if not self._pending:
+                        self._pending_cv.release()  # _check_stale may queue a change (takes the lock)
+                        try:
+                            self._check_stale()
+                        finally:
+                            self._pending_cv.acquire()
                 if self._stop.is_set():
                     return
             # let a burst accumulate: at most one delivery per batch_interval

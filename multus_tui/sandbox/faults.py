@@ -195,11 +195,10 @@ class FaultProxy:
 
     def write_kubeconfig(self, sandbox: Any, path: str | Path) -> Path:
         """Write the sandbox's kubeconfig, pointed at the proxy, to `path` (mode 0600: it holds tokens)."""
+        from .runner import write_private_file
+
         p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.touch(mode=0o600, exist_ok=True)
-        p.chmod(0o600)
-        p.write_text(yaml.safe_dump(self.kubeconfig(sandbox.kubeconfig()), sort_keys=False))
+        write_private_file(p, yaml.safe_dump(self.kubeconfig(sandbox.kubeconfig()), sort_keys=False))
         return p
 
     # --- the control API (any thread) -------------------------------------------------------------
