@@ -6,11 +6,11 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from tests.waiting import wait_for  # noqa: F401 - the UI tests import it from here (one shared helper)
 
 SIZE = (150, 40)
 # Ages: a clock far after every timestamp the sandbox writes makes every age read the same number of
@@ -85,21 +85,6 @@ def make_app(kubeconfig: str | None, *, context: str | None = None, readonly: bo
         # the sandbox listens on an ephemeral port; the header would differ on every run
         ctx.server = "http://127.0.0.1:PORT"
     return MultusApp(ctx, no_cluster_reason=why, open_namespace=namespace)
-
-
-async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
-    """Poll `predicate` (letting the app run) until it is truthy; fail with `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    last_exc: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-            if value:
-                return value
-        except Exception as exc:  # widgets may not be mounted yet
-            last_exc = exc
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what or predicate}" + (f" (last error: {last_exc})" if last_exc else ""))
 
 
 def table_rows(table: Any) -> dict[str, list[str]]:
