@@ -62,7 +62,7 @@ def test_watch_sees_changes_made_while_it_runs(api, sandbox):
     w = watch.Watch()
     seen = []
     for ev in w.stream(custom.list_namespaced_custom_object, NAD_GROUP, NAD_VERSION, "default", NAD_PLURAL,
-                       resource_version=rv, timeout_seconds=5):
+                       resource_version=rv, timeout_seconds=30):  # ends at the DELETED, not at the timeout
         seen.append((ev["type"], ev["object"]["metadata"]["name"]))
         if ev["type"] == "DELETED":
             w.stop()
