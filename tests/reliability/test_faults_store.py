@@ -61,14 +61,23 @@ def churn_during(sb, prefix: str, steps: int = 4, pause: float = 0.1) -> None:
         time.sleep(pause)
 
 
+def watches(proxy) -> int:
+    """How many watches the server answered (counted at the proxy)."""
+    return sum(n for (verb, _), n in proxy.served.items() if verb == "watch")
+
+
 def test_dropped_watch_streams(running, tally):
     sb, proxy, store, states = running
     for round_ in range(3):
+        # every kind is watching again (the server answered its new watch) before the next cut
         assert eventually(lambda: proxy.open_watches >= 4), "one open watch per kind"
+        served_before = watches(proxy)
         assert proxy.drop_watches() >= 4
         churn_during(sb, f"drop{round_}", steps=2)
+        assert eventually(lambda n=served_before: watches(proxy) - n >= 4), proxy.served
     converge(sb, store)
-    assert "reconnecting" in states, states
+    # (whether a listener saw "reconnecting" is not asserted: a blip shorter than one 50 ms delivery
+    # batch is coalesced into the "live" that follows it, by design)
     assert eventually(lambda: states[-1] == "live"), states
     assert proxy.injected["drop"] >= 12
     tally.survived(proxy)
@@ -103,8 +112,9 @@ def test_api_goes_away_and_comes_back(running, tally):
     churn_during(sb, "away", steps=3)
     proxy.come_back()
     converge(sb, store)
-    i = states.index("failed")
-    assert "reconnecting" in states[:i], states
+    # the listener saw the outage (it lasted, so it was delivered) and the recovery; the reconnecting
+    # before it may have been coalesced into "failed" within one delivery batch
+    assert "failed" in states, states
     assert eventually(lambda: states[-1] == "live"), states
     tally.survived(proxy)
 
