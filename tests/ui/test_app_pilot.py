@@ -107,7 +107,9 @@ async def test_live_pod_appears_fails_then_attaches_when_the_nad_is_created(tmp_
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen))
             await pilot.press("2")
-            await wait_for(pilot, lambda: rows_of(app, "samplepod"), what="samplepod row")
+            # settled first (attached), so its own rows no longer change while the counts are compared
+            await wait_for(pilot, lambda: any(r[8] == "attached" for r in rows_of(app, "samplepod")),
+                           what="samplepod attached")
             table = app.screen.query_one("#pod-table", LiveTable)
             before = dict(table.stats)
             sb.store.create("pods", pod_manifest("latecomer", "missing-net"))
@@ -219,6 +221,7 @@ async def test_delete_pod_asks_then_deletes(seed):
     sb.store.create("pods", pod_manifest("doomed", "kube-system/vlan1-internal-pool"))
     app = make_app(kc, namespace="default")
     async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen), what="namespace screen")
         await pilot.press("2")
         table = app.screen.query_one("#pod-table", LiveTable)
         key = await wait_for(pilot, lambda: next((k for k in table_rows(table) if k.startswith("doomed|")), None))
@@ -270,10 +273,11 @@ async def test_unreachable_api_shows_the_reason_and_retries(tmp_path: Path):
 
     import yaml
 
+    # bound but not listening: connections are refused, and no other test (xdist worker) can take
+    # the port meanwhile, as it could once it was closed
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
-    s.close()  # nothing listens there now
     kc = tmp_path / "kubeconfig"
     kc.write_text(yaml.safe_dump({
         "apiVersion": "v1", "kind": "Config", "current-context": "dead",
@@ -281,13 +285,16 @@ async def test_unreachable_api_shows_the_reason_and_retries(tmp_path: Path):
         "users": [{"name": "u", "user": {"token": "unreachable-test-token-0123456789"}}],
         "contexts": [{"name": "dead", "context": {"cluster": "dead", "user": "u"}}]}))
     app = make_app(str(kc))
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await wait_for(pilot, lambda: isinstance(app.screen, UnreachableScreen) and app.screen)
-        assert str(port) in screen.reason or "refused" in screen.reason.lower()
-        assert app.connection[0] == "failed"
-        await pilot.press("r")
-        await wait_for(pilot, lambda: "retrying" not in str(screen.query_one("#reason").render()))
-        assert isinstance(app.screen, UnreachableScreen)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await wait_for(pilot, lambda: isinstance(app.screen, UnreachableScreen) and app.screen)
+            assert str(port) in screen.reason or "refused" in screen.reason.lower()
+            assert app.connection[0] == "failed"
+            await pilot.press("r")
+            await wait_for(pilot, lambda: "retrying" not in str(screen.query_one("#reason").render()))
+            assert isinstance(app.screen, UnreachableScreen)
+    finally:
+        s.close()
 
 
 async def test_multus_not_installed_is_said_and_pods_still_browse(tmp_path: Path):
@@ -387,6 +394,7 @@ async def test_delete_nad_names_the_pods_that_use_it_then_deletes(seed):
     sb.store.create("pods", pod_manifest("doomed-user", "doomed-net"))
     app = make_app(kc, namespace="default")
     async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen), what="namespace screen")
         await pilot.press("1")
         table = app.screen.query_one("#nads", LiveTable)
         key = await wait_for(pilot, lambda: next((k for k in table_rows(table) if "doomed-net" in k), None))
@@ -420,9 +428,9 @@ async def test_namespace_closed_before_its_first_refresh_does_not_crash(seed):
             app.open_namespace_screen("default", tab)
             app.go_home()  # before the new screen has refreshed even once
         app.open_namespace_screen("default", "pods")
-        await pilot.pause()
         await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen) and app.screen.active_tab == "pods",
                        what="namespace screen reopened")
-        await pilot.pause(0.2)
+        # its first refresh ran (it focuses the table last), and nothing scheduled by the popped ones broke
+        await wait_for(pilot, lambda: isinstance(app.focused, LiveTable) and app.focused.id == "pod-table",
+                       what="the reopened screen's table focused")
         assert app.is_running and app._exception is None
-        assert isinstance(app.focused, LiveTable) and app.focused.id == "pod-table"
