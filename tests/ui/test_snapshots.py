@@ -7,13 +7,13 @@ Update with `pytest tests/ui/test_snapshots.py --snapshot-update` and review the
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from multus_tui.ui.screens.dialogs import ConfirmScreen
+from multus_tui.ui.screens.dialogs import ConfirmScreen, HelpScreen, PickerScreen
+from multus_tui.ui.screens.errors import NoKubeconfigScreen
 from multus_tui.ui.screens.home import HomeScreen
 from multus_tui.ui.screens.nad_detail import NadDetailScreen
 from multus_tui.ui.screens.namespace import NamespaceScreen
@@ -28,18 +28,18 @@ from tests.ui.ui_harness import (
     table_rows,
     wait_for,
 )
+from tests.waiting import TIMEOUT, wait_until
 
 
-def wait_default_settled(sb, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_default_settled(sb) -> None:
+    def settled() -> bool:
         pods, _ = sb.store.list("pods", "default")
-        if pods and all("k8s.v1.cni.cncf.io/network-status" in (p["metadata"].get("annotations") or {})
-                        and p.get("status", {}).get("phase") == "Running" for p in pods):
-            time.sleep(0.5)
-            return
-        time.sleep(0.1)
-    raise AssertionError("the seed scenario's default namespace did not settle")
+        return bool(pods) and all("k8s.v1.cni.cncf.io/network-status" in (p["metadata"].get("annotations") or {})
+                                  and p.get("status", {}).get("phase") == "Running" for p in pods)
+
+    wait_until(settled, what="the seed scenario's default namespace settled")
+    # and the simulator is done with them: nothing it still has queued may change the frozen data
+    assert sb.simulator.wait_idle(TIMEOUT), "the simulator did not go idle"
 
 
 @pytest.fixture(scope="module")
@@ -125,9 +125,9 @@ def test_help(snap_compare, seed_kc):
     async def run_before(pilot):
         await settled(pilot)
         pilot.app.open_namespace_screen("default", "pods")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, NamespaceScreen), what="namespace screen")
         await pilot.press("question_mark")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), what="help")
 
     assert snap_compare(make_app(seed_kc, snapshot=True), run_before=run_before, terminal_size=SIZE)
 
@@ -146,7 +146,7 @@ def test_readonly_namespace(snap_compare, seed_kc):
     async def run_before(pilot):
         await settled(pilot)
         pilot.app.open_namespace_screen("default", "pods")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, NamespaceScreen), what="namespace screen")
 
     assert snap_compare(make_app(seed_kc, readonly=True, snapshot=True), run_before=run_before,
                         terminal_size=SIZE)
@@ -156,7 +156,7 @@ def test_namespace_picker(snap_compare, seed_kc):
     async def run_before(pilot):
         await settled(pilot)
         await pilot.press("ctrl+n")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PickerScreen), what="the namespace picker")
         freeze_blink(pilot.app)
         await pilot.pause()
 
@@ -165,7 +165,7 @@ def test_namespace_picker(snap_compare, seed_kc):
 
 def test_no_kubeconfig(snap_compare, tmp_path: Path):
     async def run_before(pilot):
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, NoKubeconfigScreen), what="the no-kubeconfig screen")
 
     # a fixed path so the message is the same on every machine
     assert snap_compare(make_app("/nonexistent/kubeconfig"), run_before=run_before, terminal_size=SIZE)
@@ -197,7 +197,6 @@ def test_multus_not_installed(snap_compare, tmp_path: Path):
             await wait_for(pilot, lambda: app.multus_installed is False and app.connection[0] == "live")
             await wait_for(pilot, lambda: table_rows(app.screen.query_one("#namespaces", LiveTable)))
             await doctor_done(pilot)
-            await pilot.pause(0.3)
 
         assert snap_compare(make_app(kc, snapshot=True), run_before=run_before, terminal_size=SIZE)
     finally:

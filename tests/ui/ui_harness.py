@@ -105,3 +105,11 @@ def freeze_blink(app: Any) -> None:
 async def settle(pilot: Any, seconds: float = 0.3) -> None:
     await pilot.pause(seconds)
     await asyncio.sleep(0)
+
+
+async def command_line(pilot: Any, text: str) -> None:
+    """Type `:text` + enter as a person does: the keys once the prompt's input has the focus (typed
+    earlier, a loaded machine may deliver them before the prompt has mounted, and they are lost)."""
+    await pilot.press("colon")
+    await wait_for(pilot, lambda: getattr(pilot.app.focused, "id", None) == "prompt-input", what="the : prompt")
+    await pilot.press(*text, "enter")
