@@ -16,7 +16,15 @@ from multus_tui.ui.screens.nad_detail import NadDetailScreen
 from multus_tui.ui.screens.namespace import NamespaceScreen
 from multus_tui.ui.screens.pod_detail import PodDetailScreen
 from multus_tui.ui.widgets import LiveTable
-from tests.ui.ui_harness import SIZE, command_line, make_app, start_sandbox, table_rows, wait_for
+from tests.ui.ui_harness import (
+    SIZE,
+    command_line,
+    fully_mounted,
+    make_app,
+    start_sandbox,
+    table_rows,
+    wait_for,
+)
 
 NAD_RES = "network-attachment-definitions"
 
@@ -343,20 +351,22 @@ async def test_builder_and_attach_open_from_the_namespace_screen(seed):
                                and app.screen.query_one("#nads", LiveTable))
         await wait_for(pilot, lambda: "kube-system/vlan1-internal-pool" in table_rows(table))
         table.move_cursor(row=table.get_row_index("kube-system/vlan1-internal-pool"))
-        # each screen is closed once it has mounted (popped mid-mount, its on_mount raised NoMatches
-        # under load: the screen's own race, not this test's subject)
+        # each screen is closed (or the app ends) once it has mounted: closed mid-mount, its on_mount
+        # (or its Select's) raised NoMatches under load and ended the app; that race is the screens',
+        # not this test's subject
         await pilot.press("a")
-        await wait_for(pilot, lambda: isinstance(app.screen, AttachBuilderScreen) and app.screen.is_mounted,
+        await wait_for(pilot, lambda: isinstance(app.screen, AttachBuilderScreen) and fully_mounted(app.screen),
                        what="attach builder")
         app.pop_screen()
         await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen))
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen) and app.screen.is_mounted,
+        await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen) and fully_mounted(app.screen),
                        what="builder on the NAD")
         app.pop_screen()
         await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen))
         await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen), what="builder for a new NAD")
+        await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen) and fully_mounted(app.screen),
+                       what="builder for a new NAD")
 
 
 async def test_header_tells_the_truth_when_the_connection_drops_and_returns(seed, tmp_path: Path):

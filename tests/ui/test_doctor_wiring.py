@@ -20,6 +20,7 @@ from tests.ui.ui_harness import (
     command_line,
     freeze_blink,
     freeze_sandbox,
+    fully_mounted,
     make_app,
     start_sandbox,
     wait_for,
@@ -225,8 +226,9 @@ async def test_readonly_opens_the_builders_without_writes(seed_kc: Any) -> None:
         await pilot.press("a")
         from multus_tui.ui.attach import AttachBuilderScreen
 
-        attach = await wait_for(pilot, lambda: isinstance(app.screen, AttachBuilderScreen) and app.screen.is_mounted
-                                and app.screen, what="the attach builder")
+        # (each builder is closed, or the app ends, once it has fully mounted: see fully_mounted)
+        attach = await wait_for(pilot, lambda: isinstance(app.screen, AttachBuilderScreen)
+                                and fully_mounted(app.screen) and app.screen, what="the attach builder")
         assert not attach.query_one("#attach-create-btn", Button).display
         assert not attach.query_one("#attach-patch-btn", Button).display
         app.pop_screen()
@@ -234,8 +236,8 @@ async def test_readonly_opens_the_builders_without_writes(seed_kc: Any) -> None:
         await pilot.press("c")
         from multus_tui.ui.builder import NadBuilderScreen
 
-        builder = await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen) and app.screen,
-                                 what="the NAD builder")
+        builder = await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen)
+                                 and fully_mounted(app.screen) and app.screen, what="the NAD builder")
         assert not builder.can_apply
 
 

@@ -113,3 +113,10 @@ async def command_line(pilot: Any, text: str) -> None:
     await pilot.press("colon")
     await wait_for(pilot, lambda: getattr(pilot.app.focused, "id", None) == "prompt-input", what="the : prompt")
     await pilot.press(*text, "enter")
+
+
+def fully_mounted(screen: Any) -> bool:
+    """The screen and every widget in it have run their on_mount. A screen closed (or an app quit)
+    before that can raise NoMatches from a child's on_mount (Textual's own Select does) and end the
+    app; on a loaded machine a test's next step comes that early."""
+    return bool(screen.is_mounted and all(w.is_mounted for w in screen.walk_children()))
