@@ -6,9 +6,7 @@ with the reason), refuses what the pre-checks refuse, and patches a Deployment's
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import Iterator
 from ipaddress import ip_address
 from pathlib import Path
@@ -21,6 +19,7 @@ from multus_tui.ui.attach import AttachBuilderScreen, PodFollowScreen
 from multus_tui.ui.attach.modals import ConfirmScreen, WorkloadScreen
 from multus_tui.ui.context import AppContext
 from tests.ui.test_attach_harness import AttachApp
+from tests.waiting import TIMEOUT, wait_for
 
 SIZE = (160, 60)
 
@@ -41,7 +40,7 @@ def online(tmp_path: Path) -> Iterator[tuple[AppContext, Any]]:
         sb.write_kubeconfig(str(path))
         cluster = Cluster(load_cluster(str(path), "sandbox"))
         store = LiveStore(cluster, watch_timeout=30, batch_interval=0.02).start()
-        assert store.wait_synced(15), "the store did not sync with the sandbox"
+        assert store.wait_synced(TIMEOUT), "the store did not sync with the sandbox"
         ctx = AppContext(cluster=cluster, store=store, readonly=False, context_name="sandbox", server=sb.url)
         yield ctx, sb
     finally:
@@ -50,14 +49,8 @@ def online(tmp_path: Path) -> Iterator[tuple[AppContext, Any]]:
         sb.stop()
 
 
-async def _until(pilot, cond, timeout: float = 15.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        await pilot.pause()
-        if cond():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+async def _until(pilot, cond, timeout: float = TIMEOUT, what: str = "condition") -> None:
+    await wait_for(pilot, cond, timeout, what)
 
 
 def _builder(app) -> AttachBuilderScreen:
@@ -141,7 +134,7 @@ async def test_missing_nad_shown_failed_then_attached_once_created(online):
                 "cniVersion": "0.3.1", "name": "vlan1-soon", "type": "macvlan", "master": "k8s-vlan1",
                 "ipam": {"type": "host-local", "ranges": [[{"subnet": "192.168.5.0/24"}]]}})},
         }, dry_run=False)
-        await _until(pilot, lambda: follow.state == "attached", timeout=20, what="attached after the NAD appeared")
+        await _until(pilot, lambda: follow.state == "attached", what="attached after the NAD appeared")
         (att,) = [a for a in ctx.store.pod_attachments("tenant-a", "waits-for-nad") if "/" in (a.network or "")]
         assert att.ips and att.ips[0].startswith("192.168.5.")
 
