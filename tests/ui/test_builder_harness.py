@@ -69,11 +69,19 @@ def builder(pilot: Any) -> NadBuilderScreen:
 
 
 async def settle(pilot: Any) -> None:
-    """Let messages, rebuild workers and the debounced preview finish."""
-    for _ in range(3):
+    """Let messages, rebuild workers and the debounced preview finish: until a pause leaves no
+    worker unfinished (a rebuild can start another), not a fixed number of rounds."""
+    import time
+
+    from tests.waiting import TIMEOUT
+
+    deadline = time.monotonic() + TIMEOUT
+    while True:
         await pilot.pause()
+        if all(w.is_finished for w in pilot.app.workers):
+            break
+        assert time.monotonic() < deadline, f"workers still running: {list(pilot.app.workers)}"
         await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
     builder(pilot).refresh_preview()
 
 
