@@ -11,9 +11,16 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 STRICT = os.environ.get("MULTUS_TUI_CI_STRICT") == "1"
+
+# Property tests judge what the code does, never how fast a loaded machine generates or runs an
+# example: no per-example deadline and no "too slow" health check, for every @given in the suite
+# (a test's own @settings still sets its example count).
+settings.register_profile("multus-tui", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("multus-tui")
 
 
 @pytest.fixture(autouse=True)
