@@ -207,18 +207,17 @@ class _KindWatcher:
     # -- state -----------------------------------------------------------------------------------
     def _set_live(self) -> None:
         self.status, self.reason = "live", None
-        # the state first: whoever wait_synced() releases must already read it in store.state
-        self.store._kind_state_changed()
         self.synced.set()
+        self.store._kind_state_changed()
 
     def _absent(self, exc: ClusterError) -> None:
         """The NAD API does not exist (Multus not installed): an empty, synced kind; look again later."""
         st = self.store
         st._reconcile(self.kind, [])
         self.status, self.reason = "absent", "NetworkAttachmentDefinition CRD not installed (Multus missing?)"
-        self.rv = None
-        st._kind_state_changed()  # before synced, as in _set_live
         self.synced.set()
+        self.rv = None
+        st._kind_state_changed()
         if st._stop.wait(st.absent_recheck):
             raise _Stopped
 
@@ -317,6 +316,9 @@ class LiveStore:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             if not w.synced.wait(left):
                 return False
+        # a kind marks itself synced just before it updates the state: settle the state now (the
+        # computation its thread is about to make), so the caller reads it right away
+        self._kind_state_changed()
         return True
 
     def _freeze_heap(self) -> None:
@@ -338,25 +340,29 @@ class LiveStore:
         # read, stored and queued under one lock: two kinds changing at once (their threads) must not
         # leave the older reading as the state, nor queue it after the newer one
         with self._lock:
-            ws = list(self._watchers.values())
-            kinds = tuple((w.kind, w.status) for w in ws)
-            failed = [w for w in ws if w.status == "failed"]
-            recon = [w for w in ws if w.status == "reconnecting"]
-            if failed:
-                st = ConnectionState("failed", f"{failed[0].kind}: {failed[0].reason}", kinds)
-            elif recon:
-                # before the first successful list of every kind we are still "connecting"
-                status: Status = "reconnecting" if all(w.synced.is_set() for w in recon) else "connecting"
-                st = ConnectionState(status, f"{recon[0].kind}: {recon[0].reason}", kinds)
-            elif all(w.status in ("live", "absent") for w in ws):
-                absent = [w for w in ws if w.status == "absent"]
-                st = ConnectionState("live", absent[0].reason if absent else None, kinds)
-            else:
-                st = ConnectionState("connecting", None, kinds)
+            self._kind_state_changed_locked()
+
+    def _kind_state_changed_locked(self) -> None:
+        ws = list(self._watchers.values())
+        kinds = tuple((w.kind, w.status) for w in ws)
+        failed = [w for w in ws if w.status == "failed"]
+        recon = [w for w in ws if w.status == "reconnecting"]
+        if failed:
+            st = ConnectionState("failed", f"{failed[0].kind}: {failed[0].reason}", kinds)
+        elif recon:
+            # before the first successful list of every kind we are still "connecting"
+            status: Status = "reconnecting" if all(w.synced.is_set() for w in recon) else "connecting"
+            st = ConnectionState(status, f"{recon[0].kind}: {recon[0].reason}", kinds)
+        elif all(w.status in ("live", "absent") for w in ws):
+            absent = [w for w in ws if w.status == "absent"]
+            st = ConnectionState("live", absent[0].reason if absent else None, kinds)
+        else:
+            st = ConnectionState("connecting", None, kinds)
+        with self._lock:
             changed = (st.status, st.reason) != (self._state.status, self._state.reason)
             self._state = st
-            if changed:
-                self._queue(Change("state", "upsert", None, st))
+        if changed:
+            self._queue(Change("state", "upsert", None, st))
 
     # -- mutations (watcher threads) ---------------------------------------------------------------
     def _upsert(self, kind: str, view: Any) -> None:
