@@ -74,7 +74,10 @@ async def _create(pilot) -> None:
 
 
 async def test_samplepod_created_and_seen_attaching_from_the_pool(online):
-    ctx, _sb = online
+    ctx, sb = online
+    # the follow screen must see the pod before the kubelet starts it: with 0.8 s a loaded machine
+    # mounted the screen after the pod had attached (history ['attached']); 5 s is a wide margin
+    sb.settings.pod_start_delay_s = 5.0
     app = AttachApp(ctx, "default", preselect=[("kube-system", "vlan1-internal-pool")])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
