@@ -19,6 +19,7 @@ from multus_tui.ui.attach import AttachBuilderScreen, PodFollowScreen
 from multus_tui.ui.attach.modals import ConfirmScreen, WorkloadScreen
 from multus_tui.ui.context import AppContext
 from tests.ui.test_attach_harness import AttachApp
+from tests.ui.ui_harness import fully_mounted
 from tests.waiting import TIMEOUT, wait_for
 
 SIZE = (160, 60)
@@ -70,7 +71,9 @@ async def _create(pilot) -> None:
     await pilot.press("ctrl+s")
     await _until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), what="the confirm modal")
     await pilot.click("#attach-confirm-yes")
-    await _until(pilot, lambda: isinstance(pilot.app.screen, PodFollowScreen), what="the pod follow screen")
+    # mounted, not just pushed: the test reads its PodFollow next (pushed only, it has no children yet)
+    await _until(pilot, lambda: isinstance(pilot.app.screen, PodFollowScreen) and fully_mounted(pilot.app.screen),
+                 what="the pod follow screen")
 
 
 async def test_samplepod_created_and_seen_attaching_from_the_pool(online):
@@ -123,7 +126,8 @@ async def test_missing_nad_shown_failed_then_attached_once_created(online):
         body = str(app.screen.query_one("#attach-confirm-body").render())
         assert "tenant-a/vlan1-soon does not exist" in body  # the warning is in front of the user
         await pilot.click("#attach-confirm-yes")
-        await _until(pilot, lambda: isinstance(app.screen, PodFollowScreen), what="the pod follow screen")
+        await _until(pilot, lambda: isinstance(app.screen, PodFollowScreen) and fully_mounted(app.screen),
+                     what="the pod follow screen")
         follow = app.screen.follow
         await _until(pilot, lambda: follow.state == "failed", what="the failure")
         assert "vlan1-soon" in (follow.reason or "")
