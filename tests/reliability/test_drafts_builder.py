@@ -12,6 +12,7 @@ from multus_tui import drafts
 from multus_tui.ui.builder import NadBuilderScreen
 from multus_tui.ui.builder.modals import ConfirmScreen
 from tests.ui.test_builder_harness import SIZE, BuilderApp, builder, settle, type_into, wait_for
+from tests.ui.ui_harness import fully_mounted
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +42,8 @@ async def test_draft_is_offered_back_and_restored(tally):
     await edit_and_quit("my-lost-nad")
     app = BuilderApp(offline_ctx())
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="restore offer")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen) and fully_mounted(app.screen),
+                       what="restore offer")
         assert "my-lost-nad" in str(app.screen.query_one("#confirm-body").render())
         await wait_for(pilot, lambda: isinstance(app.focused, Button), what="the offer's focused button")
         await pilot.press("enter")  # "Restore" has the focus

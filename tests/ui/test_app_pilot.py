@@ -77,7 +77,8 @@ async def open_pods_of_default(pilot) -> None:
     await wait_for(pilot, lambda: list(table_rows(app.screen.query_one("#namespaces", LiveTable))) == ["default"],
                    what="filter narrowed to default")
     await pilot.press("enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen), what="namespace screen")
+    await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen) and fully_mounted(app.screen),
+                   what="namespace screen")
     await pilot.press("2")
     await wait_for(pilot, lambda: app.screen.active_tab == "pods", what="pods tab")
 
@@ -140,7 +141,7 @@ async def test_nad_detail_shows_tree_yaml_findings_and_pool_use(seed):
     _sb, kc = seed
     app = make_app(kc, namespace="default")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen) and fully_mounted(app.screen))
         table = app.screen.query_one("#nads", LiveTable)
         await wait_for(pilot, lambda: "kube-system/vlan1-internal-pool" in table_rows(table), what="pool NAD row")
         row = table_rows(table)["kube-system/vlan1-internal-pool"]
@@ -229,7 +230,8 @@ async def test_delete_pod_asks_then_deletes(seed):
     sb.store.create("pods", pod_manifest("doomed", "kube-system/vlan1-internal-pool"))
     app = make_app(kc, namespace="default")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen), what="namespace screen")
+        await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen) and fully_mounted(app.screen),
+                   what="namespace screen")
         await pilot.press("2")
         table = app.screen.query_one("#pod-table", LiveTable)
         key = await wait_for(pilot, lambda: next((k for k in table_rows(table) if k.startswith("doomed|")), None))
@@ -409,20 +411,23 @@ async def test_delete_nad_names_the_pods_that_use_it_then_deletes(seed):
     sb.store.create("pods", pod_manifest("doomed-user", "doomed-net"))
     app = make_app(kc, namespace="default")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen), what="namespace screen")
+        await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen) and fully_mounted(app.screen),
+                   what="namespace screen")
         await pilot.press("1")
         table = app.screen.query_one("#nads", LiveTable)
         key = await wait_for(pilot, lambda: next((k for k in table_rows(table) if "doomed-net" in k), None))
         await wait_for(pilot, lambda: app.ctx.store.pod("default", "doomed-user"), what="the user pod in the store")
         table.move_cursor(row=table.get_row_index(key))
         await pilot.press("ctrl+d")
-        await wait_for(pilot, lambda: isinstance(app.screen, DeleteNadScreen), what="the delete dialog")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeleteNadScreen) and fully_mounted(app.screen),
+                       what="the delete dialog")
         body = str(app.screen.query_one("#delete-body", Static).render())
         assert "default/doomed-user" in body  # the dialog names who uses it
         await pilot.press("escape")
         assert sb.store.get(NAD_RES, "default", "doomed-net")  # cancel keeps it
         await pilot.press("ctrl+d")
-        await wait_for(pilot, lambda: isinstance(app.screen, DeleteNadScreen), what="the delete dialog again")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeleteNadScreen) and fully_mounted(app.screen),
+                       what="the delete dialog again")
         app.screen.query_one("#delete-yes", Button).press()
         await wait_for(pilot, lambda: not any("doomed-net" in k for k in table_rows(table)), what="NAD gone")
     from multus_tui.sandbox.errors import ApiError

@@ -69,7 +69,8 @@ async def _set(pilot, selector: str, value: Any) -> None:
 async def _create(pilot) -> None:
     """ctrl+s, then confirm the modal."""
     await pilot.press("ctrl+s")
-    await _until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), what="the confirm modal")
+    await _until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen) and fully_mounted(pilot.app.screen),
+                 what="the confirm modal")
     await pilot.click("#attach-confirm-yes")
     # mounted, not just pushed: the test reads its PodFollow next (pushed only, it has no children yet)
     await _until(pilot, lambda: isinstance(pilot.app.screen, PodFollowScreen) and fully_mounted(pilot.app.screen),
@@ -122,7 +123,8 @@ async def test_missing_nad_shown_failed_then_attached_once_created(online):
         missing = [f for f in b.findings if f.code == "nad-missing"]
         assert missing and missing[0].severity == "warning"
         await pilot.press("ctrl+s")
-        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirm modal")
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and fully_mounted(app.screen),
+                     what="the confirm modal")
         body = str(app.screen.query_one("#attach-confirm-body").render())
         assert "tenant-a/vlan1-soon does not exist" in body  # the warning is in front of the user
         await pilot.click("#attach-confirm-yes")
@@ -207,7 +209,8 @@ async def test_prechecks_refuse_against_the_live_cluster(online):
         await _set(pilot, "#attach-ips", "192.168.7.21/24")
         # with every problem fixed the confirm modal appears; cancel it: nothing is created
         await pilot.press("ctrl+s")
-        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirm modal")
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and fully_mounted(app.screen),
+                     what="the confirm modal")
         await pilot.click("#attach-confirm-no")
         await pilot.pause()
         assert ctx.store.pod("default", "refused") is None
@@ -250,7 +253,8 @@ async def test_patch_deployment_template_after_the_rollout_warning(online):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+b")
-        await _until(pilot, lambda: isinstance(app.screen, WorkloadScreen), what="the workload modal")
+        await _until(pilot, lambda: isinstance(app.screen, WorkloadScreen) and fully_mounted(app.screen),
+                     what="the workload modal")
         assert "rolls the workload" in str(app.screen.query_one("#attach-workload-warning").render())
         await _set(pilot, "#attach-workload-name", "web")
         await pilot.click("#attach-workload-yes")
@@ -263,7 +267,8 @@ async def test_patch_deployment_template_after_the_rollout_warning(online):
         await _until(pilot, patched, what="the patched template")
         # a workload that does not exist is a one-line error, not a traceback
         await pilot.press("ctrl+b")
-        await _until(pilot, lambda: isinstance(app.screen, WorkloadScreen), what="the workload modal")
+        await _until(pilot, lambda: isinstance(app.screen, WorkloadScreen) and fully_mounted(app.screen),
+                     what="the workload modal")
         await _set(pilot, "#attach-workload-name", "nope")
         await pilot.click("#attach-workload-yes")
         await _until(pilot, lambda: isinstance(app.screen, AttachBuilderScreen), what="back to the builder")
@@ -283,7 +288,7 @@ async def test_readonly_online_hides_writes(online):
         assert b.annotation() == "kube-system/vlan1-internal-pool"
         # building stays possible: pick a NAD from the store's list by filtering it to one row
         await pilot.press("ctrl+g")
-        await _until(pilot, lambda: app.screen is not b, what="the NAD picker")
+        await _until(pilot, lambda: app.screen is not b and fully_mounted(app.screen), what="the NAD picker")
         picker_table = app.screen.query_one("#attach-picker-table")
         assert picker_table.row_count >= 3  # every namespace's NADs
         await _set(pilot, "#attach-picker-input", "static-dr")
