@@ -222,7 +222,9 @@ def test_sriov_resources_are_scheduled_where_advertised_and_freed_on_delete(make
     def scheduled():
         pods = [sb.store.get("pods", "default", f"vf-{i}") for i in range(3)]
         placed = sorted(p["spec"].get("nodeName") or "" for p in pods)
-        return placed if placed == ["", "node-1", "node-2"] else None
+        # the scheduler writes the third pod's Unschedulable condition after placing the other two
+        told = all(p.get("status", {}).get("conditions") for p in pods if not p["spec"].get("nodeName"))
+        return placed if placed == ["", "node-1", "node-2"] and told else None
     _wait(scheduled)
     waiting = next(p for p in sb.store.list("pods", "default")[0] if not p["spec"].get("nodeName"))
     cond = waiting["status"]["conditions"][0]
