@@ -59,6 +59,11 @@ def name_cell(value: object, style: str = "") -> Text:
     return Text(s, style=style)
 
 
+#: how a finding's severity is drawn in tables and lists (the Doctor view, a NAD's findings)
+SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+#: the one-character mark of a severity in a findings list (the builders)
+SEVERITY_MARKS = {"error": "✗", "warning": "!", "info": "i"}
+
 STATE_STYLES = {
     "attached": "bold green",
     "pending": "yellow",
