@@ -29,9 +29,10 @@ from textual.widgets.option_list import Option
 
 from multus_tui.cluster.placement import node_facts
 from multus_tui.multus.errors import MultusTuiError
-from multus_tui.multus.manifests import read_documents
+from multus_tui.multus.manifests import read_documents, without_server_fields
 from multus_tui.multus.nad import NAD
 from multus_tui.multus.nodes import link_census, nad_link_findings
+from multus_tui.multus.policy import severity_rank
 from multus_tui.multus.specs import DEFAULT_CNI_VERSION
 from multus_tui.multus.validate import Finding, validate_nad
 from multus_tui.multus.yamlread import load_yaml_all
@@ -41,7 +42,7 @@ from multus_tui.ui.builder.modals import ConfirmScreen, PathPromptScreen
 from multus_tui.ui.builder.paths import field_id
 from multus_tui.ui.builder.review import ReviewOutcome, ReviewScreen
 from multus_tui.ui.screens.dialogs import on_answer
-from multus_tui.ui.text import plain
+from multus_tui.ui.text import SEVERITY_MARKS, plain
 
 if TYPE_CHECKING:
     from multus_tui.ui.context import AppContext
@@ -49,9 +50,6 @@ if TYPE_CHECKING:
 #: how long the preview waits after a keystroke before re-rendering (seconds)
 PREVIEW_DEBOUNCE = 0.08
 RESOURCE_NAME_PATH = 'metadata.annotations["k8s.v1.cni.cncf.io/resourceName"]'
-#: server-maintained metadata: not the user's content, never written to a file or sent back
-SERVER_METADATA = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink")
-_ICON = {"error": "✗", "warning": "!", "info": "i"}
 _STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
@@ -83,13 +81,7 @@ def blank_nad(namespace: str | None) -> NAD:
 
 def clean_manifest(nad: NAD) -> dict[str, Any]:
     """The manifest to write or apply: everything the user had, minus server-maintained metadata."""
-    manifest = nad.to_manifest()
-    meta = manifest.get("metadata")
-    if isinstance(meta, dict):
-        for k in SERVER_METADATA:
-            meta.pop(k, None)
-    manifest.pop("status", None)
-    return manifest
+    return without_server_fields(nad.to_manifest())
 
 
 class NadBuilderScreen(Screen[dict[str, Any] | None]):
@@ -279,13 +271,12 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         problems = self.all_problems()
         form = self.form
         at_field: dict[str, tuple[str, str]] = {}
-        order = {"error": 0, "warning": 1, "info": 2}
         for severity, vpath, message in problems:
             fid = form.widget_for_path(vpath)
             if fid is None:
                 continue
             have = at_field.get(fid)
-            if have is None or order[severity] < order[have[0]]:
+            if have is None or severity_rank(severity) < severity_rank(have[0]):
                 at_field[fid] = (severity, message)
         form.show_messages(at_field)
         options = self.query_one("#findings", OptionList)
@@ -293,9 +284,9 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         if not problems:
             options.add_option(Option(Text("no findings", style="green"), id="none", disabled=True))
             return
-        for n, (severity, vpath, message) in enumerate(sorted(problems, key=lambda p: order[p[0]])):
+        for n, (severity, vpath, message) in enumerate(sorted(problems, key=lambda p: severity_rank(p[0]))):
             line = Text()
-            line.append(f"{_ICON[severity]} ", style=_STYLE[severity])
+            line.append(f"{SEVERITY_MARKS[severity]} ", style=_STYLE[severity])
             line.append(f"{shown(vpath) or '(config)'}: ", style="bold")
             line.append(shown(message))
             options.add_option(Option(line, id=f"finding-{n}-{form.widget_for_path(vpath) or ''}"))
