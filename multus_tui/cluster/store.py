@@ -370,6 +370,9 @@ class LiveStore:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             if not w.synced.wait(left):
                 return False
+        # a kind marks itself synced just before it updates the state: settle the state now (the
+        # computation its thread is about to make), so the caller reads it right away
+        self._kind_state_changed()
         return True
 
     def _freeze_heap(self) -> None:
@@ -407,6 +410,12 @@ class LiveStore:
             self._kind_state_changed()
 
     def _kind_state_changed(self) -> None:
+        # read, stored and queued under one lock: two kinds changing at once (their threads) must not
+        # leave the older reading as the state, nor queue it after the newer one
+        with self._lock:
+            self._kind_state_changed_locked()
+
+    def _kind_state_changed_locked(self) -> None:
         ws = list(self._watchers.values())
         kinds = tuple((w.kind, w.status) for w in ws)
         failed = [w for w in ws if w.status == "failed"]

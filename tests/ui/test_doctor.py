@@ -4,7 +4,6 @@ on a real sandbox (seed scenario) through a real LiveStore; and offline."""
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +23,9 @@ from multus_tui.ui.doctor import DoctorScreen, FindingsPanel
 from multus_tui.ui.screens.nad_detail import NadDetailScreen
 from multus_tui.ui.screens.pod_detail import PodDetailScreen
 from tests.ui.ui_harness import make_app, start_sandbox
-from tests.ui.ui_harness import wait_for as wait_until
+from tests.waiting import TIMEOUT, wait_for, wait_until
 
 SIZE = (160, 40)
-
-
-async def wait_for(pilot: Any, cond: Any, timeout: float = 15.0) -> None:
-    await wait_until(pilot, cond, timeout=timeout)
 
 
 def _seed_pods_settled(store: LiveStore) -> bool:
@@ -57,11 +52,8 @@ def seed_ctx(tmp_path: Path) -> Any:
     info = load_cluster(str(path), None)
     cluster = Cluster(info)
     store = LiveStore(cluster).start()
-    assert store.wait_synced(10)
-    deadline = time.monotonic() + 15
-    while not _seed_pods_settled(store):
-        assert time.monotonic() < deadline, "seed never settled"
-        time.sleep(0.2)
+    assert store.wait_synced(TIMEOUT)
+    wait_until(lambda: _seed_pods_settled(store), what="the seed settled in the store")
     ctx = AppContext(cluster=cluster, store=store, readonly=False, context_name=info.context, server=info.server,
                      namespace="tenant-a")
     yield sb, ctx
@@ -73,10 +65,7 @@ def seed_ctx(tmp_path: Path) -> Any:
 @pytest.fixture
 def seed_kc(tmp_path: Path) -> Any:
     sb, kc = start_sandbox(tmp_path, "seed")
-    deadline = time.monotonic() + 30
-    while not _sandbox_settled(sb):
-        assert time.monotonic() < deadline, "seed never settled"
-        time.sleep(0.1)
+    wait_until(lambda: _sandbox_settled(sb), what="the seed settled in the sandbox")
     yield sb, kc
     sb.stop()
 
@@ -128,7 +117,7 @@ async def test_doctor_screen_lists_seed_findings_grouped_by_severity(seed_kc: An
             "metadata": {"name": "vlan1-later", "namespace": "tenant-a"},
             "spec": {"config": '{"cniVersion": "0.3.1", "name": "vlan1-later", "type": "macvlan", '
                                '"master": "k8s-vlan1", "ipam": {"type": "whereabouts", "range": "10.40.0.0/24"}}'}})
-        await wait_for(pilot, lambda: "missing-nad" not in {f.check for f in screen.findings}, timeout=30)
+        await wait_for(pilot, lambda: "missing-nad" not in {f.check for f in screen.findings}, what="the missing-nad finding gone")
 
 
 async def test_doctor_screen_offline() -> None:
@@ -171,13 +160,11 @@ async def test_findings_panel_for_one_object() -> None:
     panel = FindingsPanel(findings_for(found, "nad", "default", "s"))
     app = PanelHost(panel)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        text = str(panel.render())
-        assert "shared-static-address" in text and "fix:" in text
+        text = await wait_for(pilot, lambda: (t := str(panel.render())) and "fix:" in t and t, what="findings")
+        assert "shared-static-address" in text
         panel.show(findings_for(found, "pod", "default", "[red]evil[/red]"))
-        await pilot.pause()
-        assert "[red]evil[/red]" in str(panel.render())  # literal, not markup
+        # literal, not markup
+        await wait_for(pilot, lambda: "[red]evil[/red]" in str(panel.render()), what="the pod's findings, literal")
         panel.show([])
-        await pilot.pause()
-        assert "no findings" in str(panel.render())
+        await wait_for(pilot, lambda: "no findings" in str(panel.render()), what="no findings")
     await asyncio.sleep(0)

@@ -43,6 +43,7 @@ from multus_tui.ui.builder.paths import field_id
 from multus_tui.ui.builder.review import ReviewOutcome, ReviewScreen
 from multus_tui.ui.screens.dialogs import on_answer
 from multus_tui.ui.text import SEVERITY_MARKS, plain
+from multus_tui.ui.widgets.buttons import relabel
 
 if TYPE_CHECKING:
     from multus_tui.ui.context import AppContext
@@ -388,7 +389,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         area.text = text
         self._show_raw_error(None)
         self.query_one("#builder-switcher", ContentSwitcher).current = "builder-raw"
-        self.query_one("#btn-raw", Button).label = "Form"
+        relabel(self.query_one("#btn-raw", Button), "Form")
         area.focus()
 
     async def _leave_raw(self) -> None:
@@ -405,7 +406,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
             self.original_error = None
             await self.load(nad)
         self.query_one("#builder-switcher", ContentSwitcher).current = "builder-form"
-        self.query_one("#btn-raw", Button).label = "Raw YAML"
+        relabel(self.query_one("#btn-raw", Button), "Raw YAML")
         self.refresh_preview()
 
     def _parse_raw(self) -> NAD | None:
