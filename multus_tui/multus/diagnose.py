@@ -46,6 +46,7 @@ from multus_tui.multus.failures import Failure
 from multus_tui.multus.ipam import IPRange, ipam_ranges, pool_size
 from multus_tui.multus.nad import NAD, RESOURCE_NAME_ANNOTATION
 from multus_tui.multus.nodes import NodeFacts, link_gaps
+from multus_tui.multus.policy import severity_rank
 from multus_tui.multus.selection import (
     NETWORKS_ANNOTATION,
     Selection,
@@ -56,8 +57,6 @@ from multus_tui.multus.selection import (
 )
 from multus_tui.multus.status import LEGACY_NETWORKS_STATUS_ANNOTATION, NETWORK_STATUS_ANNOTATION
 from multus_tui.multus.validate import validate_nad
-
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 #: check id -> (issue 8 number, title). The order of this dict is the display order.
 CHECKS: dict[str, tuple[int, str]] = {
@@ -157,7 +156,7 @@ def findings_for(findings: Iterable[DoctorFinding], kind: str, namespace: str, n
 
 def sort_findings(findings: Iterable[DoctorFinding]) -> list[DoctorFinding]:
     """Errors first, then by check number, objects and message (deterministic output)."""
-    return sorted(findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.number, f.check,
+    return sorted(findings, key=lambda f: (severity_rank(f.severity), f.number, f.check,
                                            f.objects, f.message))
 
 

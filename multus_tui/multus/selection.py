@@ -25,13 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from multus_tui.multus.errors import AnnotationError
+from multus_tui.multus.names import LABEL_RE, SUBDOMAIN_RE
 
 NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks"
 
-# DNS-1123 label (2.2): what both parsers demand of ns and name in the short form.
-LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-# DNS-1123 subdomain: what Kubernetes allows for a NAD name (JSON form can reference dotted names).
-SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 IFNAMSIZ = 16  # kernel limit incl. the NUL byte: names are at most 15 bytes
 
 _SHORT_MISMATCH = (
