@@ -268,11 +268,3 @@ def connection_fingerprint(info: ClusterInfo) -> str:
             h.update(repr(path).encode())
         h.update(b"\0")
     return h.hexdigest()
-
-
-def describe_paths(kubeconfig: str | None = None) -> str:
-    """Human text for where the kubeconfig comes from (for error screens)."""
-    try:
-        return ", ".join(str(Path(p)) for p in kubeconfig_paths(kubeconfig))
-    except ClusterError as exc:
-        return exc.message

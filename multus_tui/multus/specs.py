@@ -21,7 +21,7 @@ Shape:
   their specs are the same, with `alias_of` set.
 
 Form helpers: `parse_value(field, text)` / `format_value(field, value)` convert between a text
-input and the JSON value; `config_to_values(spec, obj)` / `apply_values(spec, obj, values)` move a
+input and the JSON value; `apply_values(spec, obj, values)` moves a
 whole object between config and form without losing keys the spec does not know.
 """
 
@@ -1203,22 +1203,6 @@ def format_value(spec: FieldSpec, value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value)
     return json.dumps(value)
-
-
-def config_to_values(spec: PluginSpec, obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Split a plugin/IPAM object into (values of spec'd fields, every other key).
-
-    The second dict holds generic keys (type, ipam, capabilities, ...) and unknown keys, so the
-    form can show them and `apply_values` can keep them.
-    """
-    known: dict[str, Any] = {}
-    other: dict[str, Any] = {}
-    for k, v in obj.items():
-        if spec.field(k) is not None:
-            known[k] = v
-        else:
-            other[k] = v
-    return known, other
 
 
 def apply_values(spec: PluginSpec, obj: dict[str, Any] | None, values: Mapping[str, Any]) -> dict[str, Any]:
