@@ -13,6 +13,7 @@ clipboard, for people who commit manifests to Git.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, ContentSwitcher, Footer, Label, OptionList, Static, TextArea
@@ -140,6 +142,11 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         # builder opens. Opt-in through ctx.extra["drafts"] (the real app sets it; tests choose).
         self._draft_id: str | None = None
         self._draft_timer: Timer | None = None
+        # a draft is written in a worker (its fsync must not stall keys); one write at a time, the
+        # generation says whether its answer still belongs to this edit (not applied or reloaded since)
+        self._draft_writing = False
+        self._draft_again = False
+        self._draft_gen = 0
         self._drafts_on = bool(ctx.extra.get("drafts")) if isinstance(getattr(ctx, "extra", None), dict) else False
         self._offer_draft = self._drafts_on and nad is None and not template
         # Typing starts in the form: the name of a new NAD; for an edit the description, the first field
@@ -555,6 +562,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         nad.manifest = clean_manifest(nad)
         await self.load(nad)
         self._draft_id = None
+        self._draft_gen += 1  # an autosave in flight belongs to the version kept above
         rv = (live.get("metadata") or {}).get("resourceVersion", "?")
         message = self.query_one("#server-message", Static)
         message.update(Text(f"Reloaded {shown(nad.key)} from the server (version {rv}).{kept}", style="yellow"))
@@ -611,26 +619,65 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(DRAFT_DEBOUNCE, self._save_draft)
 
-    def _save_draft(self) -> None:
-        from multus_tui import drafts
+    @dataclass
+    class DraftWritten(Message):
+        """A draft write finished in its worker: `draft_id` written, or `error` why not."""
 
+        gen: int
+        draft_id: str | None
+        error: str | None = None
+
+    def _save_draft(self) -> None:
+        """Autosave (the debounce timer, on the loop): take the text here, write it in a worker."""
+        if not self._drafts_on:
+            return
+        if self._draft_writing:
+            self._draft_again = True  # the newest text is saved when the write in flight answers
+            return
         text = self.query_one("#raw-yaml", TextArea).text if self.raw_mode else self.current_yaml()
         if _meaning(text) in getattr(self, "_draft_baseline", ()):
             self._forget_draft()  # unchanged, or changed back: no draft (and none left behind)
             return
         nad = self.draft.nad
+        self._draft_writing = True
+        self._write_draft(self._draft_gen, text, nad.namespace, nad.name or None, self._draft_id)
+
+    @work(thread=True, group="draft", exit_on_error=False, description="saving the draft")
+    def _write_draft(self, gen: int, text: str, namespace: str | None, name: str | None,
+                     draft_id: str | None) -> None:
+        from multus_tui import drafts
+
         try:
-            self._draft_id = drafts.save_draft(text, namespace=nad.namespace, name=nad.name or None,
-                                               draft_id=self._draft_id).id
+            written = drafts.save_draft(text, namespace=namespace, name=name, draft_id=draft_id).id
         except OSError as exc:
+            self.post_message(self.DraftWritten(gen, None, str(exc.strerror or exc)))
+        else:
+            self.post_message(self.DraftWritten(gen, written))
+
+    def on_nad_builder_screen_draft_written(self, message: DraftWritten) -> None:
+        from multus_tui import drafts
+
+        self._draft_writing = False
+        if message.error is not None:
             self._drafts_on = False  # say it once, not on every keystroke
-            self.notify(f"Could not save a draft: {exc.strerror or exc}", severity="warning", markup=False)
+            self.notify(f"Could not save a draft: {message.error}", severity="warning", markup=False)
+            return
+        if message.gen != self._draft_gen:  # applied, exported or reloaded while it was written
+            if message.draft_id is not None:
+                drafts.delete_draft(message.draft_id)
+            return
+        self._draft_id = message.draft_id
+        if self._draft_again:
+            self._draft_again = False
+            self._save_draft()
 
     def _forget_draft(self) -> None:
         """Applied or exported: the draft has served its purpose."""
         if self._draft_timer is not None:
             self._draft_timer.stop()
             self._draft_timer = None
+        self._draft_gen += 1  # a write in flight is deleted when it answers
+        self._draft_again = False
         if self._draft_id is not None:
             from multus_tui import drafts
 
