@@ -100,7 +100,7 @@ def read_input(path: str) -> str:
     """The text of a file, or of standard input for '-' (UTF-8, BOM allowed).
 
     Reads at most MAX_TEXT + 1 bytes, so /dev/zero or an endless pipe is refused after 10 MB
-    instead of filling memory (issue 14); InputTooLarge (an OSError) says so."""
+    instead of filling memory; InputTooLarge (an OSError) says so."""
     if path == "-":
         data = sys.stdin.buffer.read(MAX_TEXT + 1)
     else:
@@ -171,7 +171,7 @@ def lint_run(files: list[str]) -> LintResult:
                 reported.append(Reported(fname, doc.number, "-", "-", None, Finding(
                     "error", "", f"not a Kubernetes object (a YAML {type(doc.obj).__name__})", "not-an-object")))
                 continue
-            if not doc.obj.get("kind"):  # a mapping, but no object: nothing to check (issue 14)
+            if not doc.obj.get("kind"):  # a mapping, but no object: nothing to check
                 unparseable = True
                 reported.append(Reported(fname, doc.number, "-", "-", None, Finding(
                     "error", "", "not a Kubernetes object (no kind)", "not-an-object")))
@@ -293,7 +293,7 @@ def run(args: argparse.Namespace) -> int:
     for msg in read_errors:
         print(f"multus-tui lint: {msg}", file=sys.stderr)
     if not result.checked and not read_errors and not unparseable:
-        # a file with no NAD, pod or pod template passing as clean would be a lie (issue 14)
+        # a file with no NAD, pod or pod template passing as clean would be a lie
         print("multus-tui lint: nothing checked: the input holds no NetworkAttachmentDefinition, Pod or pod "
               "template (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob)", file=sys.stderr)
         return 2

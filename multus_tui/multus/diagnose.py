@@ -1,4 +1,4 @@
-"""Cluster-wide diagnosis: what Multus gets wrong without a word (issue 8).
+"""Cluster-wide diagnosis: what Multus gets wrong without a word.
 
 Pure domain: the inputs are plain values (NAD models, pod records, event dicts), so every check
 is testable without a cluster; `multus_tui.cluster.doctor` gathers them from a cluster or a
@@ -88,7 +88,7 @@ CHECKS: dict[str, tuple[int, str]] = {
     "host-link-missing": (13, "master/device missing on nodes"),
 }
 
-#: warning threshold of pool use (issue 8: warning at >= 80 %)
+#: warning threshold of pool use (warning at >= 80 %)
 POOL_WARN_RATIO = 0.8
 
 _TERMINAL_PHASES = ("Succeeded", "Failed")
@@ -776,7 +776,7 @@ def _check_silent(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: 
                         f"'{NETWORKS_ANNOTATION}'", f"rename the annotation key to {NETWORKS_ANNOTATION} and recreate "
                         "the pod (Multus reads it only at sandbox creation).")
         status_error = network_status_error(rec.annotations, c.states)
-        if status_error:  # issue 14: said, not shown as an empty network
+        if status_error:  # said, not shown as an empty network
             out.add("malformed-annotation", "error", [c.ref],
                     f"{who}: the {NETWORK_STATUS_ANNOTATION} annotation cannot be parsed "
                     f"({status_error.removeprefix('malformed network-status: ')}): what attached cannot be told",

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 # While store batches keep arriving, the visible screen is refreshed at most this often (the store
 # already coalesces every 50 ms). A refresh re-renders every visible table line; at 20 refreshes a
-# second during a 5,000-update burst keys waited 0.6 s behind them (issue 9). A trailing refresh
+# second during a 5,000-update burst keys waited 0.6 s behind them. A trailing refresh
 # always lands the final state, at most this long after the last batch.
 STORE_REFRESH_INTERVAL = 0.25
 
@@ -70,7 +70,7 @@ def kubectl_exec_command(ctx: AppContext, namespace: str, pod: str) -> list[str]
     """The kubectl command that opens an interactive shell in `pod` (bash if present, else sh).
 
     A kubeconfig made of several files ($KUBECONFIG=a:b) goes to kubectl in its environment
-    (kubectl_env): `--kubeconfig a:b` names one file that does not exist (issue 14)."""
+    (kubectl_env): `--kubeconfig a:b` names one file that does not exist."""
     cmd = ["kubectl"]
     if ctx.kubeconfig and os.pathsep not in ctx.kubeconfig:
         cmd += ["--kubeconfig", ctx.kubeconfig]

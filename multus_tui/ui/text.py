@@ -18,7 +18,7 @@ from rich.text import Text
 # bidirectional embedding/override/isolate marks (a terminal would reorder the rest of the line: a
 # name could then read as something else), and every invisible format character (zero-width space
 # and joiners, word joiner, BOM, soft hyphen, invisible operators, line/paragraph separators, tag
-# characters, Hangul fillers): `lint` escapes the same (Unicode category Cf and friends), issue 14.
+# characters, Hangul fillers): `lint` escapes the same (Unicode category Cf and friends).
 _CONTROL = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e"
     "\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f"
@@ -46,7 +46,7 @@ def plain(value: object, style: str = "", *, keep_newlines: bool = False) -> Tex
 
 
 # Names may be 253 characters (DNS subdomains): a table cell that long pushed every other column off
-# the screen (issue 14). Tables show at most this much of a name, ending in "…"; detail screens and
+# the screen. Tables show at most this much of a name, ending in "…"; detail screens and
 # their titles show it whole.
 NAME_MAX = 48
 

@@ -138,7 +138,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         # The cluster's nodes and the interfaces NodeNetworkState reports: the master/device fields offer
         # them, and findings say which nodes lack the one typed (empty offline or without nmstate).
         self.node_facts = node_facts(ctx.store).nodes or [] if getattr(ctx, "store", None) is not None else []
-        # Drafts (issue 10, multus_tui.drafts): autosaved while editing, offered back when a blank
+        # Drafts (multus_tui.drafts): autosaved while editing, offered back when a blank
         # builder opens. Opt-in through ctx.extra["drafts"] (the real app sets it; tests choose).
         self._draft_id: str | None = None
         self._draft_timer: Timer | None = None
@@ -186,7 +186,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        # what the builder opened with: a draft equal to it holds nothing to restore (issue 14)
+        # what the builder opened with: a draft equal to it holds nothing to restore
         self._draft_baseline = [_meaning(self.current_yaml())] + ([_meaning(self.original_text)]
                                                                   if self.original_text else [])
         apply_btn = self.query_one("#btn-apply", Button)
@@ -703,7 +703,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
                                            focus_cancel=False), callback=answer)
 
     async def _restore(self, saved: Any) -> None:
-        try:  # the guarded reader: a draft file is input like any other (issue 14: bombs, deep nesting)
+        try:  # the guarded reader: a draft file is input like any other (bombs, deep nesting)
             docs = [d for d in load_yaml_all(saved.text) if d is not None]
             nad = NAD.from_manifest(docs[0]) if len(docs) == 1 else None
         except (yaml.YAMLError, MultusTuiError, ValueError, TypeError):
