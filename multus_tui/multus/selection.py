@@ -20,7 +20,7 @@ import difflib
 import ipaddress
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -189,6 +189,13 @@ def go_match_keys(obj: dict, known: Iterable[str]) -> tuple[dict[str, tuple[str,
         else:
             matched[target] = (key, value)
     return matched, extra
+
+
+def go_key(obj: Mapping[str, Any], name: str) -> str:
+    """The key of `obj` whose value Go's encoding/json decodes into field `name`: the last key that
+    matches it exactly or ignoring case (a later duplicate overwrites), `name` itself when none does."""
+    matched, _ = go_match_keys({k: v for k, v in obj.items() if isinstance(k, str)}, [name])
+    return matched[name][0] if name in matched else name
 
 
 def json_type(value: Any, *, go: bool = False) -> str:

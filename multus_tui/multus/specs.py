@@ -45,6 +45,7 @@ from multus_tui.multus.policy import (
     Fix,
     Severity,
 )
+from multus_tui.multus.selection import go_match_keys
 
 FieldKind = Literal[
     "str", "int", "bool", "enum", "cidr", "ip", "ip-list", "cidr-list", "map", "list", "object", "mac", "ifname"
@@ -174,11 +175,8 @@ class PluginSpec:
 
     def field_ci(self, name: str) -> FieldSpec | None:
         """The spec whose name matches ignoring case (Go's encoding/json matches that way)."""
-        low = name.lower()
-        for f in self.fields:
-            if f.name.lower() == low:
-                return f
-        return None
+        matched, _ = go_match_keys({name: None}, [f.name for f in self.fields])
+        return self.field(next(iter(matched))) if matched else None
 
     def defaults(self) -> dict[str, Any]:
         """Values a new form starts with: `type`, then required fields that have a default."""
