@@ -27,7 +27,6 @@ import argparse
 import difflib
 import json
 import sys
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +44,7 @@ from multus_tui.multus.nad import NAD
 from multus_tui.multus.selection import NETWORKS_ANNOTATION, Selection, parse_networks
 from multus_tui.multus.validate import Finding, validate_nad, validate_selections
 from multus_tui.multus.yamlread import MAX_TEXT
+from multus_tui.safetext import escape
 
 #: annotation keys Multus writes or reads that are not typos of the networks key
 _MULTUS_KEYS = {
@@ -55,20 +55,6 @@ _MULTUS_KEYS = {
     "v1.multus-cni.io/default-network",
 }
 _DEFAULT_NS = "default"
-
-
-def escape(text: Any) -> str:
-    """Printable form of a cluster/file-sourced string: control and format characters become
-    \\xNN / \\uNNNN so they cannot drive the terminal."""
-    out = []
-    for ch in str(text):
-        cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn") and ch != " ":
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 @dataclass

@@ -8,36 +8,20 @@ as markup.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from rich.text import Text
 
-# C0 controls except tab/newline handling below, DEL and C1 controls (ESC included), the
-# bidirectional embedding/override/isolate marks (a terminal would reorder the rest of the line: a
-# name could then read as something else), and every invisible format character (zero-width space
-# and joiners, word joiner, BOM, soft hyphen, invisible operators, line/paragraph separators, tag
-# characters, Hangul fillers): `lint` escapes the same (Unicode category Cf and friends).
-_CONTROL = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e"
-    "\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f"
-    "\ud800-\udfff]")
+from multus_tui.safetext import escape
 
-
-def _escape(m: re.Match[str]) -> str:
-    code = ord(m.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+_NAMED = {"\t": "\\t", "\n": "\\n"}
 
 
 def sanitize(value: object, *, keep_newlines: bool = False) -> str:
-    """The string with every control character replaced by a visible escape."""
-    s = "" if value is None else str(value)
-    s = _CONTROL.sub(_escape, s)
-    s = s.replace("\t", "\\t")
-    if not keep_newlines:
-        s = s.replace("\n", "\\n").replace("\r", "\\r")
-    return s
+    """The string with every character a terminal would act on or hide replaced by a visible escape
+    (the rule: multus_tui/safetext.py); tab and newline are written \\t and \\n."""
+    return escape(value, keep="\n" if keep_newlines else "", names=_NAMED)
 
 
 def plain(value: object, style: str = "", *, keep_newlines: bool = False) -> Text:

@@ -67,3 +67,23 @@ def test_server_metadata_keys_are_listed_once():
 def test_dns_names(value, label, subdomain):
     assert is_dns_label(value) is label
     assert is_dns_subdomain(value) is subdomain
+
+
+@pytest.mark.parametrize("ch", ["\x1b", "\x07", "\x85", "\u202e", "\u2066", "\u200b", "\ufeff", "\u00ad", "\u2028",
+                                "\ue000", "\U000e0041", "\u3164", "\u115f", "\U0010fffe"])
+def test_the_tui_and_the_command_line_escape_the_same_characters(ch):
+    """One rule (multus_tui/safetext.py): what lint prints escaped, the TUI shows escaped, and back."""
+    from multus_tui.commands.lint import escape
+    from multus_tui.ui.text import sanitize
+
+    text = f"a{ch}b"
+    assert sanitize(text) == escape(text) != text
+    assert ch not in sanitize(text)
+
+
+def test_safe_text_keeps_what_is_printable():
+    from multus_tui.safetext import escape
+
+    assert escape("vlan1 · ünïcode 名前 ✗ \u00a0nbsp") == "vlan1 · ünïcode 名前 ✗ \u00a0nbsp"
+    assert escape("a\tb\nc") == "a\\x09b\\x0ac"
+    assert escape("a\tb\nc", keep="\n", names={"\t": "\\t"}) == "a\\tb\nc"
