@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -144,8 +145,14 @@ class BaseScreen(Screen):
         """Re-derive what this screen shows from the store snapshot (changes None: everything). The
         app calls it on the event loop with each throttled batch while this screen is on top."""
         # a screen popped before its first refresh (go home, reopen quickly) has no widgets left to fill
-        if self.store is not None and self.is_attached and self in self.app.screen_stack:
+        if self.store is None or not self.is_attached or self not in self.app.screen_stack:
+            return
+        try:
             self.update_view(self.store, changes)
+        except NoMatches:
+            # its widgets are being removed (the app is exiting and a batch arrived in between): nothing
+            # to show any more (a wrong query would leave a screen that is up empty, which its tests see)
+            return
 
     def update_view(self, store: LiveStore, changes: list[Change] | None) -> None:
         """Subclasses fill their widgets here, from `store`'s snapshot."""
