@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"multus-tui {__version__}")
     # The options before a command land in their own `g_*` attributes: argparse lets a subcommand's
     # defaults overwrite same-named attributes, which once made `--kubeconfig X status` read
-    # $KUBECONFIG (issue 14). main() then applies or refuses each one for the command given.
+    # $KUBECONFIG. main() then applies or refuses each one for the command given.
     parser.add_argument("--demo", dest="g_demo", action="store_true",
                         help="start the embedded sandbox cluster (seed scenario) and open the TUI on it")
     parser.add_argument("--kubeconfig", dest="g_kubeconfig", metavar="PATH",

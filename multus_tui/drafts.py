@@ -24,7 +24,7 @@ from multus_tui.files import write_atomic
 
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 MAX_DRAFT_BYTES = 4 * 1024 * 1024  # a NAD is at most ~1.5 MB in etcd; anything far larger is not ours
-# Drafts are pruned when one is saved (issue 14: they were kept for ever): older than this, or beyond
+# Drafts are pruned when one is saved (they were kept for ever): older than this, or beyond
 # the newest KEEP_DRAFTS; a temporary file a crash left behind goes after a day.
 MAX_DRAFT_AGE_S = 30 * 24 * 3600
 KEEP_DRAFTS = 20

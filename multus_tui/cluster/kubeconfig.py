@@ -48,7 +48,7 @@ class ClusterInfo:
 class _ClientLog(logging.Filter):
     """Takes what the client's kubeconfig loader logs (it logs exec-plugin failures instead of raising,
     with the plugin's stderr in the text) off the root logger: kept here, scrubbed before anyone sees
-    it, and never handed to a handler (the --debug log would have written it to disk; issue 14)."""
+    it, and never handed to a handler (the --debug log would have written it to disk)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -234,7 +234,7 @@ def load_cluster(kubeconfig: str | None = None, context: str | None = None, *,
 def _trim_token_file(loader: Any, conf: Configuration, context: str) -> None:
     """A tokenFile's token as client-go reads it: strings.TrimSpace of the file, and an empty one is an
     error ("read empty token from file"). The Python client keeps the newline most token files end
-    with, and every request then failed with "Invalid header value" (issue 14)."""
+    with, and every request then failed with "Invalid header value"."""
     user = getattr(loader, "_user", None)
     if user is None or "tokenFile" not in user or user.safe_get("token"):
         return
@@ -268,11 +268,3 @@ def connection_fingerprint(info: ClusterInfo) -> str:
             h.update(repr(path).encode())
         h.update(b"\0")
     return h.hexdigest()
-
-
-def describe_paths(kubeconfig: str | None = None) -> str:
-    """Human text for where the kubeconfig comes from (for error screens)."""
-    try:
-        return ", ".join(str(Path(p)) for p in kubeconfig_paths(kubeconfig))
-    except ClusterError as exc:
-        return exc.message

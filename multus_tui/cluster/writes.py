@@ -17,20 +17,19 @@ Editing an existing NAD is guarded twice, as `kubectl edit` users expect:
 
 from __future__ import annotations
 
-import copy
 import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
 from multus_tui.cluster.client import FIELD_MANAGER, Cluster, kind_of
 from multus_tui.cluster.errors import ClusterError
+from multus_tui.multus.manifests import without_server_fields
+from multus_tui.multus.selection import NETWORKS_ANNOTATION
 
-NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks"
+# annotations a client writes for its own bookkeeping: noise in a diff
+NOISE_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
 APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
 MERGE_PATCH = "application/merge-patch+json"
-# server-maintained metadata that is noise in a diff (and must not be sent in an apply)
-NOISE_METADATA = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink")
-NOISE_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
 WORKLOAD_KINDS = ("deployment", "statefulset", "daemonset")
 
 
@@ -42,14 +41,13 @@ def _q(dry_run: bool, **extra: Any) -> dict[str, Any]:
 
 
 def strip_noise(obj: dict | None, *, keep_status: bool = False) -> dict | None:
-    """A copy of `obj` without server-maintained metadata (and status)."""
+    """A copy of `obj` without server-maintained metadata (and status), and without what is noise in
+    a diff: kubectl's last-applied annotation and the empty maps left behind."""
     if obj is None:
         return None
-    out = copy.deepcopy(obj)
+    out = without_server_fields(obj, keep_status=keep_status)
     meta = out.get("metadata")
     if isinstance(meta, dict):
-        for k in NOISE_METADATA:
-            meta.pop(k, None)
         ann = meta.get("annotations")
         if isinstance(ann, dict):
             for k in NOISE_ANNOTATIONS:
@@ -58,8 +56,6 @@ def strip_noise(obj: dict | None, *, keep_status: bool = False) -> dict | None:
                 meta.pop("annotations")
         if isinstance(meta.get("labels"), dict) and not meta["labels"]:
             meta.pop("labels")
-    if not keep_status:
-        out.pop("status", None)
     return out
 
 

@@ -43,7 +43,7 @@ def render_table(findings: list[Any], color: bool = False, width: int = 100) -> 
 def run(args: argparse.Namespace) -> int:
     from multus_tui import logs
 
-    logs.setup(debug=bool(getattr(args, "debug", False)))  # redacting debug log (issue 10)
+    logs.setup(debug=bool(getattr(args, "debug", False)))  # redacting debug log
     from multus_tui.cluster.doctor import collect_findings
     from multus_tui.cluster.errors import ClusterError
     from multus_tui.multus.diagnose import has_errors

@@ -22,11 +22,12 @@ import argparse
 import sys
 from typing import Any
 
-from multus_tui.commands.lint import escape, read_input
+from multus_tui.commands.lint import read_input
 from multus_tui.multus.errors import ConfigError, ManifestError
 from multus_tui.multus.manifests import Document, is_nad, read_documents
 from multus_tui.multus.nad import NAD, dump_yaml, parse_config_text
 from multus_tui.multus.yamlread import load_yaml
+from multus_tui.safetext import escape
 
 
 class FmtError(Exception):

@@ -27,7 +27,6 @@ import argparse
 import difflib
 import json
 import sys
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +44,7 @@ from multus_tui.multus.nad import NAD
 from multus_tui.multus.selection import NETWORKS_ANNOTATION, Selection, parse_networks
 from multus_tui.multus.validate import Finding, validate_nad, validate_selections
 from multus_tui.multus.yamlread import MAX_TEXT
+from multus_tui.safetext import escape
 
 #: annotation keys Multus writes or reads that are not typos of the networks key
 _MULTUS_KEYS = {
@@ -55,20 +55,6 @@ _MULTUS_KEYS = {
     "v1.multus-cni.io/default-network",
 }
 _DEFAULT_NS = "default"
-
-
-def escape(text: Any) -> str:
-    """Printable form of a cluster/file-sourced string: control and format characters become
-    \\xNN / \\uNNNN so they cannot drive the terminal."""
-    out = []
-    for ch in str(text):
-        cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn") and ch != " ":
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 @dataclass
@@ -100,7 +86,7 @@ def read_input(path: str) -> str:
     """The text of a file, or of standard input for '-' (UTF-8, BOM allowed).
 
     Reads at most MAX_TEXT + 1 bytes, so /dev/zero or an endless pipe is refused after 10 MB
-    instead of filling memory (issue 14); InputTooLarge (an OSError) says so."""
+    instead of filling memory; InputTooLarge (an OSError) says so."""
     if path == "-":
         data = sys.stdin.buffer.read(MAX_TEXT + 1)
     else:
@@ -171,7 +157,7 @@ def lint_run(files: list[str]) -> LintResult:
                 reported.append(Reported(fname, doc.number, "-", "-", None, Finding(
                     "error", "", f"not a Kubernetes object (a YAML {type(doc.obj).__name__})", "not-an-object")))
                 continue
-            if not doc.obj.get("kind"):  # a mapping, but no object: nothing to check (issue 14)
+            if not doc.obj.get("kind"):  # a mapping, but no object: nothing to check
                 unparseable = True
                 reported.append(Reported(fname, doc.number, "-", "-", None, Finding(
                     "error", "", "not a Kubernetes object (no kind)", "not-an-object")))
@@ -293,7 +279,7 @@ def run(args: argparse.Namespace) -> int:
     for msg in read_errors:
         print(f"multus-tui lint: {msg}", file=sys.stderr)
     if not result.checked and not read_errors and not unparseable:
-        # a file with no NAD, pod or pod template passing as clean would be a lie (issue 14)
+        # a file with no NAD, pod or pod template passing as clean would be a lie
         print("multus-tui lint: nothing checked: the input holds no NetworkAttachmentDefinition, Pod or pod "
               "template (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob)", file=sys.stderr)
         return 2

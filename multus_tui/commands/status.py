@@ -25,7 +25,7 @@ def table_rows(records: list[dict[str, Any]]) -> list[tuple[str, ...]]:
         atts = r.get("attachments") or []
         error = r.get("networkStatusError")
         if error and not any(a.get("reason") == error for a in atts):
-            # said on the pod's first row: what Multus reported cannot be read (issue 14)
+            # said on the pod's first row: what Multus reported cannot be read
             atts = [{**atts[0], "reason": error} if i == 0 else a for i, a in enumerate(atts)] or \
                 [{"network": "-", "state": "unknown", "reason": error}]
         if not atts:
@@ -59,7 +59,7 @@ def render_table(records: list[dict[str, Any]], color: bool = False) -> str:
 def run(args: argparse.Namespace) -> int:
     from multus_tui import logs
 
-    logs.setup(debug=bool(getattr(args, "debug", False)))  # redacting debug log (issue 10)
+    logs.setup(debug=bool(getattr(args, "debug", False)))  # redacting debug log
     from multus_tui.cluster.errors import ClusterError
     from multus_tui.cluster.status import collect_status
 

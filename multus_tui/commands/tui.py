@@ -40,10 +40,10 @@ def run_app(kubeconfig: str | None, context: str | None, namespace: str | None, 
     from multus_tui.ui.signals import terminal_restored_on_signals
 
     ctx, why = build_context(kubeconfig, context, namespace, readonly)
-    ctx.extra["drafts"] = True  # the builder keeps drafts in the XDG state dir (issue 10); tests opt in
+    ctx.extra["drafts"] = True  # the builder keeps drafts in the XDG state dir; tests opt in
     app = MultusApp(ctx, no_cluster_reason=why, open_namespace=namespace)
     try:
-        with terminal_restored_on_signals(app) as signalled:  # SIGTERM, SIGHUP, ...: issue 14
+        with terminal_restored_on_signals(app) as signalled:  # SIGTERM, SIGHUP, ...
             result = app.run()
     finally:
         if ctx.store is not None:
@@ -72,7 +72,7 @@ def run_demo(namespace: str | None, readonly: bool) -> str | None:
 def run(args: argparse.Namespace) -> int:
     from multus_tui import logs
 
-    logs.setup(debug=bool(getattr(args, "debug", False)))  # redacting debug log (issue 10)
+    logs.setup(debug=bool(getattr(args, "debug", False)))  # redacting debug log
     namespace = getattr(args, "namespace", None)
     readonly = bool(getattr(args, "readonly", False))
     try:
@@ -85,4 +85,4 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"multus-tui: cannot start the TUI: {exc}", file=sys.stderr)
         return 2
-    return 0 if result in (None, "demo", "") else 0
+    return 0

@@ -16,7 +16,7 @@ its reason.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from multus_tui.multus.errors import AnnotationError
@@ -231,3 +231,21 @@ def network_status_error(annotations: Mapping[str, str], states: list[Attachment
         except AnnotationError as exc:
             bad = f"malformed network-status: {exc}"
     return bad
+
+
+def is_secondary(att: AttachmentState) -> bool:
+    """A Multus secondary attachment the pod asked for (not the cluster default, not an entry Multus
+    reported that nobody requested)."""
+    return "/" in (att.network or "") and att.state != NOT_REQUESTED
+
+
+def overall_state(attachments: Iterable[AttachmentState]) -> tuple[str, str | None]:
+    """(state, reason) of a pod's secondary attachments as a whole: "failed" (the first failed one's
+    reason), "attached" (every requested one attached), otherwise "pending"."""
+    secondaries = [a for a in attachments if is_secondary(a)]
+    for a in secondaries:
+        if a.state == FAILED:
+            return FAILED, a.reason
+    if secondaries and all(a.state == ATTACHED for a in secondaries):
+        return ATTACHED, None
+    return PENDING, None

@@ -1,4 +1,4 @@
-"""Cluster-wide diagnosis: what Multus gets wrong without a word (issue 8).
+"""Cluster-wide diagnosis: what Multus gets wrong without a word.
 
 Pure domain: the inputs are plain values (NAD models, pod records, event dicts), so every check
 is testable without a cluster; `multus_tui.cluster.doctor` gathers them from a cluster or a
@@ -46,6 +46,7 @@ from multus_tui.multus.failures import Failure
 from multus_tui.multus.ipam import IPRange, ipam_ranges, pool_size
 from multus_tui.multus.nad import NAD, RESOURCE_NAME_ANNOTATION
 from multus_tui.multus.nodes import NodeFacts, link_gaps
+from multus_tui.multus.policy import severity_rank
 from multus_tui.multus.selection import (
     NETWORKS_ANNOTATION,
     Selection,
@@ -56,8 +57,6 @@ from multus_tui.multus.selection import (
 )
 from multus_tui.multus.status import LEGACY_NETWORKS_STATUS_ANNOTATION, NETWORK_STATUS_ANNOTATION
 from multus_tui.multus.validate import validate_nad
-
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 #: check id -> (issue 8 number, title). The order of this dict is the display order.
 CHECKS: dict[str, tuple[int, str]] = {
@@ -89,7 +88,7 @@ CHECKS: dict[str, tuple[int, str]] = {
     "host-link-missing": (13, "master/device missing on nodes"),
 }
 
-#: warning threshold of pool use (issue 8: warning at >= 80 %)
+#: warning threshold of pool use (warning at >= 80 %)
 POOL_WARN_RATIO = 0.8
 
 _TERMINAL_PHASES = ("Succeeded", "Failed")
@@ -157,7 +156,7 @@ def findings_for(findings: Iterable[DoctorFinding], kind: str, namespace: str, n
 
 def sort_findings(findings: Iterable[DoctorFinding]) -> list[DoctorFinding]:
     """Errors first, then by check number, objects and message (deterministic output)."""
-    return sorted(findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.number, f.check,
+    return sorted(findings, key=lambda f: (severity_rank(f.severity), f.number, f.check,
                                            f.objects, f.message))
 
 
@@ -777,7 +776,7 @@ def _check_silent(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: 
                         f"'{NETWORKS_ANNOTATION}'", f"rename the annotation key to {NETWORKS_ANNOTATION} and recreate "
                         "the pod (Multus reads it only at sandbox creation).")
         status_error = network_status_error(rec.annotations, c.states)
-        if status_error:  # issue 14: said, not shown as an empty network
+        if status_error:  # said, not shown as an empty network
             out.add("malformed-annotation", "error", [c.ref],
                     f"{who}: the {NETWORK_STATUS_ANNOTATION} annotation cannot be parsed "
                     f"({status_error.removeprefix('malformed network-status: ')}): what attached cannot be told",

@@ -11,6 +11,7 @@ of a Deployment, ReplicaSet, StatefulSet, DaemonSet, Job (spec.template) or Cron
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,22 @@ _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$")
 _END = re.compile(r"^\.\.\.\s*$")
 
 TEMPLATE_KINDS = ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController")
+#: metadata the API server maintains: not the user's content, noise in a diff, never written to a file
+#: or sent back (server-side apply refuses managedFields)
+SERVER_METADATA = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink")
+
+
+def without_server_fields(obj: dict[str, Any], *, keep_status: bool = False) -> dict[str, Any]:
+    """A copy of a manifest without what the server maintains: SERVER_METADATA, and `status` unless
+    `keep_status`. Everything else (the user's labels, annotations, unknown keys) stays."""
+    out = copy.deepcopy(obj)
+    meta = out.get("metadata")
+    if isinstance(meta, dict):
+        for k in SERVER_METADATA:
+            meta.pop(k, None)
+    if not keep_status:
+        out.pop("status", None)
+    return out
 
 
 @dataclass

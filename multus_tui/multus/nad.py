@@ -364,7 +364,7 @@ class NAD:
 
 # ---------------------------------------------------------------------- YAML output
 # libyaml's emitter when PyYAML has it: the pure-Python one looks at every character of a scalar
-# about ten times (analyze_scalar), which made `fmt` of a 6.7 MB JSON config take over 30 s (issue 14).
+# about ten times (analyze_scalar), which made `fmt` of a 6.7 MB JSON config take over 30 s.
 _BaseDumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 

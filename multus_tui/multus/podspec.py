@@ -29,6 +29,7 @@ from typing import Any
 from multus_tui.multus import ipam as ipam_mod
 from multus_tui.multus.errors import AnnotationError
 from multus_tui.multus.nad import NAD, dump_yaml
+from multus_tui.multus.names import LABEL_RE, SUBDOMAIN_RE
 from multus_tui.multus.selection import (
     NETWORKS_ANNOTATION,
     Selection,
@@ -61,8 +62,6 @@ MAX_DNS_NAMESERVERS = 3
 MAX_DNS_SEARCHES = 32
 MAX_DNS_SEARCH_CHARS = 2048
 
-_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 # IPAM types that honour a pod's `ips` request as the address itself (reference 4.13/4.14);
 # whereabouts only adds them as *extra* addresses, dhcp ignores them.
 _IPS_IPAMS = ("static", "host-local")
@@ -150,7 +149,7 @@ class DnsOverride:
                                f"the search list must be at most {MAX_DNS_SEARCH_CHARS} characters", "dns-search-too-long"))
         for i, s in enumerate(self.searches):
             # A trailing dot (absolute name) is accepted by Kubernetes.
-            if len(s) > 253 or not _SUBDOMAIN.match(s.rstrip(".").lower()):
+            if len(s) > 253 or not SUBDOMAIN_RE.match(s.rstrip(".").lower()):
                 out.append(Finding("error", f"{path}.searches[{i}]",
                                    f"{s!r} is not a DNS domain name", "dns-search-invalid"))
         for i, opt in enumerate(self.options):
@@ -181,11 +180,11 @@ class TestPod:
             out.append(Finding("error", "metadata.name",
                                f"pod {self.namespace}/{self.name} already exists: choose another name",
                                "pod-exists"))
-        if len(self.name) > 253 or not _SUBDOMAIN.match(self.name):
+        if len(self.name) > 253 or not SUBDOMAIN_RE.match(self.name):
             out.append(Finding("error", "metadata.name",
                                f"pod name {self.name!r} must be a DNS subdomain (lower case, digits, '-', '.')",
                                "pod-name-invalid"))
-        if len(self.namespace) > 63 or not _LABEL.match(self.namespace):
+        if len(self.namespace) > 63 or not LABEL_RE.match(self.namespace):
             out.append(Finding("error", "metadata.namespace",
                                f"namespace {self.namespace!r} is not a valid namespace name", "pod-namespace-invalid"))
         if not self.image.strip():
@@ -195,7 +194,7 @@ class TestPod:
 
 def _container_name(pod_name: str) -> str:
     # Container names are DNS labels; a dotted pod name cannot be reused as is.
-    return pod_name if len(pod_name) <= 63 and _LABEL.match(pod_name) else "main"
+    return pod_name if len(pod_name) <= 63 and LABEL_RE.match(pod_name) else "main"
 
 
 def template_snippet(selections: Iterable[Selection], dns: DnsOverride | None = None) -> dict[str, Any]:

@@ -31,7 +31,27 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+#: every severity, most severe first (the order findings are sorted and shown in)
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+def severity_rank(severity: str) -> int:
+    """Sort key of a severity: errors first, an unknown severity last."""
+    return SEVERITY_ORDER.get(severity, len(SEVERITIES))
+
+
+def count_by_severity(severities: Iterable[str]) -> dict[str, int]:
+    """How many of each severity (every known severity present, 0 when absent)."""
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for s in severities:
+        counts[s] = counts.get(s, 0) + 1
+    return counts
+
+
+def has_errors(findings: Iterable[Any]) -> bool:
+    """True when any finding (anything with a `severity`) is an error."""
+    return any(f.severity == "error" for f in findings)
 
 # ------------------------------------------------------------------ kernel limits
 #: IFNAMSIZ is 16 including the NUL: a name has at most 15 bytes (dev_valid_name). Longer names

@@ -20,18 +20,15 @@ import difflib
 import ipaddress
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from multus_tui.multus.errors import AnnotationError
+from multus_tui.multus.names import LABEL_RE, SUBDOMAIN_RE
 
 NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks"
 
-# DNS-1123 label (2.2): what both parsers demand of ns and name in the short form.
-LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-# DNS-1123 subdomain: what Kubernetes allows for a NAD name (JSON form can reference dotted names).
-SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 IFNAMSIZ = 16  # kernel limit incl. the NUL byte: names are at most 15 bytes
 
 _SHORT_MISMATCH = (
@@ -192,6 +189,13 @@ def go_match_keys(obj: dict, known: Iterable[str]) -> tuple[dict[str, tuple[str,
         else:
             matched[target] = (key, value)
     return matched, extra
+
+
+def go_key(obj: Mapping[str, Any], name: str) -> str:
+    """The key of `obj` whose value Go's encoding/json decodes into field `name`: the last key that
+    matches it exactly or ignoring case (a later duplicate overwrites), `name` itself when none does."""
+    matched, _ = go_match_keys({k: v for k, v in obj.items() if isinstance(k, str)}, [name])
+    return matched[name][0] if name in matched else name
 
 
 def json_type(value: Any, *, go: bool = False) -> str:

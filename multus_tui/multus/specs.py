@@ -21,7 +21,7 @@ Shape:
   their specs are the same, with `alias_of` set.
 
 Form helpers: `parse_value(field, text)` / `format_value(field, value)` convert between a text
-input and the JSON value; `config_to_values(spec, obj)` / `apply_values(spec, obj, values)` move a
+input and the JSON value; `apply_values(spec, obj, values)` moves a
 whole object between config and form without losing keys the spec does not know.
 """
 
@@ -45,6 +45,7 @@ from multus_tui.multus.policy import (
     Fix,
     Severity,
 )
+from multus_tui.multus.selection import go_match_keys
 
 FieldKind = Literal[
     "str", "int", "bool", "enum", "cidr", "ip", "ip-list", "cidr-list", "map", "list", "object", "mac", "ifname"
@@ -174,11 +175,8 @@ class PluginSpec:
 
     def field_ci(self, name: str) -> FieldSpec | None:
         """The spec whose name matches ignoring case (Go's encoding/json matches that way)."""
-        low = name.lower()
-        for f in self.fields:
-            if f.name.lower() == low:
-                return f
-        return None
+        matched, _ = go_match_keys({name: None}, [f.name for f in self.fields])
+        return self.field(next(iter(matched))) if matched else None
 
     def defaults(self) -> dict[str, Any]:
         """Values a new form starts with: `type`, then required fields that have a default."""
@@ -1203,22 +1201,6 @@ def format_value(spec: FieldSpec, value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value)
     return json.dumps(value)
-
-
-def config_to_values(spec: PluginSpec, obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Split a plugin/IPAM object into (values of spec'd fields, every other key).
-
-    The second dict holds generic keys (type, ipam, capabilities, ...) and unknown keys, so the
-    form can show them and `apply_values` can keep them.
-    """
-    known: dict[str, Any] = {}
-    other: dict[str, Any] = {}
-    for k, v in obj.items():
-        if spec.field(k) is not None:
-            known[k] = v
-        else:
-            other[k] = v
-    return known, other
 
 
 def apply_values(spec: PluginSpec, obj: dict[str, Any] | None, values: Mapping[str, Any]) -> dict[str, Any]:

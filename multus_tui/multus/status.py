@@ -106,7 +106,7 @@ def status_from_dict(obj: Mapping[str, Any]) -> NetworkStatus:
     get: Any
     if _KEY_SET.issuperset(obj):
         # Every key exactly as Multus writes it (the usual case): no case folding to do, nothing
-        # extra. This function runs once per entry of every pod (issue 9: 10,000-pod status).
+        # extra. This function runs once per entry of every pod (10,000-pod status).
         get, extra = obj.get, {}
     else:
         matched, extra = go_match_keys(dict(obj), _KEYS)
@@ -144,7 +144,7 @@ def _reject_constant(name: str) -> Any:
 
 
 # One decoder for every call: json.loads(..., parse_constant=...) builds a new JSONDecoder per call,
-# a measurable share of the per-pod cost of a 10,000-pod status (issue 9).
+# a measurable share of the per-pod cost of a 10,000-pod status.
 _DECODE = json.JSONDecoder(parse_constant=_reject_constant).decode
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from multus_tui.multus.nad import NAD
+from multus_tui.multus.names import LABEL_RE, SUBDOMAIN_RE
 from multus_tui.multus.policy import (
     EINVAL_TEXT,
     ERANGE_TEXT,
@@ -30,6 +31,7 @@ from multus_tui.multus.policy import (
     Fix,
     Severity,
     did_you_mean,
+    severity_rank,
 )
 from multus_tui.multus.selection import json_type
 from multus_tui.multus.specs import (
@@ -55,8 +57,6 @@ from multus_tui.multus.specs import (
 __all__ = ["SEVERITY_ORDER", "Finding", "Severity", "apply_fix", "check_object", "check_value", "has_errors",
            "sort_findings", "validate_nad", "validate_selections"]
 
-LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 CNI_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$")
 #: what libcni reads at list level (cni:libcni/conf.go NetworkConfigList)
 CONFLIST_KEYS = ("cniVersion", "cniVersions", "name", "plugins", "disableCheck", "disableGC",
@@ -647,7 +647,7 @@ def _check_added_routes(nad: NAD, types: list[Any], prefix: str) -> list[Finding
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Errors first, then warnings, then info; stable otherwise."""
-    return sorted(findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 3))
+    return sorted(findings, key=lambda f: severity_rank(f.severity))
 
 
 # ---------------------------------------------------------------------- pod selections

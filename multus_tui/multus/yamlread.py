@@ -1,4 +1,4 @@
-"""The one guarded YAML reader of the project (issue 14): every YAML the project reads (manifests
+"""The one guarded YAML reader of the project: every YAML the project reads (manifests
 for lint/fmt, the sandbox's YAML request bodies, builder drafts, kubeconfig files) goes through
 `load_yaml` / `load_yaml_all`.
 

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 def write_private_file(path: Path, text: str) -> None:
     """Write a kubeconfig: a new 0600 file renamed into place (multus_tui.files.write_atomic), so a
-    symlink planted at the path (to ~/.bashrc, say) is replaced, never written through (issue 14)."""
+    symlink planted at the path (to ~/.bashrc, say) is replaced, never written through."""
     from multus_tui.files import write_atomic
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -45,7 +45,7 @@ def write_private_file(path: Path, text: str) -> None:
 
 class _WithoutRequestData(logging.Filter):
     """aiohttp logs a malformed request ("Error handling request") with a traceback whose exception
-    quotes the offending header line: a NUL after a bearer token printed the admin token (issue 14).
+    quotes the offending header line: a NUL after a bearer token printed the admin token.
     Keep the line, drop the exception's text: what went wrong, never what was sent."""
 
     def filter(self, record: logging.LogRecord) -> bool:

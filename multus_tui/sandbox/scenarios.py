@@ -72,6 +72,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from multus_tui.multus.selection import NETWORKS_ANNOTATION
 from multus_tui.multus.status import NETWORK_STATUS_ANNOTATION, NetworkStatus, render_network_status
 
 from . import upstream
@@ -82,7 +83,7 @@ from .store import ObjectStore, now_rfc3339
 from .whereabouts_sim import pool_name
 
 NAD_RESOURCE = "network-attachment-definitions"
-NETWORKS = "k8s.v1.cni.cncf.io/networks"
+NETWORKS = NETWORKS_ANNOTATION
 TENANT = "tenant-a"
 VLAN = "k8s-vlan1"
 KUBECTL_APPLY = "kubectl-client-side-apply"

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import errors, validation
-from .discovery import BUILTIN, NAD_CRD_NAME, VIRTUAL, ResourceType, resource_from_crd
+from .discovery import BUILTIN, VIRTUAL, ResourceType, resource_from_crd
 
 try:  # orjson is several times faster; plain json is the fallback (orjson is not a dependency).
     import orjson
@@ -1077,11 +1077,6 @@ def _crd_causes(obj: dict) -> list[dict[str, str]]:
                        "message": f"Unsupported value: \"{spec.get('scope', '')}\": supported values: "
                                   "\"Cluster\", \"Namespaced\"", "field": "spec.scope"})
     return causes
-
-
-def is_nad_crd(obj: dict) -> bool:
-    """Whether a CRD object is Multus' NetworkAttachmentDefinition CRD."""
-    return (obj.get("metadata") or {}).get("name") == NAD_CRD_NAME
 
 
 def _check_preconditions(resource: str, group: str, name: str, obj: dict, preconditions: dict | None) -> None:

@@ -7,28 +7,45 @@ import gc
 import os
 import shutil
 import subprocess
-import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, SuspendNotSupported
 from textual.binding import Binding
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from multus_tui.cluster.errors import from_exception
+from multus_tui.multus.diagnose import DoctorFinding
 from multus_tui.ui.commands import MultusCommands
 from multus_tui.ui.context import AppContext
 from multus_tui.ui.doctor_cache import DoctorCache
-from multus_tui.ui.messages import ClusterChecked, ContextSwitched, StoreChanged
-from multus_tui.ui.screens.base import WRITE_ACTIONS
+from multus_tui.ui.messages import (
+    ClusterChecked,
+    ContextSwitched,
+    DoctorDiagnosed,
+    KubeconfigReread,
+    ObjectRead,
+    StoreChanged,
+    WriteDone,
+    listen,
+)
+from multus_tui.ui.screens.base import WRITE_ACTIONS, BaseScreen
 from multus_tui.ui.screens.dialogs import on_answer
 from multus_tui.ui.text import sanitize
 
+if TYPE_CHECKING:
+    from multus_tui.cluster.client import Cluster
+    from multus_tui.cluster.store import Change, LiveStore
+    from multus_tui.cluster.views import NADView
+
 # While store batches keep arriving, the visible screen is refreshed at most this often (the store
 # already coalesces every 50 ms). A refresh re-renders every visible table line; at 20 refreshes a
-# second during a 5,000-update burst keys waited 0.6 s behind them (issue 9). A trailing refresh
+# second during a 5,000-update burst keys waited 0.6 s behind them. A trailing refresh
 # always lands the final state, at most this long after the last batch.
 STORE_REFRESH_INTERVAL = 0.25
 
@@ -53,7 +70,7 @@ def kubectl_exec_command(ctx: AppContext, namespace: str, pod: str) -> list[str]
     """The kubectl command that opens an interactive shell in `pod` (bash if present, else sh).
 
     A kubeconfig made of several files ($KUBECONFIG=a:b) goes to kubectl in its environment
-    (kubectl_env): `--kubeconfig a:b` names one file that does not exist (issue 14)."""
+    (kubectl_env): `--kubeconfig a:b` names one file that does not exist."""
     cmd = ["kubectl"]
     if ctx.kubeconfig and os.pathsep not in ctx.kubeconfig:
         cmd += ["--kubeconfig", ctx.kubeconfig]
@@ -109,16 +126,16 @@ class MultusApp(App[str | None]):
         self.no_cluster_reason = no_cluster_reason
         self.start_store = start_store
         self.open_namespace = open_namespace
-        self._unsubscribe: Any = None
+        self._unsubscribe: Callable[[], None] | None = None
         self._store_started = False
-        self._lock = threading.Lock()
         # store→UI throttle: changes waiting for the next refresh, its timer, when the last one ended
-        self._pending_changes: list[Any] = []
-        self._store_timer: Any = None
+        self._pending_changes: list[Change] = []
+        self._store_timer: Timer | None = None
         self._last_store_refresh = 0.0
         self._ui_heap_frozen = False
-        # One whole-cluster diagnosis shared by the home summary and the NAD/pod findings panels.
-        self.doctor = DoctorCache(self, self._diagnose, ready=self._store_synced)
+        self._extra_forbidden: tuple[str, ...] = ()
+        # The one doctor scheduler: the home summary, the NAD/pod findings panels and the Doctor view.
+        self.doctor = self._new_doctor()
 
     # --- lifecycle --------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -143,16 +160,7 @@ class MultusApp(App[str | None]):
         store = self.ctx.store
         if store is None:
             return
-
-        def listener(changes: list[Any]) -> None:  # a store thread
-            # post_message is thread-safe and does not wait for the UI: call_from_thread would park the
-            # store's dispatcher on the event loop, and at exit (the loop busy stopping the store) never return.
-            try:
-                self.post_message(StoreChanged(list(changes)))
-            except Exception:  # the app is gone or going; the store is being stopped
-                pass
-
-        self._unsubscribe = store.subscribe(listener)
+        self._unsubscribe = listen(store, self)
         self._apply_state()
 
     def on_unmount(self) -> None:
@@ -160,52 +168,54 @@ class MultusApp(App[str | None]):
 
     def _teardown_store(self) -> None:
         if self._unsubscribe is not None:
-            try:
-                self._unsubscribe()
-            except Exception:
-                pass
+            self._unsubscribe()
             self._unsubscribe = None
         if self.ctx.store is not None and self._store_started:
             self.ctx.store.stop()
             self._store_started = False
 
     # --- connection check (worker) ----------------------------------------------------------------
-    @work(thread=True, exclusive=True, exit_on_error=False, group="connect", description="checking the cluster")
     def connect(self) -> None:
-        cluster, store = self.ctx.cluster, self.ctx.store
-        if cluster is None:
-            return
-        from multus_tui.cluster.errors import from_exception
+        """Check the connection of the current context in a worker (the answer: ClusterChecked)."""
+        if self.ctx.cluster is not None:
+            self._check(self.ctx.cluster, self.ctx.namespace, bool(self.ctx.readonly_requested))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="connect", description="checking the cluster")
+    def _check(self, cluster: Cluster, namespace: str, readonly_requested: bool) -> None:
+        from multus_tui.cluster.errors import ClusterError
 
         try:
             cluster.server_version()
-        except Exception as exc:
-            self.post_message(ClusterChecked(from_exception(exc).message, None))
+        except ClusterError as exc:
+            self.post_message(ClusterChecked(exc.message, None, cluster=cluster))
             return
         forbidden: list[str] = []
         try:
             multus = cluster.multus_installed(refresh=True)
-        except Exception as exc:
+        except ClusterError as exc:
             multus = None
-            forbidden.append(f"checking for Multus: {from_exception(exc).message}")
+            forbidden.append(f"checking for Multus: {exc.message}")
         account_readonly: bool | None = None
         try:
-            perms = cluster.permissions(self.ctx.namespace)
+            perms = cluster.permissions(namespace)
+        except ClusterError:
+            pass  # what the account may do is a courtesy: the API's own 403 still says what is forbidden
+        else:
             account_readonly = perms.readonly
-            if perms.readonly and not self.ctx.readonly_requested:
+            if perms.readonly and not readonly_requested:
                 forbidden.append("this account may not write NADs or pods: write actions are hidden")
-            elif not perms.exec_pods and not self.ctx.readonly_requested:
+            elif not perms.exec_pods and not readonly_requested:
                 forbidden.append("this account may not exec into pods (shell)")
-        except Exception:
-            pass  # permissions are a courtesy; the API's own 403 still says what is forbidden
-        if store is not None and self.start_store and not self._store_started:
-            self._store_started = True
-            store.start()
-        self.post_message(ClusterChecked(None, multus, forbidden, account_readonly))
+        self.post_message(ClusterChecked(None, multus, forbidden, account_readonly, cluster=cluster))
 
     def on_cluster_checked(self, message: ClusterChecked) -> None:
         from multus_tui.ui.screens.errors import UnreachableScreen
 
+        if message.cluster is not self.ctx.cluster:
+            return  # a check of a context the app has left since
+        if message.error is None and self.ctx.store is not None and self.start_store and not self._store_started:
+            self._store_started = True
+            self.ctx.store.start()
         if message.error is not None:
             self.connection = ("failed", message.error)
             if isinstance(self.screen, UnreachableScreen):
@@ -225,38 +235,42 @@ class MultusApp(App[str | None]):
         self.refresh_bindings()
 
     def action_retry(self) -> None:
-        if self.ctx.online and self.ctx.context_name:
-            self.reload(self.ctx.context_name)
+        if self.ctx.cluster is not None and self.ctx.store is not None and self.ctx.context_name:
+            self.reload(self.ctx.kubeconfig, self.ctx.context_name, self.ctx.cluster)
         else:
             self.connect()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="context", description="reading the kubeconfig")
-    def reload(self, name: str) -> None:
-        """ctrl+r reads the kubeconfig again (issue 14): after a server restart or a rotated CA, token or
+    def reload(self, kubeconfig: str | None, name: str, current: Cluster) -> None:
+        """ctrl+r reads the kubeconfig again: after a server restart or a rotated CA, token or
         certificate, reconnecting with the old ones would fail for ever. Unchanged: check the connection
         again; changed: a fresh client and store, the path of a context switch to the context in use."""
-        from multus_tui.cluster.errors import from_exception
+        from multus_tui.cluster.errors import ClusterError
         from multus_tui.cluster.kubeconfig import connection_fingerprint, load_cluster
 
         try:
-            info = load_cluster(self.ctx.kubeconfig, name)
-        except Exception as exc:
-            self.post_message(ClusterChecked(from_exception(exc).message, None))
+            info = load_cluster(kubeconfig, name)
+        except ClusterError as exc:
+            self.post_message(ClusterChecked(exc.message, None, cluster=current))
             return
-        old = getattr(self.ctx.cluster, "info", None)
         try:
-            same = old is not None and connection_fingerprint(old) == connection_fingerprint(info)
+            same = connection_fingerprint(current.info) == connection_fingerprint(info)
         finally:
             info.api_client.close()
-        if same:
-            self.call_from_thread(self.connect)
+        self.post_message(KubeconfigReread(name, changed=not same))
+
+    def on_kubeconfig_reread(self, message: KubeconfigReread) -> None:
+        if message.changed:
+            self.switch_context(message.context)
         else:
-            self.call_from_thread(self.switch_context, name)
+            self.connect()
 
     # --- store → UI -------------------------------------------------------------------------------
     def on_store_changed(self, message: StoreChanged) -> None:
+        if message.store is not self.ctx.store:
+            return  # posted by the store of a context the app has left since
         self._apply_state()
-        if any(getattr(c, "kind", "") != "state" for c in message.changes):
+        if any(c.kind != "state" for c in message.changes):
             self.doctor.invalidate()
         self._pending_changes.extend(message.changes)
         if self._store_timer is not None:
@@ -274,10 +288,10 @@ class MultusApp(App[str | None]):
         if not changes or not self.screen_stack:  # the timer may fire while the app is closing
             return
         screen = self.screen
-        refresh = getattr(screen, "refresh_from_store", None)
-        if refresh is not None:
+        # a screen pushed but not mounted yet reads the whole store when it mounts
+        if isinstance(screen, BaseScreen) and screen.is_mounted:
             with self.batch_update():
-                refresh(changes)
+                screen.refresh_from_store(changes)
         # measured from the end: a slow refresh still leaves the loop free for keys in between
         self._last_store_refresh = time.monotonic()
         self.doctor.request()  # diagnoses again only if a screen on top shows findings
@@ -290,35 +304,39 @@ class MultusApp(App[str | None]):
         LiveStore did for its mirror: otherwise each full collection walks them again (0.2-0.4 s
         pauses of the UI thread during a burst)."""
         store = self.ctx.store
-        if store is None or not getattr(store, "freeze_gc", False):
+        if store is None or not store.freeze_gc:
             return
-        try:
-            synced = store.wait_synced(0)
-        except Exception:
-            return
-        if synced:
+        if store.synced:
             self._ui_heap_frozen = True
             # after the paint, so the first screen's render caches are frozen with the rows
             self.call_after_refresh(gc.freeze)
 
     def _store_synced(self) -> bool:
         store = self.ctx.store
-        return store is not None and bool(getattr(store, "synced", True))
+        return store is not None and store.synced
 
-    def _diagnose(self) -> list[Any]:  # a worker thread (DoctorCache)
-        from multus_tui.ui.doctor import compute_findings
+    def _new_doctor(self) -> DoctorCache:
+        """A doctor scheduler for the store of the current context (a context switch makes a new one:
+        the old cluster's findings mean nothing there)."""
+        store = self.ctx.store
 
-        return compute_findings(self.ctx, None)
+        def diagnose(scope: str | None) -> list[DoctorFinding]:  # a worker thread
+            from multus_tui.cluster.doctor import collect_findings
+
+            return [] if store is None else collect_findings(store, scope)
+
+        return DoctorCache(self, diagnose, ready=self._store_synced)
+
+    def on_doctor_diagnosed(self, message: DoctorDiagnosed) -> None:
+        if message.source is self.doctor:
+            self.doctor.diagnosed(message)
 
     def _apply_state(self) -> None:
         store = self.ctx.store
         if store is None:
             return
         st = store.state
-        try:
-            per_kind = {k: (v.get("status"), v.get("reason") or "") for k, v in store.watcher_stats().items()}
-        except Exception:
-            per_kind = {k: (status, st.reason or "") for k, status in getattr(st, "kinds", ())}
+        per_kind = {k: (v["status"], v["reason"] or "") for k, v in store.watcher_stats().items()}
         names = {"namespace": "namespaces", "nad": "NetworkAttachmentDefinitions", "pod": "pods", "event": "events"}
         forbidden = [f"cannot list/watch {names.get(k, k)}: {sanitize(reason)}"
                      for k, (status, reason) in per_kind.items()
@@ -331,7 +349,7 @@ class MultusApp(App[str | None]):
             status, reason = "live", None
         if (status, reason) != self.connection and self.connection[0] != "offline":
             self.connection = (status, reason)
-        allf = tuple(forbidden) + tuple(getattr(self, "_extra_forbidden", ()))
+        allf = tuple(forbidden) + self._extra_forbidden
         if allf != self.forbidden:
             self.forbidden = allf
 
@@ -340,12 +358,7 @@ class MultusApp(App[str | None]):
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             err = event.worker.error
-            try:
-                from multus_tui.cluster.errors import from_exception
-
-                msg = from_exception(err).message if err is not None else "unknown error"
-            except Exception:
-                msg = str(err)
+            msg = from_exception(err).message if err is not None else "unknown error"
             what = event.worker.description or event.worker.name
             self.notify(f"{what} failed: {sanitize(msg)}", severity="error", markup=False, timeout=8)
 
@@ -410,26 +423,23 @@ class MultusApp(App[str | None]):
     def screen_namespace(self) -> str | None:
         """The namespace the top screen is about when it is a namespace screen (else None: all)."""
         screen = self.screen
-        if type(screen).__name__ == "NamespaceScreen":
-            return getattr(screen, "namespace", None)
-        return None
+        return screen.doctor_namespace if isinstance(screen, BaseScreen) else None
 
     def open_doctor(self, namespace: str | None = None) -> None:
         """The Doctor view, over the whole cluster (None) or one namespace."""
-        try:
-            from multus_tui.ui.doctor import DoctorScreen
-        except Exception as exc:
-            self.notify(f"The doctor view is not available: {sanitize(exc)}", severity="warning", markup=False)
-            return
+        from multus_tui.ui.doctor import DoctorScreen
+
         if self.ctx.store is None:
             self.notify("The doctor needs a cluster (none is connected).", severity="warning")
             return
         if namespace:
-            self.ctx.namespace = namespace  # DoctorScreen scopes to ctx.namespace
-        self.push_screen(DoctorScreen(self.ctx, all_namespaces=namespace is None))
+            self.ctx.namespace = namespace  # the namespace the user is in now (pickers start there)
+        self.push_screen(DoctorScreen(self.ctx, namespace=namespace or self.ctx.namespace,
+                                      all_namespaces=namespace is None))
 
     def open_object(self, kind: str, namespace: str, name: str) -> None:
-        """Open the detail screen of `kind` ("nad" or "pod") namespace/name (DoctorScreen's enter)."""
+        """Open what a finding names: `kind` "nad" or "pod" its detail screen, "ippool" or "ipreservation"
+        the Pool inspector (the Doctor view's enter; the only way a finding is opened)."""
         store = self.ctx.store
         if store is None:
             return
@@ -486,27 +496,25 @@ class MultusApp(App[str | None]):
         self.push_screen(ContextSwitchScreen(), on_answer(self.switch_context))
 
     # --- context switch (worker) ------------------------------------------------------------------
-    @work(thread=True, exclusive=True, exit_on_error=False, group="context", description="switching context")
     def switch_context(self, name: str) -> None:
+        """Connect to another context of the kubeconfig (the client is built in a worker; the answer,
+        ContextSwitched, swaps it in on the event loop)."""
+        self._connect_context(self.ctx.kubeconfig, name)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="context", description="switching context")
+    def _connect_context(self, kubeconfig: str | None, name: str) -> None:
         from multus_tui.cluster.client import Cluster
-        from multus_tui.cluster.errors import from_exception
+        from multus_tui.cluster.errors import ClusterError
         from multus_tui.cluster.kubeconfig import load_cluster
         from multus_tui.cluster.store import LiveStore
 
         try:
-            info = load_cluster(self.ctx.kubeconfig, name)
-            cluster = Cluster(info)
-        except Exception as exc:
-            self.post_message(ContextSwitched(name, from_exception(exc).message))
+            info = load_cluster(kubeconfig, name)
+        except ClusterError as exc:
+            self.post_message(ContextSwitched(name, exc.message))
             return
-        old = self.ctx.store
-        self.call_from_thread(self._detach_store)
-        if old is not None:
-            old.stop()
-        self.ctx.cluster, self.ctx.store = cluster, LiveStore(cluster)
-        self.ctx.context_name, self.ctx.server, self.ctx.namespace = info.context, info.server, info.namespace
-        self.ctx.contexts = list(info.contexts)
-        self.post_message(ContextSwitched(info.context))
+        cluster = Cluster(info)
+        self.post_message(ContextSwitched(info.context, None, info, cluster, LiveStore(cluster)))
 
     def _detach_store(self) -> None:
         if self._unsubscribe is not None:
@@ -516,17 +524,28 @@ class MultusApp(App[str | None]):
         self._pending_changes.clear()  # the old cluster's changes must not reach the new one's screens
         self._ui_heap_frozen = False
 
+    @work(thread=True, exit_on_error=False, group="retire", description="stopping the old connection")
+    def _retire(self, store: LiveStore) -> None:
+        store.stop()  # joins its threads: up to a few seconds, never on the event loop
+
     def on_context_switched(self, message: ContextSwitched) -> None:
-        if message.error:
+        if message.error or message.info is None or message.cluster is None or message.store is None:
             self.notify(f"Cannot switch to {sanitize(message.context)}: {sanitize(message.error)}",
                         severity="error", markup=False, timeout=8)
             return
         from multus_tui.ui.screens.home import HomeScreen
 
+        old = self.ctx.store
+        self._detach_store()
+        if old is not None:
+            self._retire(old)
+        info = message.info
+        self.ctx.cluster, self.ctx.store = message.cluster, message.store
+        self.ctx.context_name, self.ctx.server, self.ctx.namespace = info.context, info.server, info.namespace
+        self.ctx.contexts = list(info.contexts)
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        # the old cluster's findings mean nothing here
-        self.doctor = DoctorCache(self, self._diagnose, ready=self._store_synced)
+        self.doctor = self._new_doctor()
         self.multus_installed = None
         self.connection = ("connecting", None)
         self.context_label = message.context or ""
@@ -536,22 +555,28 @@ class MultusApp(App[str | None]):
         self.notify(f"Context {sanitize(message.context)}", markup=False)
 
     # --- object actions shared by screens ---------------------------------------------------------
-    def show_nad_yaml(self, view: Any) -> None:
+    def show_nad_yaml(self, view: NADView) -> None:
         from multus_tui.ui.screens.dialogs import YamlScreen
         from multus_tui.ui.screens.nad_detail import nad_yaml
 
         self.push_screen(YamlScreen(f"NAD {view.namespace}/{view.name}", nad_yaml(view)))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="yaml", description="reading the pod")
     def show_pod_yaml(self, namespace: str, name: str) -> None:
+        if self.ctx.cluster is not None:
+            self._read_pod(self.ctx.cluster, namespace, name)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="yaml", description="reading the pod")
+    def _read_pod(self, cluster: Cluster, namespace: str, name: str) -> None:
         import yaml
 
+        obj = cluster.get_raw("pod", namespace, name)
+        (obj.get("metadata") or {}).pop("managedFields", None)
+        self.post_message(ObjectRead(f"Pod {namespace}/{name}", yaml.safe_dump(obj, sort_keys=False)))
+
+    def on_object_read(self, message: ObjectRead) -> None:
         from multus_tui.ui.screens.dialogs import YamlScreen
 
-        obj = self.ctx.cluster.get_raw("pod", namespace, name)  # type: ignore[union-attr]
-        (obj.get("metadata") or {}).pop("managedFields", None)
-        text = yaml.safe_dump(obj, sort_keys=False)
-        self.call_from_thread(self.push_screen, YamlScreen(f"Pod {namespace}/{name}", text))
+        self.push_screen(YamlScreen(message.title, message.text))
 
     def shell_into(self, namespace: str, pod: str) -> None:
         """Hand the terminal to `kubectl exec -it` and take it back when the shell exits."""
@@ -564,7 +589,7 @@ class MultusApp(App[str | None]):
         try:
             with self.suspend():
                 rc = subprocess.call(cmd, env=kubectl_env(self.ctx))
-        except Exception as exc:  # e.g. suspend is not supported (headless, web)
+        except (SuspendNotSupported, OSError) as exc:  # headless or web; kubectl gone since the check
             self.notify(f"Cannot open a shell here: {sanitize(exc)}", severity="error", markup=False)
             return
         self.refresh()
@@ -574,49 +599,45 @@ class MultusApp(App[str | None]):
     def confirm_delete_pod(self, namespace: str, name: str) -> None:
         from multus_tui.ui.screens.dialogs import ConfirmScreen
 
-        if self.ctx.readonly:
+        if self.ctx.readonly or self.ctx.cluster is None:
             return
+        cluster = self.ctx.cluster
         self.push_screen(ConfirmScreen(f"Delete pod {namespace}/{name}?"),
-                         on_answer(lambda _: self._delete("pod", namespace, name)))
+                         on_answer(lambda _: self._delete_pod(cluster, namespace, name)))
 
-    def confirm_delete_nad(self, view: Any) -> None:
+    def confirm_delete_nad(self, view: NADView) -> None:
         """The builder's delete dialog: it names every pod that uses the NAD and deletes in a worker."""
+        from multus_tui.ui.builder.delete import DeleteNadScreen
+
         if self.ctx.readonly:
-            return
-        try:
-            from multus_tui.ui.builder import DeleteNadScreen  # type: ignore[attr-defined]
-        except Exception as exc:
-            self.notify(f"Delete is not available: {sanitize(exc)}", severity="warning", markup=False)
             return
         self.push_screen(DeleteNadScreen(self.ctx, view))
 
     @work(thread=True, exit_on_error=False, group="delete", description="delete")
-    def _delete(self, kind: str, namespace: str, name: str) -> None:
+    def _delete_pod(self, cluster: Cluster, namespace: str, name: str) -> None:
         from multus_tui.cluster import writes
 
-        if kind == "pod":
-            writes.delete_pod(self.ctx.cluster, namespace, name)  # type: ignore[arg-type]
-        else:
-            writes.delete_nad(self.ctx.cluster, namespace, name)  # type: ignore[arg-type]
-        self.call_from_thread(self.notify, f"Deleted {kind} {sanitize(namespace)}/{sanitize(name)}", markup=False)
+        writes.delete_pod(cluster, namespace, name)
+        self.post_message(WriteDone(f"Deleted pod {sanitize(namespace)}/{sanitize(name)}"))
 
-    def open_builder(self, nad_view: Any = None, namespace: str | None = None, template: str | None = None) -> None:
+    def on_write_done(self, message: WriteDone) -> None:
+        if message.error is None:
+            self.notify(message.what, markup=False)
+        else:
+            self.notify(f"{message.what}: {sanitize(message.error)}", severity="error", markup=False)
+
+    def open_builder(self, nad_view: NADView | None = None, namespace: str | None = None,
+                     template: str | None = None) -> None:
+        from multus_tui.ui.builder.screen import NadBuilderScreen
+
         # Under --readonly the builder still opens: it hides apply and delete itself (offline export).
-        try:
-            from multus_tui.ui.builder import NadBuilderScreen  # type: ignore[attr-defined]
-        except Exception as exc:
-            self.notify(f"The NAD builder is not available: {sanitize(exc)}", severity="warning", markup=False)
-            return
-        nad = getattr(nad_view, "nad", None)
+        nad = nad_view.nad if nad_view is not None else None
         self.push_screen(NadBuilderScreen(self.ctx, nad=nad, namespace=namespace or self.ctx.namespace,
                                           template=template))
 
     def open_attach(self, namespace: str, preselect: list[tuple[str, str]] | None = None) -> None:
+        from multus_tui.ui.attach.builder import AttachBuilderScreen
+
         # Under --readonly the attach builder still opens: it only produces the annotation/YAML then
         # (it hides create/patch itself).
-        try:
-            from multus_tui.ui.attach import AttachBuilderScreen  # type: ignore[attr-defined]
-        except Exception as exc:
-            self.notify(f"The attach builder is not available: {sanitize(exc)}", severity="warning", markup=False)
-            return
         self.push_screen(AttachBuilderScreen(self.ctx, namespace, preselect=list(preselect or [])))

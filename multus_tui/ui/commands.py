@@ -44,7 +44,9 @@ class MultusCommands(Provider):
                      partial(app.open_builder, None, ns), "Open the NAD builder"))
         if ctx.online:
             cmds.append((f"Attach pods in {ns}{offline}", partial(app.open_attach, ns, []), "Open the attach builder"))
-            view = screen.view() if type(screen).__name__ == "NadDetailScreen" else None
+            from multus_tui.ui.screens.nad_detail import NadDetailScreen
+
+            view = screen.view() if isinstance(screen, NadDetailScreen) else None
             if view is not None:
                 cmds.append((f"Edit NAD {view.namespace}/{view.name}{offline}",
                              partial(app.open_builder, view, view.namespace), "Open this NAD in the builder"))

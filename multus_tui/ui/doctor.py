@@ -2,9 +2,9 @@
 objects involved, what is wrong and how to fix it; plus `FindingsPanel`, a small widget the NAD and
 pod detail screens use to show the findings that concern one object.
 
-Findings are computed from the LiveStore snapshot (`cluster.doctor.collect_findings`, no request)
-in a thread worker, again half a second after the store changes (a burst of pod updates costs one
-diagnosis, not one per batch). Cluster strings are drawn as plain text, never as markup.
+Findings come from the app's one doctor scheduler (`MultusApp.doctor`, ui/doctor_cache.py), for the
+whole cluster or one namespace, as `DoctorFindings` messages; this screen never diagnoses on its
+own. Cluster strings are drawn as plain text, never as markup.
 """
 
 from __future__ import annotations
@@ -13,35 +13,23 @@ from collections.abc import Iterable
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 
 from multus_tui.multus.diagnose import CHECKS, DoctorFinding, findings_for
+from multus_tui.multus.policy import SEVERITIES, count_by_severity
 from multus_tui.ui.context import AppContext
-from multus_tui.ui.text import sanitize
+from multus_tui.ui.doctor_cache import ALL
+from multus_tui.ui.messages import DoctorFindings
+from multus_tui.ui.screens.base import compose_cluster_header, multus_app
+from multus_tui.ui.text import SEVERITY_STYLES, sanitize
 
-SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 SEVERITY_TITLES = {"error": "Errors", "warning": "Warnings", "info": "Info"}
-REFRESH_DELAY_S = 0.5
-
-
-def compute_findings(ctx: AppContext | None, namespace: str | None = None) -> list[DoctorFinding]:
-    """Doctor's findings from the context's LiveStore (None: no store, offline). Blocking (a
-    whole-cluster diagnosis): call it from a thread worker."""
-    if ctx is None or ctx.store is None:
-        return []
-    from multus_tui.cluster.doctor import collect_findings
-
-    return collect_findings(ctx.store, namespace)
-
-
-def object_findings(ctx: AppContext | None, kind: str, namespace: str, name: str) -> list[DoctorFinding]:
-    """The findings that concern one object ("pod" or "nad"), from the store. Blocking."""
-    return findings_for(compute_findings(ctx, None), kind, namespace, name)
+#: the id of a detail screen's findings panel
+PANEL_ID = "doctor-findings"
 
 
 def finding_text(f: DoctorFinding, *, objects: bool = True) -> Text:
@@ -58,19 +46,43 @@ def finding_text(f: DoctorFinding, *, objects: bool = True) -> Text:
 
 
 class FindingsPanel(Static):
-    """The doctor findings of one NAD or pod. Give it the findings (e.g. from
-    `object_findings` run in a worker) with `show()`; it renders "no findings" when empty."""
+    """The doctor findings of one NAD or pod (`kind` "nad" or "pod"): while mounted it follows the
+    app's shared diagnosis (never one of its own) and shows the findings that name the object,
+    "running the checks…" until the first diagnosis, "no findings" when there are none.
+
+    Without an object it only shows what `show()` is given (the findings of one validation)."""
 
     DEFAULT_CSS = """
     FindingsPanel { height: auto; padding: 0 1; }
     """
 
-    def __init__(self, findings: Iterable[DoctorFinding] = (), **kwargs: Any) -> None:
+    def __init__(self, findings: Iterable[DoctorFinding] = (), *, of: tuple[str, str, str] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.findings: list[DoctorFinding] = list(findings)
+        self.of = of
+        self.ready = of is None  # True once a diagnosis was shown (tests wait on it)
 
     def on_mount(self) -> None:
-        self.show(self.findings)
+        if self.of is None:
+            self.show(self.findings)
+        elif multus_app(self).ctx.store is None:
+            self.update(Text("doctor: not connected to a cluster", style="dim"))
+        else:
+            self.update(Text("doctor: running the checks…", style="dim"))
+            multus_app(self).doctor.subscribe(self, ALL)
+
+    def on_unmount(self) -> None:
+        if self.of is not None:
+            multus_app(self).doctor.unsubscribe(self)
+
+    def on_doctor_findings(self, message: DoctorFindings) -> None:
+        assert self.of is not None
+        if message.error:
+            self.update(Text(f"doctor: could not run the checks: {sanitize(message.error)}", style="red"))
+        else:
+            self.show(findings_for(message.findings, *self.of))
+        self.ready = True
 
     def show(self, findings: Iterable[DoctorFinding]) -> None:
         """Replace what the panel shows."""
@@ -92,12 +104,11 @@ def _split_ref(ref: str) -> tuple[str, str, str]:
     return kind, ns, name
 
 
-class DoctorScreen(Screen):
+class DoctorScreen(Screen[None]):
     """All doctor findings of the cluster (or one namespace), grouped by severity.
 
-    `enter` on a finding opens its first object (posts `DoctorScreen.OpenObject`; the app's
-    `open_object(kind, ns, name)` handles it when it has one), `n` switches between the whole
-    cluster and the current namespace, `r` recomputes, `escape` goes back.
+    `enter` on a finding opens its first object (`MultusApp.open_object`), `n` switches between the
+    whole cluster and the namespace, `r` diagnoses again now, `escape` goes back.
     """
 
     DEFAULT_CSS = """
@@ -113,17 +124,20 @@ class DoctorScreen(Screen):
         Binding("enter", "open", "Open", tooltip="Open the first object of the finding", show=False),
     ]
 
-    def __init__(self, ctx: AppContext, *, all_namespaces: bool = True, name: str | None = None) -> None:
+    def __init__(self, ctx: AppContext, *, namespace: str | None = None, all_namespaces: bool = True,
+                 name: str | None = None) -> None:
         super().__init__(name=name)
         self.ctx = ctx
+        self.namespace = namespace or ctx.namespace  # the namespace `n` narrows to
         self.all_namespaces = all_namespaces
         self.findings: list[DoctorFinding] = []
-        self.computed = False  # True once a diagnosis finished (tests wait on it)
+        self.computed = False  # True once a diagnosis of the scope shown arrived (tests wait on it)
+        self._error: str | None = None
         self._rows: dict[str, DoctorFinding] = {}
-        self._timer: Timer | None = None
 
     # -- layout ------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        yield from compose_cluster_header()
         yield Static(Text("Doctor: running the checks..."), id="doctor-title")
         table: DataTable[Any] = DataTable(id="doctor-table", cursor_type="row", zebra_stripes=True)
         yield table
@@ -133,68 +147,67 @@ class DoctorScreen(Screen):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("SEVERITY", "#", "CHECK", "OBJECTS", "MESSAGE")
-        self.action_recompute()
-
-    @property
-    def scope(self) -> str | None:
-        return None if self.all_namespaces else (self.ctx.namespace if self.ctx else None)
-
-    # -- data --------------------------------------------------------------------------------------
-    def action_recompute(self) -> None:
-        if self.ctx is None or self.ctx.store is None:
-            self.findings = []
+        table.focus()
+        if self.ctx.store is None:
             self.computed = True
             self._draw()
             return
-        self._compute(self.scope)
+        multus_app(self).doctor.subscribe(self, self.scope)
 
-    @work(thread=True, exclusive=True, group="doctor")
-    def _compute(self, scope: str | None) -> None:
-        try:
-            found = compute_findings(self.ctx, scope)
-            error = None
-        except Exception as exc:  # odd cluster data must give a message, never a dead screen
-            found, error = [], str(exc)
-        self.app.call_from_thread(self._done, found, error)
+    def on_unmount(self) -> None:
+        multus_app(self).doctor.unsubscribe(self)
 
-    def _done(self, findings: list[DoctorFinding], error: str | None) -> None:
-        self.findings = findings
+    def on_screen_resume(self) -> None:
+        multus_app(self).doctor.request()  # the findings may have gone stale while another screen was on top
+
+    @property
+    def scope(self) -> str | None:
+        return ALL if self.all_namespaces else self.namespace
+
+    # -- data --------------------------------------------------------------------------------------
+    def on_doctor_findings(self, message: DoctorFindings) -> None:
+        if message.scope != self.scope:
+            return  # a diagnosis of the scope shown before `n`
+        self.findings, self._error = message.findings, message.error
         self.computed = True
-        self._draw(error)
+        self._draw()
 
-    def refresh_from_store(self, changes: list[Any] | None) -> None:
-        """Called by the app shell on every StoreChanged: recompute once things calm down."""
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(REFRESH_DELAY_S, self.action_recompute)
+    def action_recompute(self) -> None:
+        if self.ctx.store is not None:
+            multus_app(self).doctor.refresh(self.scope)
 
     def action_toggle_scope(self) -> None:
         self.all_namespaces = not self.all_namespaces
-        self.action_recompute()
+        self.findings, self._error, self.computed = [], None, False
+        self._draw()
+        if self.ctx.store is not None:
+            multus_app(self).doctor.subscribe(self, self.scope)  # answers at once when already known
 
     # -- drawing -----------------------------------------------------------------------------------
-    def _draw(self, error: str | None = None) -> None:
+    def _draw(self) -> None:
         title = self.query_one("#doctor-title", Static)
         table = self.query_one(DataTable)
-        counts = {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITY_TITLES}
+        counts = count_by_severity(f.severity for f in self.findings)
         where = "all namespaces" if self.scope is None else f"namespace {sanitize(self.scope)}"
-        if self.ctx is None or self.ctx.store is None:
+        if self.ctx.store is None:
             title.update(Text("Doctor: not connected to a cluster", style="bold"))
+        elif not self.computed:
+            title.update(Text(f"Doctor ({where}): running the checks..."))
         else:
             t = Text(f"Doctor ({where}): ")
             t.append(f"{counts['error']} error(s)", style=SEVERITY_STYLES["error"] if counts["error"] else "")
             t.append(f", {counts['warning']} warning(s), {counts['info']} info")
-            if error:
-                t.append(f"  (could not run the checks: {sanitize(error)})", style="red")
+            if self._error:
+                t.append(f"  (could not run the checks: {sanitize(self._error)})", style="red")
             title.update(t)
         cursor_key = self._current_key()
         table.clear()
         self._rows.clear()
-        for sev, label in SEVERITY_TITLES.items():
+        for sev in SEVERITIES:
             group = [f for f in self.findings if f.severity == sev]
             if not group:
                 continue
-            table.add_row(Text(f"{label} ({len(group)})", style=SEVERITY_STYLES[sev]), "", "", "", "",
+            table.add_row(Text(f"{SEVERITY_TITLES[sev]} ({len(group)})", style=SEVERITY_STYLES[sev]), "", "", "", "",
                           key=f"group:{sev}")
             for i, f in enumerate(group):
                 key = f"{sev}:{i}"
@@ -211,12 +224,9 @@ class DoctorScreen(Screen):
 
     def _current_key(self) -> str | None:
         table = self.query_one(DataTable)
-        if table.row_count == 0:
+        if not table.is_valid_coordinate(table.cursor_coordinate):
             return None
-        try:
-            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        except Exception:
-            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     @property
     def selected(self) -> DoctorFinding | None:
@@ -246,30 +256,8 @@ class DoctorScreen(Screen):
 
     def action_open(self) -> None:
         f = self.selected
-        if f is None or not f.objects:
-            return
-        kind, ns, name = _split_ref(f.objects[0])
-        opener = getattr(self.app, "open_object", None)
-        if callable(opener):
-            opener(kind, ns, name)
-            return
-        # No opener: the app shell's detail screens, when this runs inside multus-tui's app.
-        try:
-            from multus_tui.ui.app import MultusApp
-        except ImportError:
-            return
-        if not isinstance(self.app, MultusApp):
-            return
-        if kind == "nad" and self.ctx.store is not None and self.ctx.store.nad(ns, name) is not None:
-            from multus_tui.ui.screens.nad_detail import NadDetailScreen
-
-            self.app.push_screen(NadDetailScreen(ns, name))
-        elif kind == "pod" and self.ctx.store is not None and self.ctx.store.pod(ns, name) is not None:
-            from multus_tui.ui.screens.pod_detail import PodDetailScreen
-
-            self.app.push_screen(PodDetailScreen(ns, name))
-        else:
-            self.notify(f"{kind}/{ns}/{name} is not in the cluster", markup=False)
+        if f is not None and f.objects:
+            multus_app(self).open_object(*_split_ref(f.objects[0]))
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:

@@ -1,29 +1,39 @@
-"""One whole-cluster doctor diagnosis shared by every screen that shows findings (home summary,
-NAD and pod detail panels).
+"""The app's one doctor scheduler: every screen that shows findings (home summary, the NAD and pod
+detail panels, the Doctor view) gets them from here, never from a diagnosis of its own.
 
 A diagnosis is CPU-bound (about 2.5 s for 10,000 pods), so it never runs on the event loop, never
 runs twice at once, and never runs for a view nobody is looking at:
 
-- the app marks the cache stale on every store change (`invalidate`);
-- a screen that shows findings subscribes a callback and calls `request()` when it is shown or
-  refreshed; a diagnosis starts only if the cache is stale *and* a subscriber's screen is on top;
+- the app marks every scope stale on each store change (`invalidate`);
+- a widget that shows findings subscribes with its scope (None: the whole cluster, or one namespace)
+  and calls `request()` when it is shown or refreshed; a diagnosis starts only for a stale scope a
+  subscriber on the top screen shows;
 - diagnoses are spaced: the next one starts at least `max(min_interval, last duration)` after the
   previous one ended, so a cluster that never stops changing costs at most half a core, and a burst
-  of pod updates costs one diagnosis, not one per batch;
-- results reach subscribers on the event loop (their callbacks run there), stale findings stay on
-  screen until fresh ones arrive.
+  of pod updates costs one diagnosis, not one per batch (`request(force=True)`: the user asked, now);
+- results travel as messages (ui/messages.py): the worker posts `DoctorDiagnosed` to the app, which
+  hands it to `diagnosed()`; each subscriber of that scope is posted `DoctorFindings`. Stale findings
+  stay on screen until fresh ones arrive.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from multus_tui.multus.diagnose import DoctorFinding
+from textual.app import App
+from textual.timer import Timer
+from textual.widget import Widget
 
-Callback = Callable[[list[DoctorFinding], str | None], None]
+from multus_tui.multus.diagnose import DoctorFinding
+from multus_tui.multus.policy import count_by_severity
+from multus_tui.ui.messages import DoctorDiagnosed, DoctorFindings
+
 MIN_INTERVAL_S = 2.0
+# The scope of a whole-cluster diagnosis (the others are namespace names).
+ALL: str | None = None
 
 
 def summary_text(findings: list[DoctorFinding] | None, error: str | None = None) -> str:
@@ -32,21 +42,27 @@ def summary_text(findings: list[DoctorFinding] | None, error: str | None = None)
         return f"doctor: could not run the checks ({error}) — D to open"
     if findings is None:
         return "doctor: running the checks…"
-    errors = sum(1 for f in findings if f.severity == "error")
-    warnings = sum(1 for f in findings if f.severity == "warning")
-    infos = len(findings) - errors - warnings
     if not findings:
         return "doctor: no findings — D to open"
+    counts = count_by_severity(f.severity for f in findings)
+    errors, warnings = counts["error"], counts["warning"]
     parts = [f"{errors} error{'s' if errors != 1 else ''}", f"{warnings} warning{'s' if warnings != 1 else ''}"]
-    if infos:
-        parts.append(f"{infos} info")
+    if counts["info"]:
+        parts.append(f"{counts['info']} info")
     return "doctor: " + ", ".join(parts) + " — D to open"
 
 
-class DoctorCache:
-    """The app's shared diagnosis. `compute()` is blocking and runs in a thread worker of `app`."""
+@dataclass
+class _Scope:
+    findings: list[DoctorFinding] | None = None
+    error: str | None = None
+    stale: bool = True
 
-    def __init__(self, app: Any, compute: Callable[[], list[DoctorFinding]],
+
+class DoctorCache:
+    """The app's shared diagnosis. `compute(scope)` is blocking and runs in a thread worker of `app`."""
+
+    def __init__(self, app: App[Any], compute: Callable[[str | None], list[DoctorFinding]],
                  min_interval: float = MIN_INTERVAL_S, ready: Callable[[], bool] | None = None) -> None:
         self.app = app
         self.compute = compute
@@ -54,94 +70,109 @@ class DoctorCache:
         # still filling would say "no findings" about a cluster it has not read yet
         self.ready = ready or (lambda: True)
         self.min_interval = min_interval
-        self.findings: list[DoctorFinding] | None = None
-        self.error: str | None = None
-        self.stale = True
+        self._scopes: dict[str | None, _Scope] = {ALL: _Scope()}
         self.running = False
         self.runs = 0  # diagnoses finished (tests and benchmarks read it)
         self.last_duration = 0.0
         self._not_before = 0.0  # monotonic time before which no diagnosis starts
-        self._timer: Any = None
-        self._subscribers: dict[int, tuple[Any, Callback]] = {}
+        self._timer: Timer | None = None
+        self._subscribers: dict[Widget, str | None] = {}
+
+    # --- the whole cluster's findings (home summary, detail panels, tests) --------------------------
+    @property
+    def findings(self) -> list[DoctorFinding] | None:
+        return self._scopes[ALL].findings
+
+    @property
+    def error(self) -> str | None:
+        return self._scopes[ALL].error
+
+    @property
+    def stale(self) -> bool:
+        return self._scopes[ALL].stale
 
     # --- subscribers ------------------------------------------------------------------------------
-    def subscribe(self, owner: Any, callback: Callback) -> None:
-        """`callback(findings, error)` on the event loop whenever a diagnosis finishes, and at once
-        if one is already known. `owner` is the widget or screen showing it (its screen decides
-        whether it is visible)."""
-        self._subscribers[id(owner)] = (owner, callback)
-        if self.findings is not None or self.error is not None:
-            callback(list(self.findings or ()), self.error)
+    def subscribe(self, owner: Widget, scope: str | None = ALL) -> None:
+        """Post `DoctorFindings` to `owner` whenever a diagnosis of `scope` finishes, and at once if
+        one is already known. Its screen decides whether a diagnosis is wanted (on top or not)."""
+        self._subscribers[owner] = scope
+        known = self._scopes.setdefault(scope, _Scope())
+        if known.findings is not None or known.error is not None:
+            owner.post_message(DoctorFindings(scope, list(known.findings or ()), known.error))
         self.request()
 
-    def unsubscribe(self, owner: Any) -> None:
-        self._subscribers.pop(id(owner), None)
+    def unsubscribe(self, owner: Widget) -> None:
+        self._subscribers.pop(owner, None)
 
-    def _visible(self) -> bool:
-        try:
-            top = self.app.screen
-        except Exception:  # no screen yet, or the app is closing
-            return False
-        for owner, _ in self._subscribers.values():
-            screen = owner if owner is top else getattr(owner, "screen", None)
-            if screen is top:
-                return True
-        return False
+    def _wanted(self) -> list[str | None]:
+        """The scopes a subscriber on the top screen shows."""
+        if not self.app.screen_stack:
+            return []
+        top = self.app.screen
+        return [scope for owner, scope in self._subscribers.items() if owner is top or owner.screen is top]
 
     @property
     def idle(self) -> bool:
         """Nothing running or scheduled, and nothing stale that a visible view waits for (tests wait
         on it before a snapshot)."""
-        return not self.running and self._timer is None and (not self.stale or not self._visible())
+        return not self.running and self._timer is None and not any(
+            self._scopes[s].stale for s in self._wanted())
 
     # --- scheduling -------------------------------------------------------------------------------
     def invalidate(self) -> None:
         """The store changed: the next request diagnoses again."""
-        self.stale = True
+        for known in self._scopes.values():
+            known.stale = True
 
-    def request(self) -> None:
-        """Diagnose if the findings are stale and someone on screen shows them (at most every
-        `min_interval` seconds; one diagnosis at a time)."""
-        if not self.stale or self.running or self._timer is not None or not self._visible() or not self.ready():
+    def request(self, *, force: bool = False) -> None:
+        """Diagnose a stale scope someone on screen shows (at most every `min_interval` seconds unless
+        `force`; one diagnosis at a time)."""
+        if self.running or not self.ready():
             return
-        delay = max(0.0, self._not_before - time.monotonic())
+        stale = [s for s in self._wanted() if self._scopes[s].stale]
+        if not stale:
+            return
+        delay = 0.0 if force else max(0.0, self._not_before - time.monotonic())
         if delay <= 0:
-            self._start()
-        else:
+            if self._timer is not None:
+                self._timer.stop()
+                self._timer = None
+            self._start(stale[0])
+        elif self._timer is None:
             self._timer = self.app.set_timer(delay, self._timer_fired)
+
+    def refresh(self, scope: str | None) -> None:
+        """Diagnose `scope` again now (the Doctor view's `r`)."""
+        self._scopes.setdefault(scope, _Scope()).stale = True
+        self.request(force=True)
 
     def _timer_fired(self) -> None:
         self._timer = None
         self.request()
 
-    def _start(self) -> None:
+    def _start(self, scope: str | None) -> None:
         self.running = True
-        self.stale = False  # changes from now on need another run
-        self.app.run_worker(self._run, thread=True, group="doctor-cache", exit_on_error=False,
+        self._scopes[scope].stale = False  # changes from now on need another run
+        self.app.run_worker(lambda: self._run(scope), thread=True, group="doctor-cache", exit_on_error=False,
                             description="doctor")
 
-    def _run(self) -> None:  # a worker thread
+    def _run(self, scope: str | None) -> None:  # a worker thread
         t0 = time.monotonic()
         try:
-            found, error = self.compute(), None
-        except Exception as exc:  # odd cluster data: a message on screen, never a dead app
+            found, error = self.compute(scope), None
+        except Exception as exc:  # noqa: BLE001 - odd cluster data: a message on screen, never a dead app
             found, error = [], str(exc) or type(exc).__name__
-        try:
-            self.app.call_from_thread(self._done, found, error, time.monotonic() - t0)
-        except RuntimeError:
-            pass  # the app is gone
+        self.app.post_message(DoctorDiagnosed(self, scope, found, error, time.monotonic() - t0))
 
-    def _done(self, findings: list[DoctorFinding], error: str | None, duration: float) -> None:
+    def diagnosed(self, message: DoctorDiagnosed) -> None:
+        """A diagnosis finished (the app's handler of DoctorDiagnosed, on the event loop)."""
         self.running = False
         self.runs += 1
-        self.findings, self.error = (None if error else findings), error
-        self.last_duration = duration
-        self._not_before = time.monotonic() + max(self.min_interval, duration)
-        for owner, callback in list(self._subscribers.values()):
-            if getattr(owner, "is_attached", True):
-                try:
-                    callback(list(findings), error)
-                except Exception:  # one broken view must not starve the others
-                    pass
-        self.request()  # changes arrived while it ran
-
+        known = self._scopes.setdefault(message.scope, _Scope())
+        known.findings, known.error = (None if message.error else message.findings), message.error
+        self.last_duration = message.duration
+        self._not_before = time.monotonic() + max(self.min_interval, message.duration)
+        for owner, scope in list(self._subscribers.items()):
+            if scope == message.scope and owner.is_attached:
+                owner.post_message(DoctorFindings(scope, list(message.findings), message.error))
+        self.request()  # changes arrived while it ran, or another scope waits

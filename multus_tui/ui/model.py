@@ -10,20 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-# Events that tell the story of a secondary attachment (multus-reference.md 5.1).
-MULTUS_EVENT_REASONS = frozenset({
-    "AddedInterface", "NoNetworkFound", "FailedCreatePodSandBox", "FailedAddingInterface",
-    "RemovedInterface", "FailedRemovingInterface", "InterfaceAddRejected",
-})
+from multus_tui.multus import events
+from multus_tui.multus.attachments import is_secondary
+from multus_tui.multus.failures import parse_failure
 
 
 def is_multus_event(ev: Any) -> bool:
-    return ev.reason in MULTUS_EVENT_REASONS or (ev.source_component or "").lower() == "multus"
-
-
-def secondary(att: Any) -> bool:
-    """An attachment that is a Multus secondary network (not the cluster default, and requested)."""
-    return "/" in (att.network or "") and att.state != "not-requested"
+    return events.is_multus_event(ev.reason, ev.source_component)
 
 
 @dataclass(frozen=True)
@@ -65,7 +58,7 @@ def namespace_summaries(store: Any) -> list[NamespaceSummary]:
         nads[v.namespace] = nads.get(v.namespace, 0) + 1
     pods: dict[str, list[int]] = {}
     for p in store.pods():
-        atts = [a for a in pod_attachments(store, p) if secondary(a)]
+        atts = [a for a in pod_attachments(store, p) if is_secondary(a)]
         c = pods.setdefault(p.namespace, [0, 0, 0])
         c[0] += 1
         c[1] += 1 if atts else 0
@@ -194,7 +187,7 @@ def nad_usage(store: Any) -> dict[str, NadUsage]:
     usage: dict[str, NadUsage] = {}
     for p in store.pods():
         for a in pod_attachments(store, p):
-            if not secondary(a):
+            if not is_secondary(a):
                 continue
             u = usage.setdefault(a.network, NadUsage([], set()))
             if (p.namespace, p.name) not in u.pods:
@@ -276,10 +269,6 @@ def nad_for_network(store: Any, network: str, pod_namespace: str) -> Any | None:
 
 def failure_for(store: Any, pod: Any, events: Iterable[Any]) -> list[tuple[Any, Any | None, Any]]:
     """Each failure found in the pod's Warning events: (Failure, NADView or None, event)."""
-    try:
-        from multus_tui.multus.failures import parse_failure
-    except Exception:
-        return []
     out = []
     seen: set[tuple[str, str]] = set()
     for ev in events:

@@ -1,4 +1,4 @@
-"""The terminal comes back on every catchable signal (issue 14), as vim and htop do.
+"""The terminal comes back on every catchable signal, as vim and htop do.
 
 Python's default for SIGTERM, SIGHUP and the other terminating signals is to die on the spot, which
 left the terminal in the alternate screen with a hidden cursor and mouse reporting on (the user had

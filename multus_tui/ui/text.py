@@ -8,36 +8,20 @@ as markup.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from rich.text import Text
 
-# C0 controls except tab/newline handling below, DEL and C1 controls (ESC included), the
-# bidirectional embedding/override/isolate marks (a terminal would reorder the rest of the line: a
-# name could then read as something else), and every invisible format character (zero-width space
-# and joiners, word joiner, BOM, soft hyphen, invisible operators, line/paragraph separators, tag
-# characters, Hangul fillers): `lint` escapes the same (Unicode category Cf and friends), issue 14.
-_CONTROL = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e"
-    "\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f"
-    "\ud800-\udfff]")
+from multus_tui.safetext import escape
 
-
-def _escape(m: re.Match[str]) -> str:
-    code = ord(m.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+_NAMED = {"\t": "\\t", "\n": "\\n"}
 
 
 def sanitize(value: object, *, keep_newlines: bool = False) -> str:
-    """The string with every control character replaced by a visible escape."""
-    s = "" if value is None else str(value)
-    s = _CONTROL.sub(_escape, s)
-    s = s.replace("\t", "\\t")
-    if not keep_newlines:
-        s = s.replace("\n", "\\n").replace("\r", "\\r")
-    return s
+    """The string with every character a terminal would act on or hide replaced by a visible escape
+    (the rule: multus_tui/safetext.py); tab and newline are written \\t and \\n."""
+    return escape(value, keep="\n" if keep_newlines else "", names=_NAMED)
 
 
 def plain(value: object, style: str = "", *, keep_newlines: bool = False) -> Text:
@@ -46,7 +30,7 @@ def plain(value: object, style: str = "", *, keep_newlines: bool = False) -> Tex
 
 
 # Names may be 253 characters (DNS subdomains): a table cell that long pushed every other column off
-# the screen (issue 14). Tables show at most this much of a name, ending in "…"; detail screens and
+# the screen. Tables show at most this much of a name, ending in "…"; detail screens and
 # their titles show it whole.
 NAME_MAX = 48
 
@@ -58,6 +42,11 @@ def name_cell(value: object, style: str = "") -> Text:
         s = s[:NAME_MAX - 1] + "…"
     return Text(s, style=style)
 
+
+#: how a finding's severity is drawn in tables and lists (the Doctor view, a NAD's findings)
+SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+#: the one-character mark of a severity in a findings list (the builders)
+SEVERITY_MARKS = {"error": "✗", "warning": "!", "info": "i"}
 
 STATE_STYLES = {
     "attached": "bold green",

@@ -18,6 +18,7 @@ from multus_tui.cluster.writes import (
     patch_workload_networks,
     review_nad,
 )
+from tests.conftest import need
 
 CONF = {"cniVersion": "0.3.1", "type": "macvlan", "master": "k8s-vlan1", "mode": "bridge",
         "ipam": {"type": "static", "addresses": [{"address": "192.168.0.20/24"}]}}
@@ -149,10 +150,7 @@ def test_create_and_delete_test_pod(admin):
 def test_patch_workload_template_annotation(admin, seed, kind):
     sb, _ = seed
     resource = kind + "s"
-    try:
-        sb.store.resource_type(resource)
-    except Exception:  # noqa: BLE001
-        pytest.skip(f"the sandbox does not serve {resource}")
+    need(sb.store.find_type("apps", "v1", resource) is not None, f"the sandbox does not serve {resource}")
     obj = {"apiVersion": "apps/v1", "kind": {"deployment": "Deployment", "statefulset": "StatefulSet",
                                              "daemonset": "DaemonSet"}[kind],
            "metadata": {"name": "wl", "namespace": "default"},

@@ -3,6 +3,8 @@ crash or an accidental quit, discarded on request, deleted once applied or expor
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,22 @@ async def test_successful_apply_deletes_the_draft(faulty, tally):
         await wait_for(pilot, lambda: app.results, what="applied")
     assert drafts.list_drafts() == []
     tally.survived(proxy)
+
+
+async def test_autosave_syncs_the_draft_off_the_event_loop(monkeypatch):
+    """The draft's fsync can take a disk's worth of time: it must never run on the loop that reads keys."""
+    calls: list[bool] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        calls.append(threading.current_thread() is threading.main_thread())
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    app = BuilderApp(offline_ctx())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_into(pilot, "metadata.name", "typed-fast")
+        await wait_for(pilot, lambda: any("typed-fast" in d.text for d in drafts.list_drafts()), what="draft saved")
+    assert calls and not any(calls), f"fsync on the event loop: {calls}"
+    assert len(drafts.list_drafts()) == 1  # the writes went into one draft, in order

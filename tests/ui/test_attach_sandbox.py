@@ -18,6 +18,7 @@ from multus_tui.multus.selection import NETWORKS_ANNOTATION
 from multus_tui.ui.attach import AttachBuilderScreen, PodFollowScreen
 from multus_tui.ui.attach.modals import ConfirmScreen, WorkloadScreen
 from multus_tui.ui.context import AppContext
+from multus_tui.ui.widgets import ClusterHeader
 from tests.ui.test_attach_harness import AttachApp
 from tests.ui.ui_harness import fully_mounted
 from tests.waiting import TIMEOUT, wait_for
@@ -75,6 +76,8 @@ async def _create(pilot) -> None:
     # mounted, not just pushed: the test reads its PodFollow next (pushed only, it has no children yet)
     await _until(pilot, lambda: isinstance(pilot.app.screen, PodFollowScreen) and fully_mounted(pilot.app.screen),
                  what="the pod follow screen")
+    # a browsing screen: it carries the cluster header (screens.md)
+    assert pilot.app.screen.query(ClusterHeader)
 
 
 async def test_samplepod_created_and_seen_attaching_from_the_pool(online):

@@ -1,5 +1,5 @@
-"""DoctorScreen and FindingsPanel with Textual's Pilot, in a tiny host App, on a real sandbox
-(seed scenario) through a real LiveStore; and offline."""
+"""DoctorScreen and FindingsPanel with Textual's Pilot, in the real MultusApp (its one doctor scheduler),
+on a real sandbox (seed scenario) through a real LiveStore; and offline."""
 
 from __future__ import annotations
 
@@ -12,36 +12,33 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Static
 
 from multus_tui.cluster.client import Cluster
+from multus_tui.cluster.doctor import collect_findings
 from multus_tui.cluster.kubeconfig import load_cluster
 from multus_tui.cluster.store import LiveStore
 from multus_tui.multus.diagnose import PodRecord, diagnose, findings_for
 from multus_tui.multus.nad import NAD
+from multus_tui.ui.app import MultusApp
 from multus_tui.ui.context import AppContext
-from multus_tui.ui.doctor import DoctorScreen, FindingsPanel, object_findings
+from multus_tui.ui.doctor import DoctorScreen, FindingsPanel
+from multus_tui.ui.screens.nad_detail import NadDetailScreen
+from multus_tui.ui.screens.pod_detail import PodDetailScreen
+from tests.ui.ui_harness import make_app, start_sandbox
 from tests.waiting import TIMEOUT, wait_for, wait_until
 
 SIZE = (160, 40)
-
-
-class Host(App[None]):
-    """The smallest app that can show DoctorScreen; records open_object calls like the shell would."""
-
-    def __init__(self, ctx: AppContext) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.opened: list[tuple[str, str, str]] = []
-
-    def on_mount(self) -> None:
-        self.push_screen(DoctorScreen(self.ctx))
-
-    def open_object(self, kind: str, namespace: str, name: str) -> None:
-        self.opened.append((kind, namespace, name))
 
 
 def _seed_pods_settled(store: LiveStore) -> bool:
     pods = store.pods()
     return len(pods) == 5 and sum(p.phase == "Running" for p in pods) == 4 and any(
         e.reason == "NoNetworkFound" for e in store.events())
+
+
+def _sandbox_settled(sb: Any) -> bool:
+    pods, _ = sb.store.list("pods")
+    events, _ = sb.store.list("events")
+    return len(pods) == 5 and sum((p.get("status") or {}).get("phase") == "Running" for p in pods) == 4 and any(
+        e.get("reason") == "NoNetworkFound" for e in events)
 
 
 @pytest.fixture
@@ -65,10 +62,22 @@ def seed_ctx(tmp_path: Path) -> Any:
     sb.stop()
 
 
-async def test_doctor_screen_lists_seed_findings_grouped_by_severity(seed_ctx: Any) -> None:
-    sb, ctx = seed_ctx
-    app = Host(ctx)
+@pytest.fixture
+def seed_kc(tmp_path: Path) -> Any:
+    sb, kc = start_sandbox(tmp_path, "seed")
+    wait_until(lambda: _sandbox_settled(sb), what="the seed settled in the sandbox")
+    yield sb, kc
+    sb.stop()
+
+
+async def test_doctor_screen_lists_seed_findings_grouped_by_severity(seed_kc: Any) -> None:
+    sb, kc = seed_kc
+    app = make_app(kc)
     async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.connection[0] == "live" and any(
+            e.reason == "NoNetworkFound" for e in app.ctx.store.events()))
+        app.ctx.namespace = "tenant-a"
+        app.open_doctor(None)
         await wait_for(pilot, lambda: isinstance(app.screen, DoctorScreen) and app.screen.computed)
         screen = app.screen
         assert isinstance(screen, DoctorScreen)
@@ -86,39 +95,36 @@ async def test_doctor_screen_lists_seed_findings_grouped_by_severity(seed_ctx: A
         detail = str(screen.query_one("#doctor-detail", Static).render())
         assert "fix:" in detail and screen.selected.check in detail
 
-        # enter opens the first object through the app's open_object
+        # enter opens the first object of the finding: its detail screen
+        kind, ns, name = screen.selected.objects[0].split("/", 2)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.opened, what="open_object called")
-        kind, ns, name = app.opened[-1]
-        assert f"{kind}/{ns}/{name}" == screen.selected.objects[0]
+        opened = NadDetailScreen if kind == "nad" else PodDetailScreen
+        await wait_for(pilot, lambda: isinstance(app.screen, opened))
+        shown = app.screen
+        assert (shown.namespace, getattr(shown, "name_", getattr(shown, "pod_name", None))) == (ns, name)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
 
         # n: only the context's namespace (tenant-a): the missing NAD, and its NAD's master missing on node-4
-        screen.computed = False
         await pilot.press("n")
-        await wait_for(pilot, lambda: screen.computed)
+        await wait_for(pilot, lambda: screen.scope == "tenant-a" and screen.computed
+                       and "namespace tenant-a" in str(screen.query_one("#doctor-title", Static).render()))
         assert {f.check for f in screen.findings} == {"missing-nad", "host-link-missing"}
-        assert "namespace tenant-a" in str(screen.query_one("#doctor-title", Static).render())
 
-        # the store changes (the missing NAD appears): the screen recomputes by itself
-        screen.computed = False
+        # the store changes (the missing NAD appears): the shared scheduler diagnoses again by itself
         sb.store.create("network-attachment-definitions", {
             "apiVersion": "k8s.cni.cncf.io/v1", "kind": "NetworkAttachmentDefinition",
             "metadata": {"name": "vlan1-later", "namespace": "tenant-a"},
             "spec": {"config": '{"cniVersion": "0.3.1", "name": "vlan1-later", "type": "macvlan", '
                                '"master": "k8s-vlan1", "ipam": {"type": "whereabouts", "range": "10.40.0.0/24"}}'}})
-
-        def refreshed() -> bool:
-            screen.refresh_from_store(None)  # what the app shell does on StoreChanged
-            return ctx.store.nad("tenant-a", "vlan1-later") is not None
-
-        await wait_for(pilot, refreshed)
-        await wait_for(pilot, lambda: screen.computed and "missing-nad" not in {f.check for f in screen.findings})
+        await wait_for(pilot, lambda: "missing-nad" not in {f.check for f in screen.findings}, what="the missing-nad finding gone")
 
 
 async def test_doctor_screen_offline() -> None:
     ctx = AppContext(cluster=None, store=None, readonly=True, context_name=None, server=None)
-    app = Host(ctx)
+    app = MultusApp(ctx)  # offline: no kubeconfig
     async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(DoctorScreen(ctx))
         await wait_for(pilot, lambda: isinstance(app.screen, DoctorScreen) and app.screen.computed)
         assert "not connected" in str(app.screen.query_one("#doctor-title", Static).render())
         assert app.screen.findings == []
@@ -126,11 +132,12 @@ async def test_doctor_screen_offline() -> None:
 
 def test_object_findings_from_the_store(seed_ctx: Any) -> None:
     sb, ctx = seed_ctx
-    pod = {f.check for f in object_findings(ctx, "pod", "default", "pool-twin")}
+    found = collect_findings(ctx.store, None)
+    pod = {f.check for f in findings_for(found, "pod", "default", "pool-twin")}
     assert {"duplicate-address", "host-local-multi-node"} <= pod
-    nad = {f.check for f in object_findings(ctx, "nad", "kube-system", "vlan1-internal-pool")}
+    nad = {f.check for f in findings_for(found, "nad", "kube-system", "vlan1-internal-pool")}
     assert "host-local-multi-node" in nad
-    assert object_findings(ctx, "pod", "tenant-a", "static-default-route") == []
+    assert findings_for(found, "pod", "tenant-a", "static-default-route") == []
 
 
 class PanelHost(App[None]):

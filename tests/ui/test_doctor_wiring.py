@@ -140,6 +140,14 @@ async def test_D_on_a_namespace_scopes_it_and_the_command_line_and_palette_open_
 
         names = [name for name, _, _ in MultusCommands(app.screen)._commands()]
         assert "Doctor: all namespaces" in names and "Doctor: namespace tenant-a" in names
+        assert not any(n.startswith("Edit NAD ") for n in names)  # nothing to edit from a namespace
+
+        # on a NAD's detail screen the palette offers to edit that NAD
+        app.push_screen(NadDetailScreen("kube-system", "vlan1-internal-pool"))
+        await wait_for(pilot, lambda: isinstance(app.screen, NadDetailScreen) and app.screen.is_mounted)
+        names = [name for name, _, _ in MultusCommands(app.screen)._commands()]
+        assert any(n.startswith("Edit NAD kube-system/vlan1-internal-pool") for n in names), names
+        await pilot.press("escape")
 
         # detail screens have no D (their findings are on the screen itself)
         app.push_screen(PodDetailScreen("tenant-a", "waiting-for-nad"))

@@ -101,7 +101,7 @@ async def test_a_pool_changed_meanwhile_is_not_touched(stale):
         # someone else writes the pool after the screen loaded it: the screen's report is stale
         sb.store.mutate("ippools", "kube-system", "192.168.20.0-28",
                         lambda p: p["metadata"].setdefault("labels", {}).update(touched="yes"))
-        screen._release(report, entry)
+        screen.release(report, entry)
         await wait_for(pilot, lambda: any("changed since it was loaded" in str(n.message)
                                           for n in app._notifications), what="refusal notice")
         assert "4" in sb.store.get("ippools", "kube-system", "192.168.20.0-28")["spec"]["allocations"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import App, ComposeResult
 
+from multus_tui.cluster.store import Change
 from multus_tui.ui.messages import StoreChanged
 from multus_tui.ui.text import age, plain, sanitize
 from multus_tui.ui.widgets import LiveTable
@@ -64,11 +65,14 @@ async def test_live_table_cell_change_rerenders_only_its_row():
         assert "v4" in t.render_line(1 + t.get_row_index("k4")).text
 
 
-def test_store_changed_collapses_without_losing_changes():
-    first, second = StoreChanged(["a", "b"]), StoreChanged(["c"])
-    assert first.can_replace(second)
-    assert second.changes == ["a", "b", "c"]
-    assert not first.can_replace(Text("x"))  # type: ignore[arg-type]
+def test_store_changed_carries_its_store_and_never_swallows_another():
+    """Batches are coalesced by the app's throttle, not by a message that rewrites another one."""
+    store = object()
+    first = StoreChanged((Change("pod", "upsert", ("ns", "a")),), store)  # type: ignore[arg-type]
+    second = StoreChanged((Change("nad", "upsert", ("ns", "n")),), store)  # type: ignore[arg-type]
+    assert not first.can_replace(second)
+    assert first.kinds == {"pod"} and second.kinds == {"nad"} and len(second.changes) == 1
+    assert first.store is store
 
 
 def test_cluster_strings_are_shown_literally():

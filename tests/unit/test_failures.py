@@ -150,3 +150,13 @@ def test_failures_from_events_newest_first_and_warning_only():
     fs = failures_from_events(evs)  # type: ignore[arg-type]
     assert [f.kind for f in fs] == ["no-network-found", "link-not-found"]
     assert event_time({"series": {"lastObservedTime": "t"}}) == "t" and event_time({}) == ""
+
+
+def test_which_events_tell_the_attachment_story():
+    from multus_tui.multus.events import is_multus_event
+
+    assert is_multus_event("AddedInterface", "multus")
+    assert is_multus_event("FailedCreatePodSandBox", "kubelet")  # kubelet carries Multus' error (5.2)
+    assert is_multus_event("SomethingNew", "Multus")              # anything Multus itself says
+    assert not is_multus_event("Scheduled", "default-scheduler")
+    assert not is_multus_event(None, None)

@@ -339,3 +339,13 @@ def test_corpus_verdict_only_the_gateway_key_is_flagged():
         for v in _annotations_in(p):
             found += [(p.name, q.code, q.path) for q in selection_problems(parse_networks(v))]
     assert found == [("multus__examples__macvlan-pod.yml", "unknown-key", "networks[0].gateway")]
+
+
+def test_go_key_is_the_key_go_decodes_into_the_field():
+    """encoding/json: each key is matched exactly, else ignoring case; a later duplicate overwrites."""
+    from multus_tui.multus.selection import go_key
+
+    assert go_key({"master": "a"}, "master") == "master"
+    assert go_key({"Master": "a"}, "master") == "Master"
+    assert go_key({"master": "a", "MASTER": "b"}, "master") == "MASTER"  # the later one wins, as in Go
+    assert go_key({"mode": "a"}, "master") == "master"                  # none: the field's own name

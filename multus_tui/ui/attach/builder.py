@@ -11,14 +11,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import shlex
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import (
     Button,
@@ -43,12 +45,17 @@ from multus_tui.multus.selection import Selection
 from multus_tui.multus.validate import Finding
 from multus_tui.ui.attach.follow import PodFollowScreen
 from multus_tui.ui.attach.modals import ConfirmScreen, ExportScreen, NadPickerScreen, WorkloadScreen
+from multus_tui.ui.context import AppContext
+from multus_tui.ui.messages import StoreChanged, listen
 from multus_tui.ui.screens.dialogs import on_answer
-from multus_tui.ui.text import plain, sanitize
+from multus_tui.ui.text import SEVERITY_MARKS, plain, sanitize
 from multus_tui.ui.widgets.buttons import relabel
 
+if TYPE_CHECKING:
+    from multus_tui.cluster.client import Cluster
+    from multus_tui.cluster.store import LiveStore
+
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
-SEVERITY_MARK = {"error": "✗", "warning": "!", "info": "i"}
 OUTPUTS = ("annotation", "template", "pod")
 WRITE_ACTIONS = frozenset({"create_pod", "patch_workload"})
 HOSTNAME_LABEL = "kubernetes.io/hostname"
@@ -124,7 +131,17 @@ class AttachBuilderScreen(Screen):
                 tooltip="Put the annotation into a Deployment/StatefulSet/DaemonSet pod template (rolls its pods)"),
     ]
 
-    def __init__(self, ctx: Any, namespace: str, preselect: list[tuple[str, str]] | None = None) -> None:
+    @dataclasses.dataclass
+    class Written(Message):
+        """A create or patch (`what`) of ns/name finished; `error` says why it failed."""
+
+        what: str
+        ns: str
+        name: str
+        error: str | None = None
+        kind: str = "pod"
+
+    def __init__(self, ctx: AppContext, namespace: str, preselect: list[tuple[str, str]] | None = None) -> None:
         super().__init__()
         self.ctx = ctx
         self.pod = TestPod(namespace=namespace)
@@ -143,21 +160,21 @@ class AttachBuilderScreen(Screen):
         self._pin: str | None = None  # the nodeSelector the "Pin to" button sets
         # typing starts in the first field: the networks list (a, d, J/K there), or the pod's name
         self.AUTO_FOCUS = "#attach-selections" if self._sels else "#attach-pod-name"
-        self._unsubscribe: Any = None
+        self._unsubscribe: Callable[[], None] | None = None
         self._refresh_pending = False
 
     # ------------------------------------------------------------------ context helpers
     @property
-    def store(self) -> Any:
-        return getattr(self.ctx, "store", None)
+    def store(self) -> LiveStore | None:
+        return self.ctx.store
 
     @property
-    def cluster(self) -> Any:
-        return getattr(self.ctx, "cluster", None)
+    def cluster(self) -> Cluster | None:
+        return self.ctx.cluster
 
     @property
     def readonly(self) -> bool:
-        return bool(getattr(self.ctx, "readonly", False))
+        return self.ctx.readonly
 
     def network_selections(self) -> list[Selection]:
         """The selections as they go into the annotation (own-namespace NADs without a namespace)."""
@@ -243,7 +260,7 @@ class AttachBuilderScreen(Screen):
             self.query_one("#attach-create-btn").display = False
             self.query_one("#attach-patch-btn").display = False
         if self.store is not None:
-            self._unsubscribe = self.store.subscribe(self._store_changed)
+            self._unsubscribe = listen(self.store, self)
             self._free_default_name()
         self._rebuild_table()
         self._load_editor()
@@ -282,31 +299,20 @@ class AttachBuilderScreen(Screen):
             line.append(" — " + FIELD_HELP[wid], style="dim")
         self.query_one("#attach-help", Static).update(line)
 
-    def _store_changed(self, changes: list[Any]) -> None:
-        # Store thread. A NAD appearing/changing changes the table (found/missing), the ips hint
-        # and the findings; pods only change "address already held" findings, so a burst of pod
-        # updates is coalesced into one refresh instead of one per batch.
-        kinds = {c.kind for c in changes}
-        if not kinds & {"nad", "pod", "state", "node", "nns"}:
+    def on_store_changed(self, message: StoreChanged) -> None:
+        # A NAD appearing/changing changes the table (found/missing), the ips hint and the findings;
+        # pods only change "address already held" findings, so a burst of pod updates is coalesced
+        # into one refresh instead of one per batch.
+        kinds = message.kinds
+        if message.store is not self.store or not kinds & {"nad", "pod", "state", "node", "nns"}:
             return
         self._held = None
         self._placement = None
-        try:
-            if kinds & {"nad", "state"}:
-                self.app.call_from_thread(self._store_refresh)
-            else:
-                self.app.call_from_thread(self._schedule_findings_refresh)
-        except RuntimeError:
-            pass  # the app is shutting down
-
-    def _store_refresh(self) -> None:
-        if self.is_mounted:
+        if kinds & {"nad", "state"}:
             self._rebuild_table()
             self._load_editor(inputs=False)
             self._refresh_outputs()
-
-    def _schedule_findings_refresh(self) -> None:
-        if self.is_mounted and not self._refresh_pending:
+        elif not self._refresh_pending:
             self._refresh_pending = True
             self.set_timer(0.25, self._delayed_refresh)
 
@@ -569,7 +575,7 @@ class AttachBuilderScreen(Screen):
         for f in self.findings:
             if text:
                 text.append("\n")
-            text.append(f"{SEVERITY_MARK.get(f.severity, '?')} {f.path}: ", style=SEVERITY_STYLE.get(f.severity, ""))
+            text.append(f"{SEVERITY_MARKS.get(f.severity, '?')} {f.path}: ", style=SEVERITY_STYLE.get(f.severity, ""))
             text.append(sanitize(f.message))
         self.query_one("#attach-findings", Static).update(text)
         self._offer_pin()
@@ -700,14 +706,15 @@ class AttachBuilderScreen(Screen):
     def _confirm_create(self, confirmed: frozenset[str] | None = None) -> None:
         """Check, then ask. `confirmed`: the warnings the user already accepted (they chose to create):
         ask again only when there are others."""
-        if self.readonly or self.cluster is None:
+        cluster = self.cluster
+        if self.readonly or cluster is None:
             return
         warnings = self._refuse_if_blocked("Create")
         if warnings is None:
             return
         manifest = self.manifest()
         if confirmed is not None and {w.message for w in warnings} <= confirmed:
-            self._create(manifest)
+            self._create(cluster, manifest)
             return
         lines = [Text(f"Create pod {self.pod.namespace}/{self.pod.name} with "
                       f"{podspec.NETWORKS_ANNOTATION}: {self.annotation() or '(none)'}")]
@@ -723,7 +730,7 @@ class AttachBuilderScreen(Screen):
                 # checked again, with the pinned node; what was accepted in this dialog is not asked again
                 self._confirm_create(confirmed=frozenset(w.message for w in warnings))
             elif choice is True:
-                self._create(manifest)
+                self._create(cluster, manifest)
 
         self.app.push_screen(ConfirmScreen("Create the test pod?", lines, confirm="Create anyway" if pin else "Create",
                                            variant="warning", ids="attach-confirm",
@@ -731,28 +738,33 @@ class AttachBuilderScreen(Screen):
 
     @work(thread=True, exclusive=True, group="attach-write", exit_on_error=False,
           description="create the test pod")
-    def _create(self, manifest: dict[str, Any]) -> None:
+    def _create(self, cluster: Cluster, manifest: dict[str, Any]) -> None:
         from multus_tui.cluster import writes
-        from multus_tui.cluster.errors import from_exception
+        from multus_tui.cluster.errors import ClusterError
 
-        try:
-            writes.create_pod(self.cluster, manifest)
-        except Exception as exc:  # every cluster failure becomes one line, the form is kept
-            self.app.call_from_thread(self._write_failed, "Create", from_exception(exc).message)
-            return
         meta = manifest["metadata"]
-        self.app.call_from_thread(self._created, meta["namespace"], meta["name"])
+        try:
+            writes.create_pod(cluster, manifest)
+        except ClusterError as exc:  # every cluster failure becomes one line, the form is kept
+            self.post_message(self.Written("Create", meta["namespace"], meta["name"], exc.message))
+            return
+        self.post_message(self.Written("Create", meta["namespace"], meta["name"]))
 
-    def _created(self, namespace: str, name: str) -> None:
-        self.notify(f"Created pod {sanitize(namespace)}/{sanitize(name)}", markup=False)
-        self.app.push_screen(PodFollowScreen(self.ctx, namespace, name))
-
-    def _write_failed(self, what: str, message: str) -> None:
-        self.notify(f"{what} failed: {sanitize(message)}", severity="error", timeout=10, markup=False)
+    def on_attach_builder_screen_written(self, message: Written) -> None:
+        if message.error is not None:
+            self.notify(f"{message.what} failed: {sanitize(message.error)}", severity="error", timeout=10,
+                        markup=False)
+        elif message.what == "Create":
+            self.notify(f"Created pod {sanitize(message.ns)}/{sanitize(message.name)}", markup=False)
+            self.app.push_screen(PodFollowScreen(self.ctx, message.ns, message.name))
+        else:
+            self.notify(f"Patched {message.kind} {sanitize(message.ns)}/{sanitize(message.name)}: its pods "
+                        "are being replaced", markup=False)
 
     @on(Button.Pressed, "#attach-patch-btn")
     def action_patch_workload(self) -> None:
-        if self.readonly or self.cluster is None:
+        cluster = self.cluster
+        if self.readonly or cluster is None:
             return
         warnings = self._refuse_if_blocked("Patch")
         if warnings is None:
@@ -765,21 +777,19 @@ class AttachBuilderScreen(Screen):
         value = self.annotation()
 
         def patch(choice: tuple[str, str]) -> None:
-            self._patch(choice[0], ns, choice[1], value)
+            self._patch(cluster, choice[0], ns, choice[1], value)
 
         self.app.push_screen(WorkloadScreen(ns, podspec.ROLLOUT_WARNING, notes), on_answer(patch))
 
     @work(thread=True, exclusive=True, group="attach-write", exit_on_error=False,
           description="patch a workload's pod template")
-    def _patch(self, kind: str, namespace: str, name: str, value: str | None) -> None:
+    def _patch(self, cluster: Cluster, kind: str, namespace: str, name: str, value: str | None) -> None:
         from multus_tui.cluster import writes
-        from multus_tui.cluster.errors import from_exception
+        from multus_tui.cluster.errors import ClusterError
 
         try:
-            writes.patch_workload_networks(self.cluster, kind, namespace, name, value)
-        except Exception as exc:
-            self.app.call_from_thread(self._write_failed, "Patch", from_exception(exc).message)
+            writes.patch_workload_networks(cluster, kind, namespace, name, value)
+        except ClusterError as exc:
+            self.post_message(self.Written("Patch", namespace, name, exc.message, kind))
             return
-        self.app.call_from_thread(
-            self.notify, f"Patched {kind} {sanitize(namespace)}/{sanitize(name)}: its pods are being replaced",
-            markup=False)
+        self.post_message(self.Written("Patch", namespace, name, kind=kind))

@@ -1,12 +1,14 @@
 """Follow one pod live after it was created: attaching, then attached (interfaces, addresses) or failed.
 
-The widget subscribes to the LiveStore itself (only changes about its pod wake it up) and keeps a
-keyed table in step with `store.pod_attachments(...)`: cells are updated in place, never redrawn.
+The widget listens to the LiveStore itself (posted `StoreChanged`, ui/messages.py; only changes about
+its pod wake it up) and keeps a keyed table in step with `store.pod_attachments(...)`: cells are updated
+in place, never redrawn.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,28 +17,19 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from multus_tui.multus.attachments import overall_state
+from multus_tui.ui.context import AppContext
+from multus_tui.ui.messages import StoreChanged, listen
+from multus_tui.ui.screens.base import compose_cluster_header
 from multus_tui.ui.text import plain, sanitize, state_text
 from multus_tui.ui.widgets.live_table import LiveTable
 
+if TYPE_CHECKING:
+    from multus_tui.cluster.store import Change, LiveStore
+    from multus_tui.cluster.views import PodView
+
 COLUMNS = [("network", "NETWORK"), ("interface", "INTERFACE"), ("ips", "IPS"), ("mac", "MAC"),
            ("state", "STATE")]
-
-
-def overall_state(pod: Any, attachments: list[Any]) -> tuple[str, str | None]:
-    """(state, reason) of the pod's secondary attachments as a whole.
-
-    "waiting" (no pod yet), "failed" (first failed attachment's reason), "attached" (every
-    requested secondary attachment attached), otherwise "pending".
-    """
-    if pod is None:
-        return "waiting", "the pod is not in the cluster (yet)"
-    secondaries = [a for a in attachments if "/" in (a.network or "") and a.state != "not-requested"]
-    for a in secondaries:
-        if a.state == "failed":
-            return "failed", a.reason
-    if secondaries and all(a.state == "attached" for a in secondaries):
-        return "attached", None
-    return "pending", None
 
 
 class PodFollow(Vertical):
@@ -47,7 +40,7 @@ class PodFollow(Vertical):
     PodFollow #attach-follow-table { height: auto; max-height: 16; }
     """
 
-    def __init__(self, store: Any, namespace: str, pod_name: str, **kwargs: Any) -> None:
+    def __init__(self, store: LiveStore | None, namespace: str, pod_name: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.store = store
         self.namespace = namespace
@@ -55,7 +48,7 @@ class PodFollow(Vertical):
         self.state = "waiting"
         self.reason: str | None = None
         self.history: list[str] = []  # each state once, in the order seen (tests read it)
-        self._unsubscribe: Any = None
+        self._unsubscribe: Callable[[], None] | None = None
         self._live = False  # between mount and unmount (is_mounted turns True only after on_mount)
 
     def compose(self) -> ComposeResult:
@@ -66,7 +59,7 @@ class PodFollow(Vertical):
     def on_mount(self) -> None:
         self._live = True
         if self.store is not None:
-            self._unsubscribe = self.store.subscribe(self._on_changes)
+            self._unsubscribe = listen(self.store, self)
         self.refresh_state()
 
     def on_unmount(self) -> None:
@@ -75,17 +68,11 @@ class PodFollow(Vertical):
             self._unsubscribe()
             self._unsubscribe = None
 
-    def _on_changes(self, changes: list[Any]) -> None:
-        # Runs in a store thread: only hop to the UI thread when a change concerns this pod.
-        for c in changes:
-            if self._concerns(c):
-                try:
-                    self.app.call_from_thread(self.refresh_state)
-                except RuntimeError:
-                    pass  # the app is shutting down
-                return
+    def on_store_changed(self, message: StoreChanged) -> None:
+        if any(self._concerns(c) for c in message.changes):
+            self.refresh_state()
 
-    def _concerns(self, change: Any) -> bool:
+    def _concerns(self, change: Change) -> bool:
         if change.kind in ("state", "nad") or change.op == "reset":
             return True  # a NAD appearing is what un-sticks a waiting pod; state: reconnects
         if change.kind == "pod":
@@ -101,15 +88,10 @@ class PodFollow(Vertical):
         if not self._live or self.store is None:
             return
         pod = self.store.pod(self.namespace, self.pod_name)
-        atts: list[Any] = []
-        if pod is not None:
-            try:
-                atts = list(self.store.pod_attachments(self.namespace, self.pod_name))
-            except Exception as exc:  # a malformed annotation must be shown, not crash the screen
-                self.state, self.reason = "failed", f"cannot read the pod's annotations: {exc}"
-                self._show(pod)
-                return
-        self.state, self.reason = overall_state(pod, atts)
+        # a malformed annotation is an attachment state of its own (join_attachments never raises)
+        atts = self.store.pod_attachments(self.namespace, self.pod_name) if pod is not None else []
+        self.state, self.reason = overall_state(atts) if pod is not None else (
+            "waiting", "the pod is not in the cluster (yet)")
         if not self.history or self.history[-1] != self.state:
             self.history.append(self.state)
         rows = []
@@ -129,7 +111,7 @@ class PodFollow(Vertical):
         self.query_one(LiveTable).sync(rows)
         self._show(pod)
 
-    def _show(self, pod: Any) -> None:
+    def _show(self, pod: PodView | None) -> None:
         label = {"waiting": "waiting for the pod", "pending": "attaching…", "attached": "attached",
                  "failed": "failed"}.get(self.state, self.state)
         text = Text(label, style={"attached": "bold green", "failed": "bold red"}.get(self.state, "yellow"))
@@ -145,14 +127,15 @@ class PodFollowScreen(Screen):
 
     BINDINGS = [Binding("escape", "back", "Back", id="attach-follow-back", tooltip="Back to the attach builder")]
 
-    def __init__(self, ctx: Any, namespace: str, pod_name: str) -> None:
+    def __init__(self, ctx: AppContext, namespace: str, pod_name: str) -> None:
         super().__init__()
         self.ctx = ctx
         self.namespace = namespace
         self.pod_name = pod_name
 
     def compose(self) -> ComposeResult:
-        yield PodFollow(getattr(self.ctx, "store", None), self.namespace, self.pod_name, id="attach-follow")
+        yield from compose_cluster_header()
+        yield PodFollow(self.ctx.store, self.namespace, self.pod_name, id="attach-follow")
         yield Static(Text("The attachments update live as Multus reports them (events, network-status).",
                           style="dim"))
         yield Footer()

@@ -13,11 +13,12 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, Static
 
+from multus_tui.multus.selection import NETWORKS_ANNOTATION
+
 if TYPE_CHECKING:
     from multus_tui.cluster.client import Cluster
     from multus_tui.ui.context import AppContext
 
-NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks"
 
 
 def pods_using(store: Any, namespace: str, name: str) -> list[str]:

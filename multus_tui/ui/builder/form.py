@@ -36,6 +36,7 @@ from textual.widgets import Button, Checkbox, Collapsible, Input, Label, Select,
 
 from multus_tui.multus import specs
 from multus_tui.multus.errors import ConfigError
+from multus_tui.multus.selection import go_key
 from multus_tui.multus.specs import FieldSpec, PluginSpec
 from multus_tui.ui.builder.draft import Draft
 from multus_tui.ui.builder.paths import field_id
@@ -388,7 +389,7 @@ class NadForm(VerticalScroll):
             if f.name in HANDLED_PLUGIN_KEYS:
                 continue
             # Go's encoding/json matches keys ignoring case (`vlanid` is vlanId): edit the key as written.
-            key = _key_in(obj, f.name)
+            key = go_key(obj, f.name)
             # An advanced field that is set is shown in the open: hiding a value is how it gets lost.
             if f.advanced and key not in obj:
                 advanced.append(f)
@@ -554,7 +555,7 @@ class NadForm(VerticalScroll):
             plugin = d.plugin(i)
             ptype = plugin.get("type")
             spec = specs.spec_for(ptype) if isinstance(ptype, str) else None
-            known = {_key_in(plugin, f.name) for f in spec.fields} if spec else set()
+            known = {go_key(plugin, f.name) for f in spec.fields} if spec else set()
             skip = HANDLED_PLUGIN_KEYS | known | (set() if d.is_conflist else {"cniVersion", "name"})
             for k, v in plugin.items():
                 if k not in skip:
@@ -566,7 +567,7 @@ class NadForm(VerticalScroll):
             if i == 0 and isinstance(ipam, dict):
                 itype = ipam.get("type")
                 ispec = specs.IPAMS.get(itype) if isinstance(itype, str) else None
-                iknown = {_key_in(ipam, f.name) for f in ispec.fields} if ispec else set()
+                iknown = {go_key(ipam, f.name) for f in ispec.fields} if ispec else set()
                 for k, v in ipam.items():
                     if k != "type" and k not in iknown:
                         lines.append(f"plugins[0].ipam.{shown(str(k))}: {json.dumps(v)}")
@@ -954,17 +955,6 @@ def has_control(text: str) -> bool:
 def shown(text: str) -> str:
     """Text safe for the terminal: as is when printable, else a JSON string literal (escaped)."""
     return text if text.isprintable() else json.dumps(text)
-
-
-def _key_in(obj: dict[str, Any], name: str) -> str:
-    """The key of `obj` that Go would decode into field `name` (exact match first, then any case)."""
-    if name in obj:
-        return name
-    low = name.lower()
-    for k in obj:
-        if isinstance(k, str) and k.lower() == low:
-            return k
-    return name
 
 
 def _str_list(value: Any) -> bool:

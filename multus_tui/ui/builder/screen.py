@@ -13,6 +13,7 @@ clipboard, for people who commit manifests to Git.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, ContentSwitcher, Footer, Label, OptionList, Static, TextArea
@@ -29,9 +31,10 @@ from textual.widgets.option_list import Option
 
 from multus_tui.cluster.placement import node_facts
 from multus_tui.multus.errors import MultusTuiError
-from multus_tui.multus.manifests import read_documents
+from multus_tui.multus.manifests import read_documents, without_server_fields
 from multus_tui.multus.nad import NAD
 from multus_tui.multus.nodes import link_census, nad_link_findings
+from multus_tui.multus.policy import severity_rank
 from multus_tui.multus.specs import DEFAULT_CNI_VERSION
 from multus_tui.multus.validate import Finding, validate_nad
 from multus_tui.multus.yamlread import load_yaml_all
@@ -41,7 +44,7 @@ from multus_tui.ui.builder.modals import ConfirmScreen, PathPromptScreen
 from multus_tui.ui.builder.paths import field_id
 from multus_tui.ui.builder.review import ReviewOutcome, ReviewScreen
 from multus_tui.ui.screens.dialogs import on_answer
-from multus_tui.ui.text import plain
+from multus_tui.ui.text import SEVERITY_MARKS, plain
 from multus_tui.ui.widgets.buttons import relabel
 
 if TYPE_CHECKING:
@@ -50,9 +53,6 @@ if TYPE_CHECKING:
 #: how long the preview waits after a keystroke before re-rendering (seconds)
 PREVIEW_DEBOUNCE = 0.08
 RESOURCE_NAME_PATH = 'metadata.annotations["k8s.v1.cni.cncf.io/resourceName"]'
-#: server-maintained metadata: not the user's content, never written to a file or sent back
-SERVER_METADATA = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink")
-_ICON = {"error": "✗", "warning": "!", "info": "i"}
 _STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
@@ -84,13 +84,7 @@ def blank_nad(namespace: str | None) -> NAD:
 
 def clean_manifest(nad: NAD) -> dict[str, Any]:
     """The manifest to write or apply: everything the user had, minus server-maintained metadata."""
-    manifest = nad.to_manifest()
-    meta = manifest.get("metadata")
-    if isinstance(meta, dict):
-        for k in SERVER_METADATA:
-            meta.pop(k, None)
-    manifest.pop("status", None)
-    return manifest
+    return without_server_fields(nad.to_manifest())
 
 
 class NadBuilderScreen(Screen[dict[str, Any] | None]):
@@ -144,10 +138,15 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         # The cluster's nodes and the interfaces NodeNetworkState reports: the master/device fields offer
         # them, and findings say which nodes lack the one typed (empty offline or without nmstate).
         self.node_facts = node_facts(ctx.store).nodes or [] if getattr(ctx, "store", None) is not None else []
-        # Drafts (issue 10, multus_tui.drafts): autosaved while editing, offered back when a blank
+        # Drafts (multus_tui.drafts): autosaved while editing, offered back when a blank
         # builder opens. Opt-in through ctx.extra["drafts"] (the real app sets it; tests choose).
         self._draft_id: str | None = None
         self._draft_timer: Timer | None = None
+        # a draft is written in a worker (its fsync must not stall keys); one write at a time, the
+        # generation says whether its answer still belongs to this edit (not applied or reloaded since)
+        self._draft_writing = False
+        self._draft_again = False
+        self._draft_gen = 0
         self._drafts_on = bool(ctx.extra.get("drafts")) if isinstance(getattr(ctx, "extra", None), dict) else False
         self._offer_draft = self._drafts_on and nad is None and not template
         # Typing starts in the form: the name of a new NAD; for an edit the description, the first field
@@ -187,7 +186,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        # what the builder opened with: a draft equal to it holds nothing to restore (issue 14)
+        # what the builder opened with: a draft equal to it holds nothing to restore
         self._draft_baseline = [_meaning(self.current_yaml())] + ([_meaning(self.original_text)]
                                                                   if self.original_text else [])
         apply_btn = self.query_one("#btn-apply", Button)
@@ -280,13 +279,12 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         problems = self.all_problems()
         form = self.form
         at_field: dict[str, tuple[str, str]] = {}
-        order = {"error": 0, "warning": 1, "info": 2}
         for severity, vpath, message in problems:
             fid = form.widget_for_path(vpath)
             if fid is None:
                 continue
             have = at_field.get(fid)
-            if have is None or order[severity] < order[have[0]]:
+            if have is None or severity_rank(severity) < severity_rank(have[0]):
                 at_field[fid] = (severity, message)
         form.show_messages(at_field)
         options = self.query_one("#findings", OptionList)
@@ -294,9 +292,9 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         if not problems:
             options.add_option(Option(Text("no findings", style="green"), id="none", disabled=True))
             return
-        for n, (severity, vpath, message) in enumerate(sorted(problems, key=lambda p: order[p[0]])):
+        for n, (severity, vpath, message) in enumerate(sorted(problems, key=lambda p: severity_rank(p[0]))):
             line = Text()
-            line.append(f"{_ICON[severity]} ", style=_STYLE[severity])
+            line.append(f"{SEVERITY_MARKS[severity]} ", style=_STYLE[severity])
             line.append(f"{shown(vpath) or '(config)'}: ", style="bold")
             line.append(shown(message))
             options.add_option(Option(line, id=f"finding-{n}-{form.widget_for_path(vpath) or ''}"))
@@ -564,6 +562,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         nad.manifest = clean_manifest(nad)
         await self.load(nad)
         self._draft_id = None
+        self._draft_gen += 1  # an autosave in flight belongs to the version kept above
         rv = (live.get("metadata") or {}).get("resourceVersion", "?")
         message = self.query_one("#server-message", Static)
         message.update(Text(f"Reloaded {shown(nad.key)} from the server (version {rv}).{kept}", style="yellow"))
@@ -620,26 +619,65 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(DRAFT_DEBOUNCE, self._save_draft)
 
-    def _save_draft(self) -> None:
-        from multus_tui import drafts
+    @dataclass
+    class DraftWritten(Message):
+        """A draft write finished in its worker: `draft_id` written, or `error` why not."""
 
+        gen: int
+        draft_id: str | None
+        error: str | None = None
+
+    def _save_draft(self) -> None:
+        """Autosave (the debounce timer, on the loop): take the text here, write it in a worker."""
+        if not self._drafts_on:
+            return
+        if self._draft_writing:
+            self._draft_again = True  # the newest text is saved when the write in flight answers
+            return
         text = self.query_one("#raw-yaml", TextArea).text if self.raw_mode else self.current_yaml()
         if _meaning(text) in getattr(self, "_draft_baseline", ()):
             self._forget_draft()  # unchanged, or changed back: no draft (and none left behind)
             return
         nad = self.draft.nad
+        self._draft_writing = True
+        self._write_draft(self._draft_gen, text, nad.namespace, nad.name or None, self._draft_id)
+
+    @work(thread=True, group="draft", exit_on_error=False, description="saving the draft")
+    def _write_draft(self, gen: int, text: str, namespace: str | None, name: str | None,
+                     draft_id: str | None) -> None:
+        from multus_tui import drafts
+
         try:
-            self._draft_id = drafts.save_draft(text, namespace=nad.namespace, name=nad.name or None,
-                                               draft_id=self._draft_id).id
+            written = drafts.save_draft(text, namespace=namespace, name=name, draft_id=draft_id).id
         except OSError as exc:
+            self.post_message(self.DraftWritten(gen, None, str(exc.strerror or exc)))
+        else:
+            self.post_message(self.DraftWritten(gen, written))
+
+    def on_nad_builder_screen_draft_written(self, message: DraftWritten) -> None:
+        from multus_tui import drafts
+
+        self._draft_writing = False
+        if message.error is not None:
             self._drafts_on = False  # say it once, not on every keystroke
-            self.notify(f"Could not save a draft: {exc.strerror or exc}", severity="warning", markup=False)
+            self.notify(f"Could not save a draft: {message.error}", severity="warning", markup=False)
+            return
+        if message.gen != self._draft_gen:  # applied, exported or reloaded while it was written
+            if message.draft_id is not None:
+                drafts.delete_draft(message.draft_id)
+            return
+        self._draft_id = message.draft_id
+        if self._draft_again:
+            self._draft_again = False
+            self._save_draft()
 
     def _forget_draft(self) -> None:
         """Applied or exported: the draft has served its purpose."""
         if self._draft_timer is not None:
             self._draft_timer.stop()
             self._draft_timer = None
+        self._draft_gen += 1  # a write in flight is deleted when it answers
+        self._draft_again = False
         if self._draft_id is not None:
             from multus_tui import drafts
 
@@ -665,7 +703,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
                                            focus_cancel=False), callback=answer)
 
     async def _restore(self, saved: Any) -> None:
-        try:  # the guarded reader: a draft file is input like any other (issue 14: bombs, deep nesting)
+        try:  # the guarded reader: a draft file is input like any other (bombs, deep nesting)
             docs = [d for d in load_yaml_all(saved.text) if d is not None]
             nad = NAD.from_manifest(docs[0]) if len(docs) == 1 else None
         except (yaml.YAMLError, MultusTuiError, ValueError, TypeError):

@@ -7,14 +7,11 @@ chaining, capabilities) come from `multus_tui.multus.validate` and are shown by 
 
 from __future__ import annotations
 
-import re
-
 from textual.validation import ValidationResult, Validator
 
 from multus_tui.multus.errors import ConfigError
+from multus_tui.multus.names import is_dns_label
 from multus_tui.multus.specs import FieldSpec, parse_value
-
-_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 class SpecValidator(Validator):
@@ -36,7 +33,7 @@ class DNSLabel(Validator):
     """NAD names and namespaces: DNS-1123 labels (Multus' short form accepts nothing else)."""
 
     def validate(self, value: str) -> ValidationResult:
-        if value and (len(value) > 63 or not _LABEL.match(value)):
+        if value and not is_dns_label(value):
             return self.failure("lower case letters, digits and '-', starting and ending with a letter "
                                 "or digit, at most 63 characters")
         return self.success()

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -18,7 +19,9 @@ from multus_tui.ui.widgets import ClusterHeader, FilterBar
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
+    from multus_tui.cluster.store import Change, LiveStore
     from multus_tui.ui.app import MultusApp
+    from multus_tui.ui.context import AppContext
 
 
 def multus_app(node: DOMNode) -> MultusApp:
@@ -37,8 +40,13 @@ OFFLINE_LABELS = {
     "attach": ("Attach (offline)", "Build the networks annotation / pod YAML (read-only: nothing is created)"),
 }
 
-# Screens whose `D` opens the Doctor view (the namespace screen scopes it to its namespace).
-DOCTOR_SCREENS = frozenset({"HomeScreen", "NamespaceScreen"})
+
+
+def compose_cluster_header() -> ComposeResult:
+    """The header every screen carries (context, server, connection, Multus, [readonly]) and the
+    banner under it (Multus missing, forbidden resources, a failed connection)."""
+    yield ClusterHeader()
+    yield Banner()
 
 
 class Banner(Static):
@@ -55,13 +63,14 @@ class Banner(Static):
         self._changed()
 
     def _changed(self, *_: object) -> None:
-        app: Any = self.app
+        app = self.app
         lines: list[str] = []
         if getattr(app, "multus_installed", None) is False:
             lines.append("Multus is not installed on this cluster (no NetworkAttachmentDefinition CRD): "
                          "pods can still be browsed; secondary networks will not attach.")
-        for what in getattr(app, "forbidden", ()) or ():
+        for what in getattr(app, "forbidden", ()):
             lines.append(f"Forbidden: {sanitize(what)}")
+        # (a host app without the shell's connection facts, e.g. a test harness, shows no banner)
         status, reason = getattr(app, "connection", ("live", None))
         if status == "failed":
             lines.append(f"Connection failed: {sanitize(reason or 'unknown reason')} (press ctrl+r to retry)")
@@ -80,36 +89,41 @@ class BaseScreen(Screen):
 
     # The hidden filter Input would otherwise take the first focus and swallow every key.
     AUTO_FOCUS = "LiveTable"
+    #: whether `D` opens the Doctor view from this screen (scoped to `doctor_namespace`)
+    OFFERS_DOCTOR: ClassVar[bool] = False
     filter_text: str = ""
 
     def compose_header(self) -> ComposeResult:
-        yield ClusterHeader()
-        yield Banner()
+        yield from compose_cluster_header()
 
     def compose_footer(self) -> ComposeResult:
         yield Footer()
 
     @property
-    def ctx(self) -> Any:
-        return getattr(self.app, "ctx", None)
+    def ctx(self) -> AppContext:
+        return multus_app(self).ctx
 
     @property
-    def store(self) -> Any:
-        ctx = self.ctx
-        return ctx.store if ctx is not None else None
+    def store(self) -> LiveStore | None:
+        return self.ctx.store
+
+    @property
+    def doctor_namespace(self) -> str | None:
+        """The namespace this screen is about, which `D` scopes the Doctor view to (None: all)."""
+        return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in WRITE_ACTIONS and self.ctx is not None and self.ctx.readonly:
+        if action in WRITE_ACTIONS and self.ctx.readonly:
             return False
         if action == "doctor":
-            return type(self).__name__ in DOCTOR_SCREENS and self.store is not None
+            return self.OFFERS_DOCTOR and self.store is not None
         return True
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         """The footer's and help's bindings; under --readonly the builders' keys say they only build."""
         active = super().active_bindings
-        if self.ctx is None or not self.ctx.readonly:
+        if not self.ctx.readonly:
             return active
         for key, ab in active.items():
             label = OFFLINE_LABELS.get(ab.binding.action)
@@ -119,36 +133,34 @@ class BaseScreen(Screen):
         return active
 
     def action_doctor(self) -> None:
-        namespace = getattr(self, "namespace", None) if type(self).__name__ == "NamespaceScreen" else None
-        open_doctor = getattr(self.app, "open_doctor", None)
-        if open_doctor is not None:
-            open_doctor(namespace)
+        multus_app(self).open_doctor(self.doctor_namespace)
 
     # --- store refresh -------------------------------------------------------------------------
     def on_screen_resume(self) -> None:
         self.refresh_from_store(None)
-        doctor = getattr(self.app, "doctor", None)
-        if doctor is not None:  # findings shown here may have gone stale while another screen was on top
-            doctor.request()
+        # findings shown here may have gone stale while another screen was on top
+        multus_app(self).doctor.request()
 
-    def refresh_from_store(self, changes: list[Any] | None) -> None:
-        """Re-derive what this screen shows from the store snapshot (changes None: everything)."""
-        if self.store is None:
+    def refresh_from_store(self, changes: list[Change] | None) -> None:
+        """Re-derive what this screen shows from the store snapshot (changes None: everything). The
+        app calls it on the event loop with each throttled batch while this screen is on top."""
+        # a screen popped before its first refresh (go home, reopen quickly) has no widgets left to fill
+        if self.store is None or not self.is_attached or self not in self.app.screen_stack:
             return
         try:
-            self.update_view(changes)
-        except Exception as exc:  # the view must survive odd cluster data; say so instead of crashing
-            self.notify(f"Could not show this view: {sanitize(exc)}", severity="error", markup=False)
+            self.update_view(self.store, changes)
+        except NoMatches:
+            # its widgets are being removed (the app is exiting and a batch arrived in between): nothing
+            # to show any more (a wrong query would leave a screen that is up empty, which its tests see)
+            return
 
-    def update_view(self, changes: list[Any] | None) -> None:
-        """Subclasses fill their widgets here."""
+    def update_view(self, store: LiveStore, changes: list[Change] | None) -> None:
+        """Subclasses fill their widgets here, from `store`'s snapshot."""
 
     # --- filter -----------------------------------------------------------------------------------
     def action_filter(self) -> None:
-        try:
-            self.query_one(FilterBar).open()
-        except Exception:
-            pass
+        for bar in self.query(FilterBar):
+            bar.open()
 
     def on_input_changed(self, event: FilterBar.Changed) -> None:
         if isinstance(event.input, FilterBar):
@@ -163,10 +175,7 @@ class BaseScreen(Screen):
         """Focus this screen's main table."""
 
     def action_back(self) -> None:
-        try:
-            bar = self.query_one(FilterBar)
-        except Exception:
-            bar = None
+        bar = next(iter(self.query(FilterBar)), None)
         if bar is not None and (bar.shown or bar.value):
             bar.close()
             self.filter_text = ""

@@ -3,18 +3,24 @@ one-line doctor summary (from the app's shared diagnosis) above the footer."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from multus_tui.ui.doctor_cache import summary_text
+from multus_tui.multus.policy import has_errors
+from multus_tui.ui.doctor_cache import ALL, summary_text
+from multus_tui.ui.messages import DoctorFindings
 from multus_tui.ui.model import namespace_summaries
-from multus_tui.ui.screens.base import BaseScreen
+from multus_tui.ui.screens.base import BaseScreen, multus_app
 from multus_tui.ui.text import plain
 from multus_tui.ui.widgets import FilterBar, LiveTable
+from multus_tui.ui.widgets.filter_bar import matches
+
+if TYPE_CHECKING:
+    from multus_tui.cluster.store import Change, LiveStore
 
 
 class HomeScreen(BaseScreen):
@@ -22,6 +28,7 @@ class HomeScreen(BaseScreen):
         Binding("enter", "open", "Open", id="home.open", priority=True,
                 tooltip="Open the selected namespace"),
     ]
+    OFFERS_DOCTOR = True
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -38,32 +45,27 @@ class HomeScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.refresh_from_store(None)
-        doctor = getattr(self.app, "doctor", None)
-        if doctor is not None and self.store is not None:
+        if self.store is not None:
             self.query_one("#doctor-summary", Static).update(Text(summary_text(None), style="dim"))
-            doctor.subscribe(self, self._doctor_done)
+            multus_app(self).doctor.subscribe(self, ALL)
 
     def on_unmount(self) -> None:
-        doctor = getattr(self.app, "doctor", None)
-        if doctor is not None:
-            doctor.unsubscribe(self)
+        multus_app(self).doctor.unsubscribe(self)
 
-    def _doctor_done(self, findings: list[Any], error: str | None) -> None:
+    def on_doctor_findings(self, message: DoctorFindings) -> None:
+        findings, error = message.findings, message.error
         text = summary_text(findings, error)
-        errors = any(f.severity == "error" for f in findings)
-        style = "bold red" if errors or error else "yellow" if findings else "green"
+        style = "bold red" if has_errors(findings) or error else "yellow" if findings else "green"
         self.query_one("#doctor-summary", Static).update(Text(text, style=style))
 
     def focus_main(self) -> None:
         self.query_one("#namespaces", LiveTable).focus()
 
-    def update_view(self, changes: list[Any] | None) -> None:
-        if changes is not None and changes and all(getattr(c, "kind", "") == "state" for c in changes):
+    def update_view(self, store: LiveStore, changes: list[Change] | None) -> None:
+        if changes and all(c.kind == "state" for c in changes):
             return
-        from multus_tui.ui.widgets.filter_bar import matches
-
         rows = []
-        for s in namespace_summaries(self.store):
+        for s in namespace_summaries(store):
             if not matches(self.filter_text, s.name):
                 continue
             rows.append((s.name, (
@@ -73,9 +75,8 @@ class HomeScreen(BaseScreen):
         table = self.query_one("#namespaces", LiveTable)
         table.sync(rows)
         empty = self.query_one("#empty", Static)
-        synced = getattr(self.store, "state", None)
         if not rows:
-            status = getattr(synced, "status", "")
+            status = store.state.status
             empty.update("Loading…" if status in ("connecting", "") and not self.filter_text else
                          "No namespace matches." if self.filter_text else "No namespaces.")
         else:

@@ -5,16 +5,23 @@ follows the store (an edit elsewhere shows up here)."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import yaml
 from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tree
+from textual.widgets.tree import TreeNode
 
-from multus_tui.ui.doctor_panel import doctor_panel
+from multus_tui.cluster.writes import strip_noise
+from multus_tui.multus.errors import ManifestError
+from multus_tui.multus.nad import NAD
+from multus_tui.multus.validate import validate_nad
+from multus_tui.ui.doctor import PANEL_ID, FindingsPanel
+from multus_tui.ui.ecosystem import nad_ecosystem
 from multus_tui.ui.model import (
     ipam_type,
     master_or_bridge,
@@ -25,29 +32,26 @@ from multus_tui.ui.model import (
     subnet_or_range,
 )
 from multus_tui.ui.screens.base import BaseScreen, multus_app
-from multus_tui.ui.text import name_cell, plain, sanitize, state_text
+from multus_tui.ui.text import SEVERITY_STYLES, name_cell, plain, sanitize, state_text
 from multus_tui.ui.widgets import LiveTable
 
-SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+if TYPE_CHECKING:
+    from multus_tui.cluster.store import Change, LiveStore
+    from multus_tui.cluster.views import NADView
 
 
-def nad_yaml(view: Any) -> str:
+def nad_yaml(view: NADView) -> str:
     """The NAD as a manifest one could apply: without the server's bookkeeping (uid, resourceVersion,
     timestamps, managedFields), which says nothing about the network."""
-    try:
-        from multus_tui.cluster.writes import strip_noise
-        from multus_tui.multus.nad import NAD
-
-        if view.raw:
-            return NAD.from_manifest(strip_noise(view.raw) or {}).render_yaml()
+    if not view.raw:
         return view.nad.render_yaml()
-    except Exception:
-        import yaml
+    try:
+        return NAD.from_manifest(strip_noise(view.raw)).render_yaml()
+    except ManifestError:  # not the shape of a NAD (a malformed metadata): shown as the server has it
+        return yaml.safe_dump(view.raw, sort_keys=False)
 
-        return yaml.safe_dump(view.raw or {}, sort_keys=False)
 
-
-def fill_tree(node: Any, value: Any) -> None:
+def fill_tree(node: TreeNode[None], value: dict[str, Any] | list[Any]) -> None:
     """Add `value` (JSON data) under a Tree node; leaves show `key: value` as plain text."""
     items = value.items() if isinstance(value, dict) else enumerate(value)
     for k, v in items:
@@ -102,7 +106,7 @@ class NadDetailScreen(BaseScreen):
                     yield LiveTable([("severity", "SEVERITY"), ("path", "PATH"), ("message", "MESSAGE")],
                                     id="findings-table")
                     yield Static("Doctor", classes="section")
-                    yield doctor_panel("nad", self.namespace, self.name_)
+                    yield FindingsPanel(of=("nad", self.namespace, self.name_), id=PANEL_ID)
             with TabPane("Pods", id="users"):
                 yield LiveTable([("pod", "POD"), ("namespace", "NAMESPACE"), ("interface", "IF"), ("ips", "IPS"),
                                  ("state", "STATE")], id="users-table")
@@ -116,27 +120,24 @@ class NadDetailScreen(BaseScreen):
         # the tab panes mount after the screen: fill once they are there
         self.call_after_refresh(self.refresh_from_store, None)
 
-    def view(self) -> Any | None:
-        for v in self.store.nads(self.namespace):
-            if v.name == self.name_:
-                return v
-        return None
+    def view(self) -> NADView | None:
+        return self.store.nad(self.namespace, self.name_) if self.store is not None else None
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab
 
-    def update_view(self, changes: list[Any] | None) -> None:
-        if changes is not None and all(getattr(c, "kind", "") in ("state", "event") for c in changes):
+    def update_view(self, store: LiveStore, changes: list[Change] | None) -> None:
+        if changes is not None and all(c.kind in ("state", "event") for c in changes):
             return
-        v = self.view()
+        v = store.nad(self.namespace, self.name_)
         summary = self.query_one("#summary", Static)
         if v is None:
             summary.update(Text("This NAD no longer exists (deleted?).", style="bold red"))
             return
         nad = v.nad
-        ipam = _safe(lambda: nad.ipam)
+        ipam = nad.ipam
         key = f"{v.namespace}/{v.name}"
-        usage = nad_usage(self.store).get(key)
+        usage = nad_usage(store).get(key)
         pool, pool_style = pool_text(usage, ipam)
         summary.update(Text.assemble(
             ("plugins ", "dim"), sanitize(plugin_chain(nad)), ("   ipam ", "dim"), sanitize(ipam_type(nad)),
@@ -149,25 +150,21 @@ class NadDetailScreen(BaseScreen):
             self._rv = v.resource_version
             self._show_config(v)
             self._show_findings(v)
-        self._show_users(key)
-        if changes is None or any(getattr(c, "kind", "") in ("ippool", "ipreservation", "node", "pod", "nad", "event")
+        self._show_users(store, key)
+        if changes is None or any(c.kind in ("ippool", "ipreservation", "node", "pod", "nad", "event")
                                   for c in changes):
-            self._show_ecosystem(v)
+            self._show_ecosystem(store, v)
 
-    def _show_ecosystem(self, v: Any) -> None:
+    def _show_ecosystem(self, store: LiveStore, v: NADView) -> None:
         """The NAD's whereabouts pools (from IPPools) and its resourceName's advertisers."""
-        from multus_tui.ui.ecosystem import nad_ecosystem
-
-        text, rows = nad_ecosystem(self.store, v)
+        text, rows = nad_ecosystem(store, v)
         self.query_one("#nad-ecosystem", Static).update(text)
         self.query_one("#nad-pool-table", LiveTable).sync(rows)
 
     def action_open_pools(self) -> None:
-        open_pools = getattr(self.app, "open_pools", None)
-        if open_pools is not None:
-            open_pools((self.namespace, self.name_))
+        multus_app(self).open_pools((self.namespace, self.name_))
 
-    def _show_config(self, v: Any) -> None:
+    def _show_config(self, v: NADView) -> None:
         tree = self.query_one("#config-tree", Tree)
         tree.clear()
         nad = v.nad
@@ -184,23 +181,17 @@ class NadDetailScreen(BaseScreen):
         shown = sanitize(self.yaml_text, keep_newlines=True)
         self.query_one("#yaml-view", Static).update(Syntax(shown, "yaml", theme="ansi_dark", word_wrap=True))
 
-    def _show_findings(self, v: Any) -> None:
+    def _show_findings(self, v: NADView) -> None:
         table = self.query_one("#findings-table", LiveTable)
-        try:
-            from multus_tui.multus.validate import validate_nad
-
-            findings = validate_nad(v.nad)
-        except Exception as exc:
-            table.sync([("error", [Text("error", style="bold red"), Text(""), plain(f"validator failed: {exc}")])])
-            return
-        rows = [(str(i), [Text(f.severity, style=SEVERITY_STYLE.get(f.severity, "")), plain(f.path), plain(f.message)])
+        findings = validate_nad(v.nad)
+        rows = [(str(i), [Text(f.severity, style=SEVERITY_STYLES.get(f.severity, "")), plain(f.path), plain(f.message)])
                 for i, f in enumerate(findings)]
         table.sync(rows or [("ok", [Text("ok", style="green"), Text(""), Text("no findings")])])
 
-    def _show_users(self, key: str) -> None:
+    def _show_users(self, store: LiveStore, key: str) -> None:
         rows = []
-        for p in self.store.pods():
-            for i, a in enumerate(pod_attachments(self.store, p)):
+        for p in store.pods():
+            for i, a in enumerate(pod_attachments(store, p)):
                 if a.network == key:
                     rows.append((f"{p.namespace}/{p.name}|{i}", [
                         name_cell(p.name, "bold"), plain(p.namespace), plain(a.interface or ""),
@@ -230,9 +221,3 @@ class NadDetailScreen(BaseScreen):
         if v is not None:
             multus_app(self).confirm_delete_nad(v)
 
-
-def _safe(fn: Any) -> Any:
-    try:
-        return fn()
-    except Exception:
-        return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,6 +25,9 @@ from multus_tui.ui.screens.base import BaseScreen, multus_app
 from multus_tui.ui.text import age, name_cell, plain, sanitize, state_text
 from multus_tui.ui.widgets import FilterBar, LiveTable
 from multus_tui.ui.widgets.filter_bar import matches
+
+if TYPE_CHECKING:
+    from multus_tui.cluster.store import Change, LiveStore
 
 NAD_COLUMNS = [("name", "NAME"), ("namespace", "NAMESPACE"), ("chain", "PLUGINS"), ("ipam", "IPAM"),
                ("master", "MASTER/BRIDGE"), ("range", "SUBNET/RANGE"), ("pods", "PODS"), ("pool", "POOL")]
@@ -61,6 +64,8 @@ class NamespaceScreen(BaseScreen):
                 tooltip="Show the Events tab: Multus events, newest first"),
     ]
 
+    OFFERS_DOCTOR = True
+
     def __init__(self, namespace: str, tab: str = "attachments") -> None:
         super().__init__()
         self.namespace = namespace
@@ -71,6 +76,10 @@ class NamespaceScreen(BaseScreen):
         # named in its changes (25 ms -> a few ms per refresh at 100 pods, on the UI thread).
         self._pod_row_cache: dict[str, list[tuple[str, list[Text]]]] = {}
         self._pods_dirty: set[str] | None = None
+
+    @property
+    def doctor_namespace(self) -> str | None:
+        return self.namespace
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -134,10 +143,9 @@ class NamespaceScreen(BaseScreen):
         return True
 
     # --- data -------------------------------------------------------------------------------------
-    def update_view(self, changes: list[Any] | None) -> None:
+    def update_view(self, store: LiveStore, changes: list[Change] | None) -> None:
         """Refresh only what the batch touches, and only the visible tab; hidden tabs are marked
         stale and refreshed when shown (a burst elsewhere in the cluster costs this screen nothing)."""
-        store = self.store
         if changes is None:
             touched = {"attachments", "pods", "events"}
             self._pods_dirty = None

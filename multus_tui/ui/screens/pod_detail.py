@@ -5,7 +5,7 @@ diagnosis, filtered to this pod). Actions: shell, delete, YAML."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,13 +13,18 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from multus_tui.ui.doctor_panel import doctor_panel
+from multus_tui.multus.errors import AnnotationError
+from multus_tui.multus.selection import NETWORKS_ANNOTATION, parse_networks
+from multus_tui.multus.status import status_from_annotations
+from multus_tui.ui.doctor import PANEL_ID, FindingsPanel
 from multus_tui.ui.model import failure_for, newest_first, pod_attachments
 from multus_tui.ui.screens.base import BaseScreen, multus_app
 from multus_tui.ui.text import age, name_cell, plain, sanitize, state_text
 from multus_tui.ui.widgets import LiveTable
 
-NETWORKS = "k8s.v1.cni.cncf.io/networks"
+if TYPE_CHECKING:
+    from multus_tui.cluster.store import Change, LiveStore
+    from multus_tui.cluster.views import EventView, PodView
 
 
 class PodDetailScreen(BaseScreen):
@@ -46,7 +51,7 @@ class PodDetailScreen(BaseScreen):
                              ("default", "DEFAULT"), ("state", "STATE")], id="attachments")
             yield Static("", id="failures")
             yield Static("Doctor", classes="section")
-            yield doctor_panel("pod", self.namespace, self.pod_name)
+            yield FindingsPanel(of=("pod", self.namespace, self.pod_name), id=PANEL_ID)
             yield Static("Requested (k8s.v1.cni.cncf.io/networks)", classes="section")
             yield Static("", id="requested")
             yield Static("Reported (k8s.v1.cni.cncf.io/network-status)", classes="section")
@@ -62,39 +67,33 @@ class PodDetailScreen(BaseScreen):
         self.refresh_from_store(None)
         self.query_one("#attachments", LiveTable).focus()
 
-    def pod(self) -> Any | None:
-        for p in self.store.pods(self.namespace):
-            if p.name == self.pod_name:
-                return p
-        return None
-
-    def update_view(self, changes: list[Any] | None) -> None:
-        if changes is not None and all(getattr(c, "kind", "") == "state" for c in changes):
+    def update_view(self, store: LiveStore, changes: list[Change] | None) -> None:
+        if changes is not None and all(c.kind == "state" for c in changes):
             return
-        p = self.pod()
+        p = store.pod(self.namespace, self.pod_name)
         summary = self.query_one("#summary", Static)
         if p is None:
             summary.update(Text("This pod no longer exists.", style="bold red"))
             self.query_one("#attachments", LiveTable).sync([])
             return
         summary.update(Text.assemble(
-            ("status ", "dim"), (sanitize(getattr(p, "display_status", p.phase)), "bold"),
+            ("status ", "dim"), (sanitize(p.display_status), "bold"),
             ("   node ", "dim"), sanitize(p.node or "<none>"),
-            ("   pod IPs ", "dim"), sanitize(", ".join(getattr(p, "pod_ips", ()) or ()) or "-"),
+            ("   pod IPs ", "dim"), sanitize(", ".join(p.pod_ips) or "-"),
             ("   hostNetwork" if p.host_network else "", "bold yellow"),
         ))
-        atts = pod_attachments(self.store, p)
+        atts = pod_attachments(store, p)
         self.query_one("#attachments", LiveTable).sync([
             (f"{i}|{a.network}", [name_cell(a.network or "(cluster default)", "bold"), plain(a.interface or ""),
                                   plain(", ".join(a.ips or ())),
                                   plain(a.mac or ""), Text("yes" if a.default else ""), state_text(a.state, a.reason)])
             for i, a in enumerate(atts)
         ])
-        events = newest_first(self.store.events(self.namespace, self.pod_name))
+        events = newest_first(store.events(self.namespace, self.pod_name))
         events = [e for e in events if e.involved_kind in ("Pod", "")]
         # old Warning events outlive the failure: say why only while an attachment is failed now
         failing = any(a.state == "failed" for a in atts)
-        self.query_one("#failures", Static).update(self._failures_text(p, events) if failing else Text(""))
+        self.query_one("#failures", Static).update(self._failures_text(store, p, events) if failing else Text(""))
         self.query_one("#requested", Static).update(self._requested_text(p))
         self.query_one("#reported", Static).update(self._reported_text(p))
         clock = self.ctx.clock
@@ -110,8 +109,8 @@ class PodDetailScreen(BaseScreen):
             ann.append(sanitize(p.annotations[k], keep_newlines=True) + "\n")
         self.query_one("#annotations", Static).update(ann or Text("(none)", style="dim"))
 
-    def _failures_text(self, pod: Any, events: list[Any]) -> Text:
-        found = failure_for(self.store, pod, events)
+    def _failures_text(self, store: LiveStore, pod: PodView, events: list[EventView]) -> Text:
+        found = failure_for(store, pod, events)
         if not found:
             return Text("")
         t = Text("Why it failed\n", style="bold red")
@@ -122,7 +121,7 @@ class PodDetailScreen(BaseScreen):
             if nad_view is not None:
                 t.append("    NAD ", style="dim")
                 t.append(sanitize(f"{nad_view.namespace}/{nad_view.name}"), style="cyan")
-                if getattr(f, "field", None):
+                if f.field:
                     t.append("  field to fix: ", style="dim")
                     t.append(sanitize(f.field), style="yellow")
                 t.append("\n")
@@ -131,16 +130,14 @@ class PodDetailScreen(BaseScreen):
                          style="dim")
         return t
 
-    def _requested_text(self, pod: Any) -> Text:
-        value = pod.annotations.get(NETWORKS)
+    def _requested_text(self, pod: PodView) -> Text:
+        value = pod.annotations.get(NETWORKS_ANNOTATION)
         if not value:
             return Text("  (no networks annotation)", style="dim")
         t = Text()
         try:
-            from multus_tui.multus.selection import parse_networks
-
             sels = parse_networks(value, pod.namespace)
-        except Exception as exc:  # the annotation is user input: show Multus' complaint, never crash
+        except AnnotationError as exc:  # the annotation is user input: show Multus' complaint, never crash
             # the raw value (it is also under Annotations) only where it cannot be read as selections
             t.append("  ")
             t.append(sanitize(value), style="italic")
@@ -165,12 +162,10 @@ class PodDetailScreen(BaseScreen):
             t.append("\n")
         return t
 
-    def _reported_text(self, pod: Any) -> Text:
+    def _reported_text(self, pod: PodView) -> Text:
         try:
-            from multus_tui.multus.status import status_from_annotations
-
             statuses = status_from_annotations(pod.annotations)
-        except Exception as exc:
+        except AnnotationError as exc:
             return Text("  cannot be parsed: " + sanitize(exc), style="bold red")
         if not statuses:
             return Text("  (nothing reported)", style="dim")

@@ -10,20 +10,27 @@ Live: the screen follows the store's IPPools, reservations, NADs and pods.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.coordinate import Coordinate
+from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from multus_tui.cluster.pools import PoolsData
 from multus_tui.multus import whereabouts as wa
 from multus_tui.ui.ecosystem import STATE_STYLES
 from multus_tui.ui.screens.base import BaseScreen
 from multus_tui.ui.text import plain, sanitize
 from multus_tui.ui.widgets import LiveTable
+
+if TYPE_CHECKING:
+    from multus_tui.cluster.client import Cluster
+    from multus_tui.cluster.store import Change, LiveStore
 
 # store changes that can change what this screen shows
 _KINDS = frozenset({"ippool", "ipreservation", "nad", "pod"})
@@ -49,7 +56,7 @@ class PoolsScreen(BaseScreen):
         super().__init__()
         self.nad = nad
         self.selected_pool: str | None = pool  # "namespace/name"
-        self.data: Any = None  # cluster.pools.PoolsData of the last refresh
+        self.data: PoolsData | None = None  # the last judgement
         self.releasing = False
         self.released: list[str] = []  # what this screen released ("pool ip"), for tests and the title
 
@@ -78,26 +85,37 @@ class PoolsScreen(BaseScreen):
         return super().check_action(action, parameters)
 
     # -- data --------------------------------------------------------------------------------------
-    def update_view(self, changes: list[Any] | None) -> None:
-        if changes is not None and not any(getattr(c, "kind", "") in _KINDS for c in changes):
+    def update_view(self, store: LiveStore, changes: list[Change] | None) -> None:
+        if changes is not None and not any(c.kind in _KINDS for c in changes):
             return
-        self._recompute(changes is None)
+        self._judge(store, changes is None)
+
+    @dataclass
+    class Judged(Message):
+        """The pools judged in a worker (`full`: the whole screen is redrawn, not only what changed)."""
+
+        data: PoolsData
+        full: bool
+
+    @dataclass
+    class Released(Message):
+        """A release finished: `done` ("pool ip") when it happened, else `error` says why not."""
+
+        done: str | None
+        error: str | None = None
 
     @work(thread=True, exclusive=True, group="pools")
-    def _recompute(self, full: bool) -> None:
+    def _judge(self, store: LiveStore, full: bool) -> None:
         """Judge the pools off the UI thread (a thousand pools and ten thousand pods take a second);
         the newest result wins (exclusive)."""
         from multus_tui.cluster.pools import collect_pools
 
-        store = self.store
-        if store is None:
-            return
-        data = collect_pools(store)
-        self.app.call_from_thread(self._apply, data, full)
+        self.post_message(self.Judged(collect_pools(store), full))
 
-    def _apply(self, data: Any, full: bool) -> None:
-        if not self.is_attached:
-            return
+    def on_pools_screen_judged(self, message: Judged) -> None:
+        self._apply(message.data, message.full)
+
+    def _apply(self, data: PoolsData, full: bool) -> None:
         self.data = data
         title = self.query_one("#pools-title", Static)
         scope = f"NAD {self.nad[0]}/{self.nad[1]}" if self.nad else "all NADs"
@@ -201,14 +219,11 @@ class PoolsScreen(BaseScreen):
         table = self.query_one("#alloc-table", LiveTable)
         if r is None or table.row_count == 0:
             return None
-        try:
-            key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
-        except Exception:
-            return None
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         return next((e for e in r.entries if e.allocation.offset == key), None)
 
     def action_release(self) -> None:
-        if self.ctx is None or self.ctx.readonly:
+        if self.ctx.readonly or self.releasing:
             return
         r, entry = self.report(), self.selected_entry()
         if r is None or entry is None:
@@ -228,29 +243,36 @@ class PoolsScreen(BaseScreen):
 
         def answered(ok: bool | str | None) -> None:
             if ok:
-                self._release(r, entry)
+                self.release(r, entry)
 
         self.app.push_screen(ConfirmScreen(f"Release {a.ip} from pool {r.pool.ref}?", detail, confirm="Release",
                                            ids="release"), answered)
 
-    @work(thread=True, exclusive=True, group="release")
-    def _release(self, report: wa.PoolReport, entry: wa.AllocationState) -> None:
-        from multus_tui.cluster.pools import ReleaseRefused, release
-
-        cluster = self.ctx.cluster if self.ctx is not None else None
-        if cluster is None:
-            self.app.call_from_thread(self.notify, "No cluster connected.", severity="error")
+    def release(self, report: wa.PoolReport, entry: wa.AllocationState) -> None:
+        """Release one allocation of the pool as `report` shows it, in a worker (answer: Released)."""
+        if self.ctx.cluster is None:
+            self.notify("No cluster connected.", severity="error")
             return
         self.releasing = True
+        self._release(self.ctx.cluster, report, entry)
+
+    @work(thread=True, exclusive=True, group="release")
+    def _release(self, cluster: Cluster, report: wa.PoolReport, entry: wa.AllocationState) -> None:
+        from multus_tui.cluster.pools import ReleaseRefused, release
+
         ip = entry.allocation.ip or entry.allocation.offset
         try:
             release(cluster, report, entry)
         except ReleaseRefused as exc:
-            self.app.call_from_thread(self.notify, f"Not released: {exc}", severity="error", markup=False)
-        except Exception as exc:  # noqa: BLE001 - a failed write must be said, never crash the screen
-            self.app.call_from_thread(self.notify, f"Not released: {sanitize(exc)}", severity="error", markup=False)
+            self.post_message(self.Released(None, str(exc)))
         else:
-            self.released.append(f"{report.pool.ref} {ip}")
-            self.app.call_from_thread(self.notify, f"Released {ip} from {report.pool.ref}", markup=False)
-        finally:
-            self.releasing = False
+            self.post_message(self.Released(f"{report.pool.ref} {ip}"))
+
+    def on_pools_screen_released(self, message: Released) -> None:
+        self.releasing = False
+        if message.done is None:
+            self.notify(f"Not released: {message.error}", severity="error", markup=False)
+            return
+        self.released.append(message.done)
+        ref, _, ip = message.done.rpartition(" ")
+        self.notify(f"Released {ip} from {ref}", markup=False)

@@ -6,7 +6,7 @@ never clears and refills, so the cursor and scroll position survive every update
 
 Changed cells are written without DataTable.update_cell: that bumps the table-wide update count,
 which is part of every render cache key, so one changed address re-rendered every visible line of
-the table (60% of the UI loop during a 5,000-update burst, issue 9). Instead only the changed rows'
+the table (60% of the UI loop during a 5,000-update burst). Instead only the changed rows'
 cache entries are dropped and only their regions repainted.
 """
 
