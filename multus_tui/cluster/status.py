@@ -9,14 +9,12 @@ only decodes, groups events by pod and shapes the output.
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
-import gc
-import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from multus_tui.cluster.client import Cluster
 from multus_tui.cluster.errors import ClusterError
+from multus_tui.cluster.gcpause import gc_paused as _gc_paused
 from multus_tui.cluster.views import EventView, PodView
 
 STATES = ("attached", "pending", "failed")
@@ -72,36 +70,6 @@ def _events_by_pod(events: Iterable[EventView]) -> dict[tuple[str, str], list[Ev
             continue
         out.setdefault((e.involved_namespace, e.involved_name), []).append(e)
     return out
-
-
-_gc_lock = threading.Lock()
-_gc_pausers = 0
-_gc_was_enabled = False
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the lists are decoded and joined.
-
-    Decoding 10,000 pods allocates about a million containers, none of them in a reference cycle;
-    every 700 allocations the collector runs, and as the young objects pile up it keeps traversing
-    all of them again (full collections): measured, that doubled json.loads' time. Reference
-    counting still frees everything; the collector resumes (if it ran before) when the last
-    concurrent caller leaves.
-    """
-    global _gc_pausers, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pausers == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pausers += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pausers -= 1
-            if _gc_pausers == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 def _fetch_pools(cluster: Cluster) -> list[dict]:

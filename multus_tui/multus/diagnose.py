@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextvars
 import difflib
+import functools
 import ipaddress
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -745,6 +746,15 @@ def _check_requests(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out
 
 
 # ------------------------------------------------------------------------------------ check 7 and 8
+
+
+@functools.lru_cache(maxsize=4096)
+def pod_annotation_read(key: str) -> bool:
+    """Whether multus-tui reads a pod annotation with this key: the Multus ones (networks,
+    network-status and its legacy plural) and the look-alikes doctor reports as misspellings. A
+    compact mirror of 150,000 pods keeps only these (issue 18); keys repeat across pods, hence
+    the cache."""
+    return key in _KNOWN_KEYS or misspelled_key(key)
 
 
 def misspelled_key(key: str) -> bool:

@@ -18,7 +18,7 @@ from multus_tui.ui.doctor_panel import doctor_panel
 from multus_tui.ui.model import (
     ipam_type,
     master_or_bridge,
-    nad_usage,
+    network_usage,
     plugin_chain,
     pod_attachments,
     pool_text,
@@ -136,7 +136,7 @@ class NadDetailScreen(BaseScreen):
         nad = v.nad
         ipam = _safe(lambda: nad.ipam)
         key = f"{v.namespace}/{v.name}"
-        usage = nad_usage(self.store).get(key)
+        usage = network_usage(self.store, key)
         pool, pool_style = pool_text(usage, ipam)
         summary.update(Text.assemble(
             ("plugins ", "dim"), sanitize(plugin_chain(nad)), ("   ipam ", "dim"), sanitize(ipam_type(nad)),
@@ -197,7 +197,8 @@ class NadDetailScreen(BaseScreen):
 
     def _show_users(self, key: str) -> None:
         rows = []
-        for p in self.store.pods():
+        users = getattr(self.store, "network_users", None)  # a LiveStore's index: only this NAD's pods
+        for p in (users(key) if users is not None else self.store.pods()):
             for i, a in enumerate(pod_attachments(self.store, p)):
                 if a.network == key:
                     rows.append((f"{p.namespace}/{p.name}|{i}", [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -32,6 +33,10 @@ POD_COLUMNS = [("pod", "POD"), ("node", "NODE"), ("phase", "STATUS"), ("network"
                ("interface", "IF"), ("ips", "IPS"), ("mac", "MAC"), ("default", "DEFAULT"), ("state", "STATE")]
 EVENT_COLUMNS = [("age", "LAST SEEN"), ("type", "TYPE"), ("reason", "REASON"), ("object", "OBJECT"),
                  ("count", "COUNT"), ("message", "MESSAGE")]
+
+
+# Above this many pods the attachments tab's usage (every pod joined) is computed in a thread.
+BACKGROUND_OVER = 20_000
 
 
 def pod_row_key(pod: str, index: int, network: str) -> str:
@@ -170,12 +175,30 @@ class NamespaceScreen(BaseScreen):
             return
         self._stale.discard(tab)
         if tab == "attachments":
-            self._table_for(tab).sync(self.nad_rows(store, nad_usage(store)))
+            if getattr(store, "pod_count", lambda: 0)() > BACKGROUND_OVER:
+                self._nad_rows_in_background()  # joining every pod's attachments: not on the UI thread
+            else:
+                self._table_for(tab).sync(self.nad_rows(store, nad_usage(store)))
         elif tab == "pods":
             dirty, self._pods_dirty = self._pods_dirty, set()
             self._table_for(tab).sync(self.pod_rows(store, dirty))
         else:
             self._table_for(tab).sync(self.event_rows(store))
+
+    @work(thread=True, exclusive=True, group="nad-rows", exit_on_error=False, description="NAD usage")
+    def _nad_rows_in_background(self) -> None:
+        """The attachments tab's rows of a big cluster, in a thread (the first time, every pod's
+        attachments are joined; then only the pods that changed); the newest wins."""
+        store = self.store
+        rows = self.nad_rows(store, nad_usage(store))
+        try:
+            self.app.call_from_thread(self._apply_nad_rows, rows)
+        except RuntimeError:
+            pass  # the app is closing
+
+    def _apply_nad_rows(self, rows: list[tuple[str, list[Text]]]) -> None:
+        if self.is_attached:
+            self._table_for("attachments").sync(rows)
 
     def nad_rows(self, store: Any, usage: dict) -> list[tuple[str, list[Text]]]:
         rows = []

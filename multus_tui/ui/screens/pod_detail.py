@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -34,6 +35,8 @@ class PodDetailScreen(BaseScreen):
         super().__init__()
         self.namespace = namespace
         self.pod_name = name
+        self._annotations_rv: str | None = None  # the pod version whose whole annotations were asked for
+        self._full_annotations: dict | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -102,11 +105,49 @@ class PodDetailScreen(BaseScreen):
                       plain(e.reason), Text(str(e.count)), plain(e.message)])
             for e in events
         ])
+        if getattr(self.store, "pod_object", None) is None:
+            self._show_annotations(p.annotations)
+        elif p.resource_version != self._annotations_rv:
+            # the mirror keeps only the annotations multus-tui reads: the whole set is a GET away
+            self._annotations_rv = p.resource_version
+            if self._full_annotations is None:
+                self._show_annotations(p.annotations, loading=True)
+            self._fetch_annotations()
+
+    @work(thread=True, exclusive=True, group="pod-object", exit_on_error=False, description="reading the pod")
+    def _fetch_annotations(self) -> None:
+        try:
+            obj = self.store.pod_object(self.namespace, self.pod_name)
+            annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        except Exception as exc:  # noqa: BLE001 - the mirror's own annotations stay shown, with why
+            annotations, error = None, str(getattr(exc, "message", exc))
+        else:
+            error = None
+        try:
+            self.app.call_from_thread(self._fetched, annotations, error)
+        except RuntimeError:
+            pass  # the app is closing
+
+    def _fetched(self, annotations: dict | None, error: str | None) -> None:
+        if not self.is_attached:
+            return
+        if annotations is None:
+            p = self.pod()
+            self._show_annotations(p.annotations if p is not None else {}, error=error)
+            return
+        self._full_annotations = annotations
+        self._show_annotations(annotations)
+
+    def _show_annotations(self, annotations: Any, *, loading: bool = False, error: str | None = None) -> None:
         ann = Text()
-        for k in sorted(p.annotations):
+        for k in sorted(annotations):
             ann.append(sanitize(k), style="bold")
             ann.append(": ")
-            ann.append(sanitize(p.annotations[k], keep_newlines=True) + "\n")
+            ann.append(sanitize(annotations[k], keep_newlines=True) + "\n")
+        if loading:
+            ann.append("(reading the others from the cluster…)", style="dim")
+        elif error:
+            ann.append(f"(only the Multus annotations: {sanitize(error)})", style="dim")
         self.query_one("#annotations", Static).update(ann or Text("(none)", style="dim"))
 
     def _failures_text(self, pod: Any, events: list[Any]) -> Text:
