@@ -16,6 +16,7 @@ from multus_tui.cluster.client import Cluster
 from multus_tui.cluster.errors import ClusterError
 from multus_tui.cluster.gcpause import gc_paused as _gc_paused
 from multus_tui.cluster.views import EventView, PodView
+from multus_tui.cluster.wire import list_views
 
 STATES = ("attached", "pending", "failed")
 
@@ -75,7 +76,7 @@ def _events_by_pod(events: Iterable[EventView]) -> dict[tuple[str, str], list[Ev
 def _fetch_pools(cluster: Cluster) -> list[dict]:
     """whereabouts' IPPools, raw (none when not installed or not readable)."""
     try:
-        return cluster.list_raw("ippool", None).get("items") or []
+        return list_views(cluster, "ippool", None, raw=True)[0]
     except ClusterError as exc:
         if exc.code in (403, 404):
             return []
@@ -84,22 +85,19 @@ def _fetch_pools(cluster: Cluster) -> list[dict]:
 
 def _fetch(cluster: Cluster, namespace: str | None) -> tuple[list[PodView], list[EventView]]:
     def pods() -> list[PodView]:
-        items = cluster.list_raw("pod", namespace).get("items") or []
-        return [PodView.from_raw(o) for o in items]
+        return list_views(cluster, "pod", namespace)[0]
 
     def events() -> list[EventView]:
         try:
             # Only Warning events can explain a failed attachment (failures_from_events reads no
             # other): the server drops the Normal ones (Scheduled, Pulled, Started...), most of them.
-            items = cluster.list_raw("event", namespace,
-                                     field_selector="involvedObject.kind=Pod,type=Warning").get("items") or []
+            return list_views(cluster, "event", namespace, field_selector="involvedObject.kind=Pod,type=Warning")[0]
         except ClusterError as exc:
             if exc.code == 403:
                 return []  # status without reasons beats no status: events are an extra
             if exc.code != 400:
                 raise
-            items = cluster.list_raw("event", namespace).get("items") or []  # no field selector support
-        return [EventView.from_raw(o) for o in items]
+            return list_views(cluster, "event", namespace)[0]  # no field selector support
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         fp, fe = pool.submit(pods), pool.submit(events)

@@ -206,6 +206,66 @@ def decode_page(kind: str, body: bytes) -> Page:
     return Page(views, m.resourceVersion or "", m.continue_ or None, m.remainingItemCount, skipped)
 
 
+def decode_raw_page(body: bytes) -> Page:
+    """A list response's items as plain dicts (for callers that read a few keys of a few objects)."""
+    try:
+        obj = _JSON.decode(body)
+    except msgspec.DecodeError as exc:
+        raise ValueError(f"the list is not JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise ValueError("the answer is not a list")
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    items = [o for o in obj.get("items") or () if isinstance(o, dict)]
+    return Page(items, str(meta.get("resourceVersion") or ""), meta.get("continue") or None,
+                meta.get("remainingItemCount"), 0)
+
+
+def list_views(cluster: Any, kind: str, namespace: str | None = None, *, limit: int = 500, prefetch: int = 2,
+               raw: bool = False, **params: Any) -> tuple[list[Any], str]:
+    """Every object of a list as views, and the list's resourceVersion: fetched in pages of `limit`
+    (one page ahead in a thread while the last one is decoded: the network and the server's
+    work overlap with the decoding) and decoded with the typed decoders, so the peak is a page of
+    JSON, never the whole list (issue 18). `raw`: plain dicts instead of views."""
+    import queue
+    import threading
+
+    q: queue.Queue[Any] = queue.Queue(maxsize=max(1, prefetch))
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            for body in cluster.list_pages(kind, namespace, limit=limit, **params):
+                if stop.is_set():
+                    return
+                q.put(body)
+            q.put(None)
+        except BaseException as exc:  # noqa: BLE001 - handed over to the decoding thread
+            q.put(exc)
+
+    t = threading.Thread(target=fetch, name=f"multus-tui-list-{kind}", daemon=True)
+    t.start()
+    views: list[Any] = []
+    rv = ""
+    try:
+        while True:
+            item = q.get()
+            if item is None:
+                return views, rv
+            if isinstance(item, BaseException):
+                raise item
+            page = decode_raw_page(item) if raw else decode_page(kind, item)
+            del item
+            rv = rv or page.resource_version
+            views.extend(page.views)
+    finally:
+        stop.set()
+        while t.is_alive():  # let the fetcher finish its put and see the stop
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                t.join(0.05)
+
+
 class WatchEvent:
     """One watch event: its type, the object's view (None for BOOKMARK/ERROR or an unreadable
     object), its resourceVersion, the raw object for ERROR (a Status dict), and whether it is the
@@ -266,4 +326,5 @@ def _resource_version(raw: Any) -> str | None:
         return None
 
 
-__all__ = ["EventDecoder", "Page", "WatchEvent", "decode_page", "object_decoder", "pod_view", "kept_annotations"]
+__all__ = ["EventDecoder", "Page", "WatchEvent", "decode_page", "kept_annotations", "list_views", "object_decoder",
+           "pod_view"]

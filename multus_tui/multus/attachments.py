@@ -31,7 +31,7 @@ NOT_REQUESTED = "not-requested"
 UNKNOWN = "unknown"  # network-status is malformed: we cannot tell
 
 
-@dataclass
+@dataclass(slots=True)
 class AttachmentState:
     """One interface of a pod, requested or reported."""
 

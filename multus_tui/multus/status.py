@@ -30,7 +30,7 @@ _DNS_KEYS = ("nameservers", "domain", "search", "options")
 _KEY_SET = frozenset(_KEYS)
 
 
-@dataclass
+@dataclass(slots=True)
 class NetworkStatus:
     """One entry of network-status (3.1)."""
 

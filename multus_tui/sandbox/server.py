@@ -472,14 +472,21 @@ class ApiServer:
             list_rv = int(q.get("resourceVersion") or 0)
             if list_rv < self.store.compacted_rv:
                 raise errors.gone(f"too old resource version: {list_rv} ({self.store.compacted_rv})")
-        if list_rv is None:
+        cont = None
+        remaining = None
+        if limit and match is None:
+            # a page costs its own length (150,000 pods in 300 pages: ~100 ms a page before, issue 18)
+            entries, list_rv, total = self.store.page(rt.plural, req.namespace, after, limit, list_rv)
+            if total > limit:
+                last = entries[-1].obj["metadata"]
+                remaining = total - limit
+                cont = encode_continue(list_rv, (last.get("namespace") or "", last["name"]))
+        elif list_rv is None:
             entries, list_rv = self.store.snapshot(rt.plural, req.namespace, after=after)
         else:
             entries = self.store.snapshot_at(rt.plural, list_rv, req.namespace, after=after)
         if match is not None:
             entries = [e for e in entries if match(e.obj)]
-        cont = None
-        remaining = None
         if limit and len(entries) > limit:
             last = entries[limit - 1].obj["metadata"]
             remaining = len(entries) - limit
