@@ -14,15 +14,20 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from multus_tui.files import write_atomic
+
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 MAX_DRAFT_BYTES = 4 * 1024 * 1024  # a NAD is at most ~1.5 MB in etcd; anything far larger is not ours
+# Drafts are pruned when one is saved (issue 14: they were kept for ever): older than this, or beyond
+# the newest KEEP_DRAFTS; a temporary file a crash left behind goes after a day.
+MAX_DRAFT_AGE_S = 30 * 24 * 3600
+KEEP_DRAFTS = 20
 
 
 def state_dir() -> Path:
@@ -72,20 +77,47 @@ def save_draft(text: str, *, namespace: str | None = None, name: str | None = No
     target = _path(draft.id)
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     data = json.dumps(asdict(draft), ensure_ascii=False).encode("utf-8", "surrogatepass")
-    fd, tmp = tempfile.mkstemp(prefix=".draft-", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:  # mkstemp creates the file 0600
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic(target, data, prefix=".draft-")
+    prune_drafts(keep_id=draft.id)
     return draft
+
+
+def prune_drafts(*, keep_id: str | None = None, now: float | None = None) -> list[str]:
+    """Delete drafts older than MAX_DRAFT_AGE_S or beyond the newest KEEP_DRAFTS (never `keep_id`),
+    and temporary files older than a day; returns the ids of the drafts deleted. Best effort."""
+    now = time.time() if now is None else now
+    d = drafts_dir()
+    try:
+        entries = list(d.iterdir())
+    except OSError:
+        return []
+    for p in entries:
+        if p.name.startswith(".draft-") and p.suffix == ".tmp":
+            try:
+                if now - p.stat().st_mtime > 24 * 3600:
+                    p.unlink()
+            except OSError:
+                pass
+    dated = []
+    for p in entries:
+        if p.suffix != ".json" or not _ID.match(p.stem):
+            continue
+        try:
+            dated.append((p.stat().st_mtime, p))
+        except OSError:
+            continue
+    dated.sort(reverse=True)
+    gone = []
+    for i, (mtime, p) in enumerate(dated):
+        if p.stem == keep_id:
+            continue
+        if i >= KEEP_DRAFTS or now - mtime > MAX_DRAFT_AGE_S:
+            try:
+                p.unlink()
+                gone.append(p.stem)
+            except OSError:
+                pass
+    return gone
 
 
 def _read(path: Path) -> Draft | None:

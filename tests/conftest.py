@@ -11,9 +11,25 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 STRICT = os.environ.get("MULTUS_TUI_CI_STRICT") == "1"
+
+# Property tests judge what the code does, never how fast a loaded machine generates or runs an
+# example: no per-example deadline and no "too slow" health check, for every @given in the suite
+# (a test's own @settings still sets its example count).
+settings.register_profile("multus-tui", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("multus-tui")
+
+
+@pytest.fixture(autouse=True)
+def _private_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own $XDG_STATE_HOME. The app keeps builder drafts (and debug.log) there,
+    and `multus-tui`'s context turns drafts on: a draft left behind by one test (or by the person
+    running the suite) would otherwise be offered back in another test's builder, and parallel
+    workers would share the files."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
 
 
 def need(condition: bool, reason: str) -> None:
@@ -75,3 +91,11 @@ def _pilot_renders_toasts(monkeypatch: pytest.MonkeyPatch) -> None:
         return original(self, *args, notifications=notifications, tooltips=tooltips, **kwargs)
 
     monkeypatch.setattr(App, "run_test", run_test)
+
+
+@pytest.fixture
+def probe():  # noqa: ANN201
+    """`probe(name, fixed=True)`: count an adversarial probe in the reliability tally (see
+    tests/reliability/conftest.py); call `.survived()` on the result once it was handled. Usable
+    from any test directory (the tally lives in the reliability conftest)."""
+    return _reliability_conftest(load=True).TALLY.probe

@@ -17,12 +17,15 @@ from multus_tui.cluster.errors import ClusterError
 from multus_tui.cluster.gcpause import gc_paused as _gc_paused
 from multus_tui.cluster.views import EventView, PodView
 from multus_tui.cluster.wire import list_views
+from multus_tui.multus.attachments import network_status_error
 
-STATES = ("attached", "pending", "failed")
+STATES = ("attached", "pending", "failed", "unknown")
 
 
 def _attachment_record(a: Any) -> dict[str, Any]:
     state = a.state
+    # "unknown": network-status cannot be parsed, so what attached cannot be told; said as such,
+    # never shown as attached (issue 14)
     if state not in STATES:
         # "not-requested": present in network-status without a selection (a default network, a
         # hot-plugged one): it is there, so for a script it is attached
@@ -35,15 +38,20 @@ def pod_record(pod: PodView, events: Iterable[EventView],
                pools: dict[tuple[str, str], str] | None = None) -> dict[str, Any]:
     """One pod's status record (the `multus-tui status -o json` element). `pools`: the IPPool holding each
     ("namespace/pod", ifname) allocation (whereabouts); attachments found there get `"pool"`."""
-    attachments = [_attachment_record(a) for a in pod.attachments(list(events))]
+    atts = pod.attachments(list(events))
+    attachments = [_attachment_record(a) for a in atts]
     if pools:
         ref = f"{pod.namespace}/{pod.name}"
         for rec in attachments:
             where = pools.get((ref, rec["interface"] or ""))
             if where is not None and not rec["default"]:
                 rec["pool"] = where
-    return {"namespace": pod.namespace, "pod": pod.name, "node": pod.node, "phase": pod.phase,
-            "attachments": attachments}
+    record = {"namespace": pod.namespace, "pod": pod.name, "node": pod.node, "phase": pod.phase,
+              "attachments": attachments}
+    bad = network_status_error(pod.annotations or {}, atts)
+    if bad:
+        record["networkStatusError"] = bad
+    return record
 
 
 def _pool_index(pools: Iterable[Any]) -> dict[tuple[str, str], str]:

@@ -49,7 +49,15 @@ log = logging.getLogger(__name__)
 
 KindName = Literal["namespace", "nad", "pod", "event", "node", "nns", "ippool", "ipreservation", "state"]
 Op = Literal["upsert", "delete", "reset"]
-Status = Literal["connecting", "live", "reconnecting", "failed"]
+Status = Literal["connecting", "live", "stale", "reconnecting", "failed"]
+
+# Staleness (issue 14): a live watch hears an event or a bookmark at least every bookmark period
+# (kube-apiserver: about a minute; the sandbox: 5 s). The store learns the period from the quiet before
+# each bookmark it gets, and calls the data stale after twice that without a word (never under
+# STALE_MIN_S; STALE_DEFAULT_S until a period was seen), e.g. a server that is frozen (SIGSTOP) or a
+# connection that died without a reset. TCP would only say so after the read timeout (minutes).
+STALE_MIN_S = 10.0
+STALE_DEFAULT_S = 90.0
 ALL_KINDS: tuple[str, ...] = ("namespace", "nad", "pod", "event", "node", "nns", "ippool", "ipreservation")
 # Kinds a cluster may not serve (their CRD is not installed: 404) or this account may not read (403, for
 # the facts the checks only add to): an empty, synced kind, looked at again later.
@@ -160,6 +168,9 @@ class _KindWatcher:
         self.lists = 0  # how many (re)syncs were begun (a paged list or a watch-list); tests and diagnostics read it
         self.watches = 0
         self.synced_once = False
+        # when the server was last heard from on this kind (monotonic, and wall clock for people)
+        self.heard = time.monotonic()
+        self.heard_wall = time.time()
         self.thread = threading.Thread(target=self._run, name=f"multus-tui-watch-{kind}", daemon=True)
 
     # -- the loop --------------------------------------------------------------------------------
@@ -291,6 +302,7 @@ class _KindWatcher:
                 if typ == "ERROR":
                     status = ev.status or {}
                     raise from_api_status(status.get("code"), status)
+                self._heard(bookmark=typ == "BOOKMARK")
                 if typ == "BOOKMARK":
                     if sync is not None and ev.initial_end:
                         st._sync_end(self.kind, sync)
@@ -329,9 +341,18 @@ class _KindWatcher:
             self.rv = None
 
     # -- state -----------------------------------------------------------------------------------
+    def _heard(self, *, bookmark: bool = False) -> None:
+        now = time.monotonic()
+        if bookmark:  # the quiet before a bookmark is (at most) the server's bookmark period
+            self.store._learn_bookmark_period(now - self.heard)
+        self.heard, self.heard_wall = now, time.time()
+        if self.store._stale_kinds:
+            self.store._kind_state_changed()
+
     def _set_live(self) -> None:
         self.status, self.reason = "live", None
         self.synced_once = True
+        self.heard, self.heard_wall = time.monotonic(), time.time()
         self.synced.set()
         self.store._kind_state_changed()
 
@@ -408,6 +429,8 @@ class LiveStore:
         self._stop = threading.Event()
         self._watchers = {k: _KindWatcher(self, k) for k in self.kinds}
         self._state = ConnectionState("connecting", None, tuple((k, "connecting") for k in self.kinds))
+        self.bookmark_period: float | None = None  # learnt from the bookmarks (see STALE_MIN_S)
+        self._stale_kinds: tuple[str, ...] = ()
         self._dispatcher = threading.Thread(target=self._dispatch_loop, name="multus-tui-dispatch", daemon=True)
         self._started = False
 
@@ -459,6 +482,9 @@ class LiveStore:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             if not w.synced.wait(left):
                 return False
+        # a kind marks itself synced just before it updates the state: settle the state now (the
+        # computation its thread is about to make), so the caller reads it right away
+        self._kind_state_changed()
         return True
 
     def _freeze_heap(self) -> None:
@@ -476,17 +502,49 @@ class LiveStore:
     def state(self) -> ConnectionState:
         return self._state
 
+    def _learn_bookmark_period(self, quiet: float) -> None:
+        if quiet > 0.5:  # a bookmark right after an event says nothing about the period
+            self.bookmark_period = max(self.bookmark_period or 0.0, min(quiet, STALE_DEFAULT_S))
+
+    @property
+    def stale_after(self) -> float:
+        """Seconds without an event or bookmark after which a live kind's data is called stale."""
+        if self.bookmark_period is None:
+            return STALE_DEFAULT_S
+        return max(STALE_MIN_S, 2 * self.bookmark_period)
+
+    def _check_stale(self) -> None:
+        now = time.monotonic()
+        limit = self.stale_after
+        stale = tuple(w.kind for w in self._watchers.values()
+                      if w.status == "live" and w.rv != "static" and w.stream is not None and now - w.heard > limit)
+        if stale != self._stale_kinds:
+            self._kind_state_changed()
+
     def _kind_state_changed(self) -> None:
+        # read, stored and queued under one lock: two kinds changing at once (their threads) must not
+        # leave the older reading as the state, nor queue it after the newer one
+        with self._lock:
+            self._kind_state_changed_locked()
+
+    def _kind_state_changed_locked(self) -> None:
         ws = list(self._watchers.values())
         kinds = tuple((w.kind, w.status) for w in ws)
         failed = [w for w in ws if w.status == "failed"]
         recon = [w for w in ws if w.status == "reconnecting"]
+        now, limit = time.monotonic(), self.stale_after
+        stale = [w for w in ws if w.status == "live" and w.rv != "static" and w.stream is not None
+                 and now - w.heard > limit]
+        self._stale_kinds = tuple(w.kind for w in stale)
         if failed:
             st = ConnectionState("failed", f"{failed[0].kind}: {failed[0].reason}", kinds)
         elif recon:
             # before the first successful list of every kind we are still "connecting"
             status: Status = "reconnecting" if all(w.synced.is_set() for w in recon) else "connecting"
             st = ConnectionState(status, f"{recon[0].kind}: {recon[0].reason}", kinds)
+        elif stale and all(w.status in ("live", "absent") for w in ws):
+            since = time.strftime("%H:%M:%S", time.localtime(min(w.heard_wall for w in stale)))
+            st = ConnectionState("stale", f"no event or bookmark since {since}", kinds)
         elif all(w.status in ("live", "absent") for w in ws):
             absent = [w for w in ws if w.status == "absent" and w.kind == "nad"]
             st = ConnectionState("live", absent[0].reason if absent else None, kinds)
@@ -706,6 +764,12 @@ class LiveStore:
             with self._pending_cv:
                 while not self._pending and not self._stop.is_set():
                     self._pending_cv.wait(0.5)
+                    if not self._pending:
+                        self._pending_cv.release()  # _check_stale may queue a change (takes the lock)
+                        try:
+                            self._check_stale()
+                        finally:
+                            self._pending_cv.acquire()
                 if self._stop.is_set():
                     return
             # let a burst accumulate: at most one delivery per batch_interval

@@ -22,12 +22,11 @@ import argparse
 import sys
 from typing import Any
 
-import yaml
-
 from multus_tui.commands.lint import escape, read_input
 from multus_tui.multus.errors import ConfigError, ManifestError
 from multus_tui.multus.manifests import Document, is_nad, read_documents
 from multus_tui.multus.nad import NAD, dump_yaml, parse_config_text
+from multus_tui.multus.yamlread import load_yaml
 
 
 class FmtError(Exception):
@@ -63,7 +62,7 @@ def format_document(obj: Any) -> str:
             raise FmtError(str(exc)) from None
     else:
         text = dump_yaml(obj)
-    back = yaml.safe_load(text)
+    back = load_yaml(text, max_bytes=None)  # our own output: indented JSON may be larger than the input
     same = (_config_data(back) == _config_data(obj) and _without_config(back) == _without_config(obj)
             if is_nad(obj) else back == obj)
     if not same:  # a bug, never the user's fault; refuse rather than change meaning

@@ -15,7 +15,8 @@ document number), or `--format json`: a JSON array of objects with file, doc, ki
 namespace, severity, path, message, code. Control characters in anything printed are escaped.
 
 Exit status: 0 no errors (warnings/info allowed), 1 at least one error finding, 2 when an input
-cannot be read or a document is not valid YAML / not a Kubernetes object. In that case the
+cannot be read or a document is not valid YAML / not a Kubernetes object (no `kind`), or when
+nothing was checked (no NAD, pod or pod template in the whole input: said on stderr). In that case the
 unreadable part is reported as `FILE:DOC: -: error: -: <reason>` (code `yaml-invalid`) and the
 other documents are still checked; 2 wins over 1.
 """
@@ -43,6 +44,7 @@ from multus_tui.multus.manifests import (
 from multus_tui.multus.nad import NAD
 from multus_tui.multus.selection import NETWORKS_ANNOTATION, Selection, parse_networks
 from multus_tui.multus.validate import Finding, validate_nad, validate_selections
+from multus_tui.multus.yamlread import MAX_TEXT
 
 #: annotation keys Multus writes or reads that are not typos of the networks key
 _MULTUS_KEYS = {
@@ -90,13 +92,23 @@ class Reported:
                 "namespace": self.namespace, **self.finding.to_dict()}
 
 
+class InputTooLarge(OSError):
+    """An input past MAX_TEXT (read no further than one byte past it)."""
+
+
 def read_input(path: str) -> str:
-    """The text of a file, or of standard input for '-' (UTF-8, BOM allowed)."""
+    """The text of a file, or of standard input for '-' (UTF-8, BOM allowed).
+
+    Reads at most MAX_TEXT + 1 bytes, so /dev/zero or an endless pipe is refused after 10 MB
+    instead of filling memory (issue 14); InputTooLarge (an OSError) says so."""
     if path == "-":
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(MAX_TEXT + 1)
     else:
         with open(path, "rb") as fh:
-            data = fh.read()
+            data = fh.read(MAX_TEXT + 1)
+    if len(data) > MAX_TEXT:
+        raise InputTooLarge(0, f"too large to be a Kubernetes manifest (over {MAX_TEXT // 1048576} MB; the API "
+                               "server accepts at most 3 MB per request)")
     # YAML is UTF-8 (a BOM is allowed); undecodable bytes are a read error, not a traceback.
     return data.decode("utf-8-sig")
 
@@ -123,6 +135,20 @@ def _ns(ns: str | None) -> str:
 
 def lint(files: list[str]) -> tuple[list[Reported], list[str], bool]:
     """Run every check: (findings, read errors, whether some document could not be parsed)."""
+    result = lint_run(files)
+    return result.reported, result.read_errors, result.unparseable
+
+
+@dataclass
+class LintResult:
+    reported: list[Reported]
+    read_errors: list[str]
+    unparseable: bool
+    checked: int  # NADs and pods (or pod templates) checked
+
+
+def lint_run(files: list[str]) -> LintResult:
+    """Run every check (see lint) and count what was checked."""
     loaded, read_errors = load_inputs(files)
     reported: list[Reported] = []
     unparseable = False
@@ -144,6 +170,11 @@ def lint(files: list[str]) -> tuple[list[Reported], list[str], bool]:
                 unparseable = True
                 reported.append(Reported(fname, doc.number, "-", "-", None, Finding(
                     "error", "", f"not a Kubernetes object (a YAML {type(doc.obj).__name__})", "not-an-object")))
+                continue
+            if not doc.obj.get("kind"):  # a mapping, but no object: nothing to check (issue 14)
+                unparseable = True
+                reported.append(Reported(fname, doc.number, "-", "-", None, Finding(
+                    "error", "", "not a Kubernetes object (no kind)", "not-an-object")))
                 continue
             if is_nad(doc.obj):
                 try:
@@ -171,15 +202,17 @@ def lint(files: list[str]) -> tuple[list[Reported], list[str], bool]:
                     "warning", stray[0], f"top-level '{stray[0]}' is ignored; indent it under metadata (a "
                     "broken indentation makes the API server drop it)", "misplaced-metadata")))
 
+    checked = len(nad_docs)
     for fname, doc, nad in nad_docs:
         for f in validate_nad(nad):
             reported.append(Reported(fname, doc.number, "NetworkAttachmentDefinition", nad.name or "-",
                                      nad.namespace, f))
     for fname, doc, obj in pod_docs:
         for tpl in pod_templates(obj):
+            checked += 1
             for f in check_pod(tpl, nads):
                 reported.append(Reported(fname, doc.number, tpl.kind, tpl.name, tpl.namespace, f))
-    return reported, read_errors, unparseable
+    return LintResult(reported, read_errors, unparseable, checked)
 
 
 def check_pod(tpl: PodTemplate, nads: dict[tuple[str, str], NAD]) -> list[Finding]:
@@ -255,9 +288,15 @@ def _retarget(f: Finding, apath: str) -> Finding:
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of `multus-tui lint`."""
-    reported, read_errors, unparseable = lint(list(args.files))
+    result = lint_run(list(args.files))
+    reported, read_errors, unparseable = result.reported, result.read_errors, result.unparseable
     for msg in read_errors:
         print(f"multus-tui lint: {msg}", file=sys.stderr)
+    if not result.checked and not read_errors and not unparseable:
+        # a file with no NAD, pod or pod template passing as clean would be a lie (issue 14)
+        print("multus-tui lint: nothing checked: the input holds no NetworkAttachmentDefinition, Pod or pod "
+              "template (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob)", file=sys.stderr)
+        return 2
     if getattr(args, "format", "text") == "json":
         print(json.dumps([r.to_dict() for r in reported], indent=2))
     else:

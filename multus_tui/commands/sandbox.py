@@ -14,7 +14,6 @@ import argparse
 import errno
 import signal
 import sys
-import threading
 import time
 from types import FrameType
 from typing import Any
@@ -46,10 +45,13 @@ def run(args: argparse.Namespace) -> int:
         _err(f"--port {port}: must be between 0 and 65535 (0 picks a free port)")
         return 2
 
-    stop = threading.Event()
+    # Set by the signal handler. Not a threading.Event: the handler runs in the main thread between
+    # two bytecodes, possibly inside Event.wait() holding the Event's lock, and Event.set() would then
+    # wait for that lock forever (seen: Ctrl-C ignored, the process hung).
+    signalled: list[int] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+        signalled.append(signum)
 
     previous: dict[int, Any] = {}
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -92,8 +94,8 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
         try:
-            while not stop.wait(0.5):
-                pass
+            while not signalled:
+                time.sleep(0.2)  # a signal interrupts it; the loop then sees the flag
         except KeyboardInterrupt:
             pass
         return 0

@@ -13,7 +13,7 @@ from typing import Any
 from multus_tui.commands._common import RESET, clean, collect_from_cluster, to_json, use_color
 
 HEADERS = ("NAMESPACE", "POD", "NODE", "PHASE", "NETWORK", "INTERFACE", "IPS", "STATE", "REASON")
-_COLORS = {"attached": "\x1b[32m", "pending": "\x1b[33m", "failed": "\x1b[31m"}
+_COLORS = {"attached": "\x1b[32m", "pending": "\x1b[33m", "failed": "\x1b[31m", "unknown": "\x1b[35m"}
 
 
 def table_rows(records: list[dict[str, Any]]) -> list[tuple[str, ...]]:
@@ -22,6 +22,11 @@ def table_rows(records: list[dict[str, Any]]) -> list[tuple[str, ...]]:
     for r in records:
         base = (clean(r["namespace"]), clean(r["pod"]), clean(r.get("node") or "-"), clean(r.get("phase") or "-"))
         atts = r.get("attachments") or []
+        error = r.get("networkStatusError")
+        if error and not any(a.get("reason") == error for a in atts):
+            # said on the pod's first row: what Multus reported cannot be read (issue 14)
+            atts = [{**atts[0], "reason": error} if i == 0 else a for i, a in enumerate(atts)] or \
+                [{"network": "-", "state": "unknown", "reason": error}]
         if not atts:
             rows.append((*base, "-", "-", "-", "-", ""))
         for a in atts:

@@ -37,15 +37,19 @@ def build_context(kubeconfig: str | None, context: str | None, namespace: str | 
 
 def run_app(kubeconfig: str | None, context: str | None, namespace: str | None, readonly: bool) -> str | None:
     from multus_tui.ui.app import MultusApp
+    from multus_tui.ui.signals import terminal_restored_on_signals
 
     ctx, why = build_context(kubeconfig, context, namespace, readonly)
     ctx.extra["drafts"] = True  # the builder keeps drafts in the XDG state dir (issue 10); tests opt in
     app = MultusApp(ctx, no_cluster_reason=why, open_namespace=namespace)
     try:
-        result = app.run()
+        with terminal_restored_on_signals(app) as signalled:  # SIGTERM, SIGHUP, ...: issue 14
+            result = app.run()
     finally:
         if ctx.store is not None:
             ctx.store.stop()
+    if "signal" in signalled:
+        raise SystemExit(128 + signalled["signal"])
     if app.return_code not in (0, None):
         raise SystemExit(app.return_code)
     return result

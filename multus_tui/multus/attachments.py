@@ -22,7 +22,12 @@ from dataclasses import dataclass, field
 from multus_tui.multus.errors import AnnotationError
 from multus_tui.multus.failures import Failure, failures_from_events
 from multus_tui.multus.selection import NETWORKS_ANNOTATION, Selection, parse_networks
-from multus_tui.multus.status import NetworkStatus, status_from_annotations
+from multus_tui.multus.status import (
+    LEGACY_NETWORKS_STATUS_ANNOTATION,
+    NETWORK_STATUS_ANNOTATION,
+    NetworkStatus,
+    status_from_annotations,
+)
 
 ATTACHED = "attached"
 PENDING = "pending"
@@ -245,3 +250,19 @@ def secondary_summary(pod_namespace: str, annotations: Mapping[str, str] | None,
         else:
             nets.extend(s.ref(pod_namespace) for s in sels)
     return tuple(nets), failed
+
+
+def network_status_error(annotations: Mapping[str, str], states: list[AttachmentState]) -> str | None:
+    """Why a pod's network-status cannot be parsed ("malformed network-status: ..."), or None.
+
+    Read off the joined states (an attachment it should describe is UNKNOWN); parsed again only in
+    the rare case that no state came from it although the annotation is there (a pod with only the
+    cluster default), so a 10,000-pod status pays nothing for it."""
+    bad = next((s.reason for s in states if s.state == UNKNOWN and s.reason), None)
+    if bad is None and not any(s.status is not None for s in states) and (
+            NETWORK_STATUS_ANNOTATION in annotations or LEGACY_NETWORKS_STATUS_ANNOTATION in annotations):
+        try:
+            status_from_annotations(annotations)
+        except AnnotationError as exc:
+            bad = f"malformed network-status: {exc}"
+    return bad

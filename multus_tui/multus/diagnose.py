@@ -41,7 +41,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from multus_tui.multus.attachments import ATTACHED, AttachmentState, join_attachments
+from multus_tui.multus.attachments import ATTACHED, AttachmentState, join_attachments, network_status_error
 from multus_tui.multus.errors import AnnotationError, ConfigError
 from multus_tui.multus.failures import Failure
 from multus_tui.multus.ipam import IPRange, ipam_ranges, pool_size
@@ -828,6 +828,13 @@ def _check_silent(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: 
                         f"{who} has the annotation '{key}', which Multus never reads; it looks like a misspelling of "
                         f"'{NETWORKS_ANNOTATION}'", f"rename the annotation key to {NETWORKS_ANNOTATION} and recreate "
                         "the pod (Multus reads it only at sandbox creation).")
+        status_error = network_status_error(rec.annotations, c.states)
+        if status_error:  # issue 14: said, not shown as an empty network
+            out.add("malformed-annotation", "error", [c.ref],
+                    f"{who}: the {NETWORK_STATUS_ANNOTATION} annotation cannot be parsed "
+                    f"({status_error.removeprefix('malformed network-status: ')}): what attached cannot be told",
+                    "Multus writes this annotation; when another controller (or a person) overwrote it, find who "
+                    "in the pod's managedFields and stop it; recreating the pod makes Multus write it again.")
         if NETWORKS_ANNOTATION in rec.annotations and rec.host_network:
             out.add("host-network-annotation", "warning", [c.ref],
                     f"{who} uses hostNetwork: Multus never attaches networks to it, its {NETWORKS_ANNOTATION} "

@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from multus_tui.multus.yamlread import YAMLLimitError, check_size, load_yaml
+
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$")
 _END = re.compile(r"^\.\.\.\s*$")
 
@@ -47,61 +49,13 @@ def _has_content(lines: list[str]) -> bool:
     return any(ln.strip() and not ln.lstrip().startswith("#") and not ln.startswith("%") for ln in lines)
 
 
-# Guards against hostile files (issue 10). The API server takes at most 3 MB per request, so a file
-# far larger cannot be a manifest anyone applies; PyYAML's pure-Python scanner would spend minutes on it.
-MAX_TEXT = 10 * 1024 * 1024
-# safe_load builds aliases as shared objects (cheap), but everything that walks the result (lint,
-# fmt, the builder) pays for the expanded tree: a "billion laughs" of 9 aliases x 9 levels is tiny
-# text and 10^8 nodes. go-yaml refuses "excessive aliasing" likewise.
-MAX_EXPANDED_NODES = 200_000
-
-
-def _expanded_size(root: yaml.Node) -> int:
-    """How many nodes the document has once every alias is expanded (stops early past the limit)."""
-    sizes: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if id(node) in sizes:
-            continue
-        if isinstance(node, yaml.MappingNode):
-            children = [c for pair in node.value for c in pair]
-        elif isinstance(node, yaml.SequenceNode):
-            children = list(node.value)
-        else:
-            sizes[id(node)] = 1
-            continue
-        if done:
-            sizes[id(node)] = 1 + sum(sizes.get(id(c), 1) for c in children)
-            if sizes[id(node)] > MAX_EXPANDED_NODES:
-                return sizes[id(node)]
-            continue
-        stack.append((node, True))
-        stack.extend((c, False) for c in children if id(c) not in sizes)
-    return sizes.get(id(root), 1)
-
-
-def _safe_load(body: str) -> Any:
-    """yaml.safe_load, refusing documents whose aliases expand past MAX_EXPANDED_NODES."""
-    loader = yaml.SafeLoader(body)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        if "*" in body and _expanded_size(node) > MAX_EXPANDED_NODES:
-            raise ValueError(f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes "
-                             "(a 'billion laughs' document?); refused")
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
 def read_documents(text: str) -> list[Document]:
     """Split a YAML stream into documents and parse each (never raises on bad YAML)."""
     docs: list[Document] = []
-    if len(text) > MAX_TEXT:
-        return [Document(number=1, line=1, text="", error=f"too large to be a Kubernetes manifest "
-                         f"({len(text) / 1048576:.1f} MB; the API server accepts at most 3 MB per request)")]
+    try:
+        check_size(text)
+    except YAMLLimitError as exc:
+        return [Document(number=1, line=1, text="", error=str(exc))]
     chunk: list[str] = []
     start = 1
 
@@ -111,10 +65,12 @@ def read_documents(text: str) -> list[Document]:
         body = "\n".join(chunk) + "\n"
         doc = Document(number=len(docs) + 1, line=start, text=body)
         try:
-            doc.obj = _safe_load(body)
+            doc.obj = load_yaml(body)
+        except YAMLLimitError as exc:
+            doc.error = f"invalid YAML: {exc}"
         except yaml.YAMLError as exc:
             doc.error = _yaml_error(exc, start - 1)
-        except (ValueError, RecursionError) as exc:  # e.g. absurd nesting
+        except (ValueError, TypeError) as exc:  # a constructor's complaint (e.g. a bad !!timestamp)
             doc.error = f"invalid YAML: {exc}"
         docs.append(doc)
 

@@ -109,6 +109,11 @@ def unauthorized() -> ApiError:
     return ApiError(401, "Unauthorized", "Unauthorized")
 
 
+def too_large(limit: int) -> ApiError:
+    """413, as kube-apiserver's limitedReadBody: `Request entity too large: limit is 3145728`."""
+    return ApiError(413, "RequestEntityTooLarge", f"Request entity too large: limit is {limit}")
+
+
 def bad_request(message: str) -> ApiError:
     """400 BadRequest."""
     return ApiError(400, "BadRequest", message)

@@ -10,6 +10,8 @@
         proxy.fail(3, code=500)                 # the next 3 requests answer 500
         proxy.throttle(3, retry_after=1)        # the next 3 requests answer 429 with Retry-After
         proxy.injected                          # Counter of injected faults per kind
+        proxy.served[("list", "pods")]          # what reached the sandbox, per (verb, resource)
+        proxy.initial["pods"]                   # lists and watch-lists (sendInitialEvents) asked for
 
 Why a proxy and not sandbox settings: the faults must reach the client exactly as a real API server
 or load balancer would produce them (bytes on a socket), while the sandbox itself stays untouched
@@ -52,6 +54,22 @@ _HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-autho
                   "transfer-encoding", "upgrade", "host", "content-length"})
 
 
+def request_verb(method: str, path: str, is_watch: bool) -> tuple[str, str]:
+    """(verb, resource) of an API request as kube-apiserver names them (RequestInfo): ("list", "pods"),
+    ("watch", "network-attachment-definitions"), ("get", "namespaces"), ("create", "pods")...; a path
+    outside a resource (discovery, /version) is ("get", path)."""
+    parts = [p for p in path.split("/") if p]
+    rest = parts[2:] if parts[:1] == ["api"] else parts[3:] if parts[:1] == ["apis"] else []
+    if len(rest) >= 3 and rest[0] == "namespaces":  # namespaces/NS/RESOURCE[/NAME[/SUBRESOURCE]]
+        rest = rest[2:]
+    if not rest:
+        return method.lower(), path
+    named = len(rest) > 1
+    verb = {"GET": "watch" if is_watch else "get" if named else "list", "POST": "create", "PUT": "update",
+            "PATCH": "patch", "DELETE": "delete" if named else "deletecollection"}.get(method, method.lower())
+    return verb, rest[0]
+
+
 def _status(code: int, reason: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     """A metav1.Status body as kube-apiserver sends it."""
     st: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
@@ -78,6 +96,13 @@ class FaultProxy:
         self.control_token = secrets.token_urlsafe(16)
         self.injected: Counter[str] = Counter()
         self.requests = 0
+        # requests that reached the sandbox and were answered by it, per (verb, resource): what the
+        # server side saw, for tests that must not read a client's internal counters
+        self.served: Counter[tuple[str, str]] = Counter()
+        # requests for a resource's whole state, per resource: lists, and watches with
+        # sendInitialEvents=true (the streaming watch-list a client uses instead of a list); counted
+        # as they arrive, answered by the sandbox or by an injected fault
+        self.initial: Counter[str] = Counter()
         self._lock = threading.Lock()
         # pending faults (guarded by _lock)
         self._gone = 0
@@ -195,11 +220,10 @@ class FaultProxy:
 
     def write_kubeconfig(self, sandbox: Any, path: str | Path) -> Path:
         """Write the sandbox's kubeconfig, pointed at the proxy, to `path` (mode 0600: it holds tokens)."""
+        from .runner import write_private_file
+
         p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.touch(mode=0o600, exist_ok=True)
-        p.chmod(0o600)
-        p.write_text(yaml.safe_dump(self.kubeconfig(sandbox.kubeconfig()), sort_keys=False))
+        write_private_file(p, yaml.safe_dump(self.kubeconfig(sandbox.kubeconfig()), sort_keys=False))
         return p
 
     # --- the control API (any thread) -------------------------------------------------------------
@@ -353,7 +377,9 @@ class FaultProxy:
                                      status=404)
         kind = request.path[len(CONTROL_PREFIX):].strip("/")
         if request.method == "GET" and not kind:
-            return web.json_response({"injected": dict(self.injected), "requests": self.requests})
+            with self._lock:
+                served = {f"{verb} {resource}": n for (verb, resource), n in self.served.items()}
+            return web.json_response({"injected": dict(self.injected), "requests": self.requests, "served": served})
         try:
             kwargs = await request.json() if request.can_read_body else {}
         except ValueError:
@@ -384,6 +410,10 @@ class FaultProxy:
         with self._lock:
             self.requests += 1
         is_watch = request.query.get("watch", "").lower() in ("true", "1")
+        verb, resource = request_verb(request.method, request.path, is_watch)
+        if verb == "list" or (is_watch and request.query.get("sendInitialEvents", "").lower() in ("true", "1")):
+            with self._lock:
+                self.initial[resource] += 1
         delay = self._delay()
         if delay:
             await asyncio.sleep(delay)
@@ -419,6 +449,8 @@ class FaultProxy:
                                                    headers=headers, data=body, allow_redirects=False)
         except Exception as exc:  # noqa: BLE001 - the sandbox is down: answer as a load balancer would
             return web.json_response(_status(503, "ServiceUnavailable", f"upstream unavailable: {exc}"), status=503)
+        with self._lock:
+            self.served[request_verb(request.method, request.path, is_watch)] += 1
         transport = request.transport
         try:
             resp = web.StreamResponse(status=upstream.status, reason=upstream.reason)

@@ -585,7 +585,7 @@ def _nad_ipam(nad: dict[str, Any] | None, nad_name: str) -> tuple[dict[str, Any]
         return None, nad_name
     try:
         config = json.loads((nad.get("spec") or {}).get("config") or "")
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, nad_name
     if not isinstance(config, dict):
         return None, nad_name

@@ -167,6 +167,36 @@ def go_json_error(text: str) -> str:
     return "cannot unmarshal"
 
 
+GO_JSON_MAX_DEPTH = 10000  # encoding/json's maxNestingDepth
+
+
+def deep_json_error(text: str) -> str:
+    """The error for a config Python's json cannot parse for its nesting: Go's own ("invalid character
+    '[' exceeded max depth") past Go's 10000 levels; below that Multus would read it, the sandbox cannot,
+    and says so rather than pretend."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > GO_JSON_MAX_DEPTH:
+                return f"invalid character '{ch}' exceeded max depth"
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return (f"config nested {deepest} levels deep: more than the sandbox's simulated Multus reads (Multus "
+            f"reads up to {GO_JSON_MAX_DEPTH})")
+
+
 class MultusSim:
     """Multus' CmdAdd/CmdDel for simulated pods. Thread-compatible (the simulator calls it from
     one worker thread); address state lives in the shared IpamState."""
@@ -300,6 +330,9 @@ class MultusSim:
             raise _Fail(
                 f"{pre}GetCNIConfig: err in getCNIConfigFromSpec: failed to unmarshal Spec.Config: {go_json_error(text)}"
             ) from None
+        except RecursionError:  # nested deeper than Python's parser goes: a failure event, never a crash
+            raise _Fail(f"{pre}GetCNIConfig: err in getCNIConfigFromSpec: failed to unmarshal Spec.Config: "
+                        f"{deep_json_error(text)}") from None
         if not isinstance(config, dict):
             raise _Fail(
                 f"{pre}GetCNIConfig: err in getCNIConfigFromSpec: failed to unmarshal Spec.Config: "

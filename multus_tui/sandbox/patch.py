@@ -105,12 +105,15 @@ def json_patch(target: Any, ops: Any) -> Any:
     the generic message (kube-apiserver drops json-patch's own error text, so kubectl shows "The request
     is invalid: the server rejected our request due to an error in our request")."""
     try:
-        return _json_patch(target, ops)
+        doc = _json_patch(target, ops)
     except errors.ApiError as exc:
         if exc.code != 422:
             raise
         raise errors.ApiError(422, "Invalid", "the server rejected our request due to an error in our request",
                               {}) from None
+    # copy/move can double an object's depth per operation
+    check_depth(doc)
+    return doc
 
 
 def _json_patch(target: Any, ops: Any) -> Any:
@@ -121,6 +124,9 @@ def _json_patch(target: Any, ops: Any) -> Any:
         if not isinstance(op, dict) or "op" not in op:
             raise errors.bad_request("the server rejected our request due to an error in our request")
         kind, path = op["op"], op.get("path", "")
+        if not isinstance(path, str) or not isinstance(op.get("from", ""), str):
+            # evanphx/json-patch: "<op> operation failed to decode path" (a 422, worded generically above)
+            raise errors.ApiError(422, "Invalid", f"{kind} operation failed to decode path")
         parts = _pointer(path)
         if kind in ("add", "replace", "test"):
             if "value" not in op:
@@ -274,12 +280,51 @@ def _replace_surrogates(value: Any) -> Any:
     return value
 
 
+# Nesting a body may have. Go's decoder stops at 10000 ("exceeded max depth"); Python recurses per level
+# (json, orjson's encoder stops at 255, our patch functions) and stops near 1000, so the sandbox refuses
+# past 255 levels, with Go's words. No Kubernetes object comes near.
+MAX_DEPTH = 255
+
+
+def _too_deep(what: str) -> errors.ApiError:
+    return errors.bad_request(f"error decoding {what}: invalid character '[' exceeded max depth "
+                              f"(the sandbox takes at most {MAX_DEPTH} levels)")
+
+
+def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether a JSON-shaped value nests deeper than `limit` (iterative: safe on any depth)."""
+    stack = [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            children: Any = v.values()
+        elif isinstance(v, list):
+            children = v
+        else:
+            continue
+        if d > limit:
+            return True
+        stack.extend((c, d + 1) for c in children if isinstance(c, (dict, list)))
+    return False
+
+
+def check_depth(value: Any, what: str = "patch") -> None:
+    """400 BadRequest when `value` nests past MAX_DEPTH."""
+    if depth_exceeds(value):
+        raise _too_deep(what)
+
+
 def parse_body(raw: bytes, what: str = "patch") -> Any:
-    """Decode a JSON body; 400 BadRequest with kube's wording when it is not JSON."""
+    """Decode a JSON body; 400 BadRequest with kube's wording when it is not JSON or nests too deep."""
     try:
         value = json.loads(raw or b"null")
     except ValueError as exc:
         raise errors.bad_request(f"error decoding {what}: {exc}") from None
+    except RecursionError:
+        raise _too_deep(what) from None
+    # only bodies with enough brackets to nest that deep pay for the walk
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
+        check_depth(value, what)
     if b"\\ud" in raw or b"\\uD" in raw:  # only bodies that spell a surrogate escape pay for the walk
         value = _replace_surrogates(value)
     return value

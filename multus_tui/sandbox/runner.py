@@ -33,6 +33,41 @@ from .store import ObjectStore
 
 log = logging.getLogger(__name__)
 
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write a kubeconfig: a new 0600 file renamed into place (multus_tui.files.write_atomic), so a
+    symlink planted at the path (to ~/.bashrc, say) is replaced, never written through (issue 14)."""
+    from multus_tui.files import write_atomic
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, text.encode("utf-8"))
+
+
+class _WithoutRequestData(logging.Filter):
+    """aiohttp logs a malformed request ("Error handling request") with a traceback whose exception
+    quotes the offending header line: a NUL after a bearer token printed the admin token (issue 14).
+    Keep the line, drop the exception's text: what went wrong, never what was sent."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            exc = record.exc_info[1]
+            what = type(exc).__name__ + (f" {exc.code}" if isinstance(getattr(exc, "code", None), int) else "")
+            try:
+                first = record.getMessage().splitlines()[0]
+            except Exception:  # noqa: BLE001
+                first = str(record.msg).splitlines()[0] if record.msg else ""
+            record.msg, record.args = f"{first}: {what} (request not logged)", None
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def quiet_request_errors() -> None:
+    """Install the filter on aiohttp's loggers (idempotent)."""
+    for name in ("aiohttp.server", "aiohttp.web", "aiohttp.access", "aiohttp.internal"):
+        lg = logging.getLogger(name)
+        if not any(isinstance(f, _WithoutRequestData) for f in lg.filters):
+            lg.addFilter(_WithoutRequestData())
+
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
@@ -45,6 +80,7 @@ class SandboxSettings:
     retry_interval_s: float = 2.0
     pod_start_delay_s: float = 0.2
     watch_history: int = 10000
+    history_bytes: int = 64 * 1024 * 1024  # the change history per resource is compacted past this size
     bookmark_interval_s: float = 5.0
     # The namespace whereabouts keeps its IPPools in (its kubeconfig context's; kube-system by default).
     whereabouts_namespace: str = "kube-system"
@@ -82,7 +118,8 @@ class Sandbox:
         self.host = host
         self.port = port
         self.settings = settings or SandboxSettings()
-        self.store = ObjectStore(watch_history=self.settings.watch_history)
+        self.store = ObjectStore(watch_history=self.settings.watch_history,
+                                 history_bytes=self.settings.history_bytes)
         self._auth = Authenticator()
         self.server = ApiServer(self.store, self._auth, bookmark_interval_s=self.settings.bookmark_interval_s)
         self.simulator: Any = None
@@ -177,6 +214,7 @@ class Sandbox:
         run_loop(self, self._serve)
 
     async def _serve(self) -> None:
+        quiet_request_errors()
         app = self.server.make_app()
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -244,10 +282,7 @@ class Sandbox:
         }
 
     def write_kubeconfig(self, path: str | Path) -> None:
-        """Write kubeconfig() to path (mode 0600: it holds tokens)."""
+        """Write kubeconfig() to path (mode 0600: it holds tokens); see write_private_file."""
         p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.touch(mode=0o600, exist_ok=True)
-        p.chmod(0o600)
-        p.write_text(yaml.safe_dump(self.kubeconfig(), sort_keys=False))
+        write_private_file(p, yaml.safe_dump(self.kubeconfig(), sort_keys=False))
         self.kubeconfig_path = p

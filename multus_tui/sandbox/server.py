@@ -19,8 +19,10 @@ from typing import Any
 import yaml
 from aiohttp import web
 
+from multus_tui.multus.yamlread import load_yaml
+
 from . import auth as authz
-from . import discovery, errors, openapi, patch, tables
+from . import discovery, errors, openapi, patch, tables, validation
 from .discovery import VIRTUAL, ResourceType
 from .store import (
     Entry,
@@ -40,6 +42,8 @@ log = logging.getLogger(__name__)
 JSON = "application/json"
 AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 DEFAULT_WATCH_TIMEOUT_S = 1800.0
+# kube-apiserver's MaxRequestBodyBytes default: 3 MiB, larger bodies get 413 before they are decoded
+MAX_REQUEST_BODY = 3 * 1024 * 1024
 # How long the simulated kubelet takes to stop a terminating pod's containers (capped by its grace period).
 POD_TERMINATION_S = 0.5
 
@@ -115,7 +119,9 @@ class ApiServer:
 
     def make_app(self) -> web.Application:
         """The aiohttp application (call from within the loop that will serve it)."""
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        # aiohttp stops reading a body at client_max_size (HTTPRequestEntityTooLarge, answered as kube's 413
+        # in handle()), so a 70 MB body costs 3 MB of memory, not 70
+        app = web.Application(client_max_size=MAX_REQUEST_BODY + 1)
         app.router.add_route("*", "/{tail:.*}", self.handle)
         app.on_startup.append(self._on_startup)
         app.on_shutdown.append(self._on_shutdown)
@@ -171,6 +177,8 @@ class ApiServer:
             return await self._handle(request)
         except errors.ApiError as err:
             return _error_response(err)
+        except web.HTTPRequestEntityTooLarge:
+            return _error_response(errors.too_large(MAX_REQUEST_BODY))
         except (ConnectionResetError, asyncio.CancelledError):
             raise
         except Exception as exc:  # noqa: BLE001 - a bug must come back as a 500 Status, not a dropped connection
@@ -349,19 +357,26 @@ class ApiServer:
         ctype = request.headers.get("Content-Type", JSON)
         if "protobuf" in ctype:
             return decode_protobuf_body(raw)
-        try:
-            if "yaml" in ctype:
-                body = yaml.safe_load(raw.decode() or "null")
-            else:
-                body = patch.parse_body(raw, "body")
-        except yaml.YAMLError as exc:
-            raise errors.bad_request(f"error decoding YAML: {exc}") from None
+        if "yaml" in ctype:
+            body = _load_yaml_body(raw)
+        else:
+            body = patch.parse_body(raw, "body")
         if not isinstance(body, dict):
             raise errors.bad_request("Object 'Kind' is missing in '" + raw.decode(errors="replace")[:200] + "'")
         return body
 
-    def _check_kind(self, req: _Req, body: dict) -> None:
+    def _check_kind(self, req: _Req, body: dict, *, patched: bool = False) -> None:
         rt = req.rt
+        wrong = validation.metadata_decode_error(body)
+        if wrong:
+            # what kube's decoder says about a wrongly typed field: a 400 for a body (transformDecodeError),
+            # a 422 on the field "patch" for the result of a JSON/merge patch (its jsonPatcher)
+            if patched:
+                shown = dumps(body).decode(errors="replace")
+                shown = shown if len(shown) <= 1024 else shown[:1024] + "..."
+                raise errors.invalid("", "", "", [{"type": "FieldValueInvalid", "field": "patch",
+                                                   "message": f"Invalid value: {json.dumps(shown)}: {wrong}"}])
+            raise errors.bad_request(f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {wrong}')
         kind = body.get("kind")
         api_version = body.get("apiVersion")
         if kind and kind != rt.kind:
@@ -548,10 +563,7 @@ class ApiServer:
                                           "causes": [{"type": "FieldValueRequired", "message":
                                                       "Required value: is required for apply patch",
                                                       "field": "fieldManager"}]})
-            try:
-                applied = yaml.safe_load(raw.decode() or "null")
-            except yaml.YAMLError as exc:
-                raise errors.bad_request(f"error decoding YAML: {exc}") from None
+            applied = _load_yaml_body(raw)
             if not isinstance(applied, dict):
                 raise errors.bad_request("invalid object type: expected an object for apply")
             self._check_kind(req, applied)
@@ -618,7 +630,7 @@ class ApiServer:
                 new = patch.strategic_merge(live, body)
             if not isinstance(new, dict):
                 raise errors.bad_request("the patch did not produce an object")
-            self._check_kind(req, new)
+            self._check_kind(req, new, patched=True)
             meta = new.setdefault("metadata", {})
             if meta.get("name") != req.name:
                 raise errors.bad_request(f"the name of the object ({meta.get('name')}) does not match the name on "
@@ -926,6 +938,25 @@ def check_list_options(q: Any, *, watch: bool) -> bool | None:
     return send_initial
 
 
+def _load_yaml_body(raw: bytes) -> Any:
+    """A YAML request body through the project's guarded reader; what does not load is a 400 in
+    kube-apiserver's words (its apply handler: "error decoding YAML: " + sigs.k8s.io/yaml's
+    "error converting YAML to JSON: yaml: ..."), e.g. go-yaml's "document contains excessive aliasing"."""
+    try:
+        return load_yaml(raw.decode("utf-8") or "null")
+    except UnicodeDecodeError as exc:
+        raise errors.bad_request(f"error decoding YAML: error converting YAML to JSON: yaml: invalid "
+                                 f"UTF-8 ({exc.reason})") from None
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc)
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise errors.bad_request(f"error decoding YAML: error converting YAML to JSON: yaml: {where}"
+                                 f"{problem}") from None
+    except (ValueError, TypeError) as exc:  # a constructor's complaint (e.g. a bad !!timestamp)
+        raise errors.bad_request(f"error decoding YAML: error converting YAML to JSON: yaml: {exc}") from None
+
+
 def _pod_log(pod: dict, container: str | None) -> str:
     """A simulated container log: empty for a running container, kube's error while it is waiting."""
     spec = pod.get("spec") or {}
@@ -1127,7 +1158,7 @@ def _pod_interfaces(pod: dict) -> list[dict[str, Any]]:
     ann = (pod.get("metadata") or {}).get("annotations") or {}
     try:
         entries = json.loads(ann.get(NETWORK_STATUS) or "[]")
-    except ValueError:
+    except (ValueError, RecursionError):
         entries = []
     ifaces: list[dict[str, Any]] = []
     for e in entries if isinstance(entries, list) else []:
@@ -1347,8 +1378,11 @@ async def serve_exec(request: web.Request, pod: dict) -> web.StreamResponse:
     ws = web.WebSocketResponse(protocols=EXEC_PROTOCOLS, heartbeat=None)
     await ws.prepare(request)
     session = _ExecSession(ws, pod, tty=q.get("tty") in ("true", "1"))
-    interactive = q.get("stdin") in ("true", "1") and (not argv or argv[0].rsplit("/", 1)[-1] in
-                                                       ("sh", "bash", "ash") and len(argv) == 1)
+    shells = ("sh", "bash", "ash")
+    # a lone shell, or `sh -c "... exec bash || exec sh"` (what the TUI's shell key runs: bash if there)
+    starts_shell = bool(argv) and argv[0].rsplit("/", 1)[-1] in shells and (
+        len(argv) == 1 or len(argv) == 3 and argv[1] == "-c" and any(f"exec {s}" in argv[2] for s in shells))
+    interactive = q.get("stdin") in ("true", "1") and (not argv or starts_shell)
     if interactive:
         await session.shell(argv)
     else:

@@ -27,7 +27,12 @@ try:  # orjson is several times faster; plain json is the fallback (orjson is no
 
     def dumps(obj: Any) -> bytes:
         """Serialise to compact JSON bytes."""
-        return orjson.dumps(obj)
+        try:
+            return orjson.dumps(obj)
+        except TypeError:  # orjson stops at 255 levels of nesting; the standard encoder goes on to ~1000
+            import json
+
+            return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
     def loads(data: bytes | str) -> Any:
         """Parse JSON."""
@@ -106,10 +111,12 @@ class Entry:
 class _Table:
     """The objects of one resource type and its recent change history."""
 
-    def __init__(self, history: int) -> None:
+    def __init__(self) -> None:
         self.objects: dict[Key, Entry] = {}
         self.sorted_keys: list[Key] | None = None
-        self.history: collections.deque[tuple[int, str, Entry]] = collections.deque(maxlen=history)
+        self.history: collections.deque[tuple[int, str, Entry]] = collections.deque()
+        self.history_sizes: collections.deque[int] = collections.deque()  # bytes of each history entry
+        self.history_bytes = 0
         # Watches from a resourceVersion older than this get 410 Gone.
         self.oldest_rv = 0
 
@@ -289,11 +296,15 @@ def decode_continue(token: str) -> tuple[int, Key]:
 class ObjectStore:
     """Thread-safe store of Kubernetes objects by resource plural; see /tmp/sandbox_api.md for the contract."""
 
-    def __init__(self, *, watch_history: int = 10000) -> None:
+    def __init__(self, *, watch_history: int = 10000, history_bytes: int = 64 * 1024 * 1024) -> None:
         self._lock = threading.RLock()
         self._rv = itertools.count(1)
         self._current_rv = 0
+        # The change history per resource is bounded by count and by size, as etcd's compaction bounds
+        # old revisions: 400 patches of a 250 KB annotation must not keep 100 MB forever (issue 14).
+        # Watches and continue tokens from a compacted resourceVersion get 410 Gone.
         self._history_len = watch_history
+        self._history_bytes = history_bytes
         self._tables: dict[str, _Table] = {}
         self._types: dict[str, ResourceType] = {rt.plural: rt for rt in BUILTIN}
         # Custom resources by (group, version, plural), every served version of each stored CRD.
@@ -349,7 +360,7 @@ class ObjectStore:
     def _table(self, resource: str) -> _Table:
         t = self._tables.get(resource)
         if t is None:
-            t = self._tables[resource] = _Table(self._history_len)
+            t = self._tables[resource] = _Table()
         return t
 
     def _sync_crd(self, crd: dict | None, old: dict | None) -> None:
@@ -500,6 +511,8 @@ class ObjectStore:
             rv = self._current_rv
             for table in self._tables.values():
                 table.history.clear()
+                table.history_sizes.clear()
+                table.history_bytes = 0
                 table.oldest_rv = rv
             self._compacted_rv = rv
 
@@ -579,9 +592,15 @@ class ObjectStore:
             entry = Entry(deleted, rv, table.objects[key].obj)
             del table.objects[key]
             table.sorted_keys = None
+        size = len(entry.raw)  # cached: the watch fan-out sends these bytes anyway
         table.history.append((rv, typ, entry))
-        if len(table.history) == table.history.maxlen:
-            table.oldest_rv = max(table.oldest_rv, table.history[0][0] - 1)
+        table.history_sizes.append(size)
+        table.history_bytes += size
+        while len(table.history) > self._history_len or (
+                table.history_bytes > self._history_bytes and len(table.history) > 1):
+            gone_rv = table.history.popleft()[0]
+            table.history_bytes -= table.history_sizes.popleft()
+            table.oldest_rv = max(table.oldest_rv, gone_rv)
         self._current_rv = rv
         self._pending.append((typ, resource, entry))
         return entry
@@ -600,6 +619,9 @@ class ObjectStore:
 
     def _validate(self, rt: ResourceType, obj: dict, *, old: dict | None = None, subresource: str | None = None,
                   version: str | None = None) -> None:
+        wrong = validation.metadata_decode_error(obj)
+        if wrong:  # the HTTP layer answers this first; the store must not crash on it either
+            raise errors.bad_request(wrong)
         causes = validation.metadata_causes(obj, name_kind=rt.name_kind, namespaced=rt.namespaced)
         if rt.plural == "customresourcedefinitions":
             causes.extend(_crd_causes(obj))

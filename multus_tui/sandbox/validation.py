@@ -91,6 +91,65 @@ def label_value_errors(value: str) -> list[str]:
     return errs
 
 
+#: kube's TotalAnnotationSizeLimitB (apimachinery ValidateAnnotationsSize): keys and values, in bytes
+ANNOTATIONS_MAX_BYTES = 256 * 1024
+
+# ObjectMeta fields and their Go types, for the decoding error a wrongly typed value gets in kube
+_META_GO_TYPES = {"name": "string", "generateName": "string", "namespace": "string", "uid": "string",
+                  "resourceVersion": "string", "labels": "map[string]string",
+                  "annotations": "map[string]string", "finalizers": "[]string"}
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), "value")
+
+
+def metadata_decode_error(obj: dict) -> str | None:
+    """What Go's JSON decoder says about a wrongly typed ObjectMeta field, before any validation runs
+    (`json: cannot unmarshal array into Go struct field ObjectMeta.metadata.annotations of type
+    map[string]string`), or None. Validation assumes these types (a list of annotations crashed it)."""
+    meta = obj.get("metadata")
+    if meta is None:
+        return None
+    if not isinstance(meta, dict):
+        return f"json: cannot unmarshal {_json_type(meta)} into Go struct field .metadata of type v1.ObjectMeta"
+    for field, go in _META_GO_TYPES.items():
+        value = meta.get(field)
+        if value is None:
+            continue
+        where = f"Go struct field ObjectMeta.metadata.{field}"
+        if go == "string":
+            ok, items = isinstance(value, str), ()
+        elif go == "[]string":
+            ok, items = isinstance(value, list), (value if isinstance(value, list) else ())
+        else:
+            ok, items = isinstance(value, dict), (value.values() if isinstance(value, dict) else ())
+        if not ok:
+            return f"json: cannot unmarshal {_json_type(value)} into {where} of type {go}"
+        for item in items:
+            if not isinstance(item, str):
+                return f"json: cannot unmarshal {_json_type(item)} into {where} of type string"
+    return None
+
+
+def annotations_size_causes(meta: dict) -> list[dict[str, str]]:
+    """kube's ValidateAnnotationsSize: keys plus values over 256 KiB is one TooLong cause."""
+    annotations = meta.get("annotations")
+    if not isinstance(annotations, dict):
+        return []
+    total = 0
+    for k, v in annotations.items():
+        total += len(str(k).encode("utf-8", "surrogatepass")) + len(str(v).encode("utf-8", "surrogatepass"))
+    if total <= ANNOTATIONS_MAX_BYTES:
+        return []
+    return [{"type": "FieldValueTooLong", "message": f"Too long: must have at most {ANNOTATIONS_MAX_BYTES} bytes",
+             "field": "metadata.annotations"}]
+
+
 def metadata_causes(obj: dict, *, name_kind: str, namespaced: bool) -> list[dict[str, str]]:
     """Validation causes for metadata (name, generateName, labels, annotations), as ValidateObjectMeta.
 
@@ -133,4 +192,5 @@ def metadata_causes(obj: dict, *, name_kind: str, namespaced: bool) -> list[dict
         if not isinstance(value, str):
             causes.append({"type": "FieldValueInvalid", "message": f"Invalid value: {value!r}: must be a string",
                            "field": f"metadata.annotations.{key}"})
+    causes.extend(annotations_size_causes(meta))
     return causes

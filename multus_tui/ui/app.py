@@ -4,6 +4,7 @@ every screen shares (YAML, shell, delete, builders, context and namespace switch
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 import subprocess
 import threading
@@ -49,13 +50,23 @@ def style_paths() -> list[Path]:
 
 
 def kubectl_exec_command(ctx: AppContext, namespace: str, pod: str) -> list[str]:
-    """The kubectl command that opens an interactive shell in `pod` (bash if present, else sh)."""
+    """The kubectl command that opens an interactive shell in `pod` (bash if present, else sh).
+
+    A kubeconfig made of several files ($KUBECONFIG=a:b) goes to kubectl in its environment
+    (kubectl_env): `--kubeconfig a:b` names one file that does not exist (issue 14)."""
     cmd = ["kubectl"]
-    if ctx.kubeconfig:
+    if ctx.kubeconfig and os.pathsep not in ctx.kubeconfig:
         cmd += ["--kubeconfig", ctx.kubeconfig]
     if ctx.context_name:
         cmd += ["--context", ctx.context_name]
     return cmd + ["exec", "-it", "-n", namespace, pod, "--", "sh", "-c", SHELL_SNIPPET]
+
+
+def kubectl_env(ctx: AppContext) -> dict[str, str] | None:
+    """The environment for kubectl: ours, with KUBECONFIG naming every file of a merged kubeconfig."""
+    if ctx.kubeconfig and os.pathsep in ctx.kubeconfig:
+        return {**os.environ, "KUBECONFIG": ctx.kubeconfig}
+    return None
 
 
 class MultusApp(App[str | None]):
@@ -78,7 +89,8 @@ class MultusApp(App[str | None]):
         Binding("ctrl+o", "switch_context", "Context", id="app.context",
                 tooltip="Switch to another kubeconfig context", show=False),
         Binding("ctrl+t", "change_theme", "Theme", id="app.theme", tooltip="Pick a Textual theme", show=False),
-        Binding("ctrl+r", "retry", "Reconnect", id="app.retry", tooltip="Check the connection again", show=False),
+        Binding("ctrl+r", "retry", "Reload", id="app.retry",
+                tooltip="Read the kubeconfig again and reconnect (new certificates or tokens)", show=False),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave multus-tui"),
     ]
 
@@ -213,7 +225,33 @@ class MultusApp(App[str | None]):
         self.refresh_bindings()
 
     def action_retry(self) -> None:
-        self.connect()
+        if self.ctx.online and self.ctx.context_name:
+            self.reload(self.ctx.context_name)
+        else:
+            self.connect()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="context", description="reading the kubeconfig")
+    def reload(self, name: str) -> None:
+        """ctrl+r reads the kubeconfig again (issue 14): after a server restart or a rotated CA, token or
+        certificate, reconnecting with the old ones would fail for ever. Unchanged: check the connection
+        again; changed: a fresh client and store, the path of a context switch to the context in use."""
+        from multus_tui.cluster.errors import from_exception
+        from multus_tui.cluster.kubeconfig import connection_fingerprint, load_cluster
+
+        try:
+            info = load_cluster(self.ctx.kubeconfig, name)
+        except Exception as exc:
+            self.post_message(ClusterChecked(from_exception(exc).message, None))
+            return
+        old = getattr(self.ctx.cluster, "info", None)
+        try:
+            same = old is not None and connection_fingerprint(old) == connection_fingerprint(info)
+        finally:
+            info.api_client.close()
+        if same:
+            self.call_from_thread(self.connect)
+        else:
+            self.call_from_thread(self.switch_context, name)
 
     # --- store → UI -------------------------------------------------------------------------------
     def on_store_changed(self, message: StoreChanged) -> None:
@@ -525,7 +563,7 @@ class MultusApp(App[str | None]):
         cmd = kubectl_exec_command(self.ctx, namespace, pod)
         try:
             with self.suspend():
-                rc = subprocess.call(cmd)
+                rc = subprocess.call(cmd, env=kubectl_env(self.ctx))
         except Exception as exc:  # e.g. suspend is not supported (headless, web)
             self.notify(f"Cannot open a shell here: {sanitize(exc)}", severity="error", markup=False)
             return

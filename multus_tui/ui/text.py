@@ -14,15 +14,20 @@ from datetime import UTC, datetime
 
 from rich.text import Text
 
-# C0 controls except tab/newline handling below, DEL and C1 controls (ESC included), and the
-# bidirectional embedding/override/isolate marks: a terminal would reorder the rest of the line
-# (a name could then read as something else), so they are shown as escapes too.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 controls except tab/newline handling below, DEL and C1 controls (ESC included), the
+# bidirectional embedding/override/isolate marks (a terminal would reorder the rest of the line: a
+# name could then read as something else), and every invisible format character (zero-width space
+# and joiners, word joiner, BOM, soft hyphen, invisible operators, line/paragraph separators, tag
+# characters, Hangul fillers): `lint` escapes the same (Unicode category Cf and friends), issue 14.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f"
+    "\ud800-\udfff]")
 
 
 def _escape(m: re.Match[str]) -> str:
     code = ord(m.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def sanitize(value: object, *, keep_newlines: bool = False) -> str:
@@ -38,6 +43,20 @@ def sanitize(value: object, *, keep_newlines: bool = False) -> str:
 def plain(value: object, style: str = "", *, keep_newlines: bool = False) -> Text:
     """A `Text` that shows `value` literally (never parsed as markup)."""
     return Text(sanitize(value, keep_newlines=keep_newlines), style=style)
+
+
+# Names may be 253 characters (DNS subdomains): a table cell that long pushed every other column off
+# the screen (issue 14). Tables show at most this much of a name, ending in "…"; detail screens and
+# their titles show it whole.
+NAME_MAX = 48
+
+
+def name_cell(value: object, style: str = "") -> Text:
+    """A table cell for a name: sanitized, cut to NAME_MAX characters with an ellipsis."""
+    s = sanitize(value)
+    if len(s) > NAME_MAX:
+        s = s[:NAME_MAX - 1] + "…"
+    return Text(s, style=style)
 
 
 STATE_STYLES = {

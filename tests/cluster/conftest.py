@@ -66,6 +66,25 @@ def point_kubeconfig_at(path: str, url: str, out: Path) -> str:
 
 
 @pytest.fixture
+def http_proxy(tmp_path: Path) -> Iterator[Callable[[object], tuple[object, str]]]:
+    """`make(sandbox) -> (proxy, kubeconfig)`: the sandbox's HTTP fault proxy (multus_tui.sandbox.faults),
+    which also counts what reached the server (`proxy.served[(verb, resource)]`): a test proves
+    "no relist" or "relisted" there, on the server side, not in the client's own counters."""
+    from multus_tui.sandbox.faults import FaultProxy as HttpFaultProxy
+
+    proxies: list[HttpFaultProxy] = []
+
+    def make(sandbox) -> tuple[HttpFaultProxy, str]:
+        p = HttpFaultProxy.for_sandbox(sandbox).start()
+        proxies.append(p)
+        return p, str(p.write_kubeconfig(sandbox, tmp_path / f"http-proxied-{len(proxies)}"))
+
+    yield make
+    for p in proxies:
+        p.stop()
+
+
+@pytest.fixture
 def via_proxy(tmp_path: Path) -> Iterator[Callable[[object, str], tuple[FaultProxy, str]]]:
     proxies: list[FaultProxy] = []
 

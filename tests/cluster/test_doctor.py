@@ -21,6 +21,7 @@ from multus_tui.cluster.kubeconfig import load_cluster
 from multus_tui.cluster.store import LiveStore
 from multus_tui.multus.diagnose import DoctorFinding
 from tests.conftest import FIXTURES, need
+from tests.waiting import TIMEOUT
 
 DOCTOR = FIXTURES / "doctor"
 KUBECTL = shutil.which("kubectl")
@@ -41,7 +42,7 @@ def kubectl(kubeconfig: str, *args: str, input: str | None = None) -> subprocess
     return proc
 
 
-def settled(cluster: Cluster, timeout: float = 20.0) -> None:
+def settled(cluster: Cluster, timeout: float = TIMEOUT) -> None:
     """Wait until the simulated Multus has dealt with every pod: Running, or a Warning event
     about its network (it stays ContainerCreating)."""
     deadline = time.monotonic() + timeout
@@ -175,7 +176,7 @@ def test_live_store_gives_the_same_findings(seed_cluster: Any) -> None:
     direct = collect_findings(cluster, None)
     store = LiveStore(cluster).start()
     try:
-        assert store.wait_synced(10)
+        assert store.wait_synced(TIMEOUT)
         from_store = collect_findings(store, None)
     finally:
         store.stop()
@@ -225,7 +226,7 @@ def test_no_multus_scenario(sandbox_factory: Any) -> None:
         direct = collect_findings(cluster, None)
         store = LiveStore(cluster).start()
         try:
-            assert store.wait_synced(10)
+            assert store.wait_synced(TIMEOUT)
             from_store = collect_findings(store, None)
         finally:
             store.stop()

@@ -253,12 +253,12 @@ def test_untrusted_server_certificate(server, tmp_path):
 
 
 def test_connection_refused(tmp_path):
+    # bound but not listening: refused, and no parallel test can take the port meanwhile
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
-    s.close()  # nothing listens there now
     path = _write(tmp_path / "kc", _config(f"http://127.0.0.1:{port}", {"token": TOKEN}))
-    with pytest.raises(ClusterError) as ei:
+    with s, pytest.raises(ClusterError) as ei:
         Cluster(load_cluster(path)).server_version()
     assert ei.value.reason == "ConnectionRefused"
     assert f"127.0.0.1:{port}" in ei.value.message and "connection refused" in ei.value.message

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import time
 
 from multus_tui.cli import main
 from multus_tui.cluster.client import Cluster
 from multus_tui.cluster.kubeconfig import load_cluster
 from multus_tui.cluster.status import collect_status
 from multus_tui.commands.status import render_table
+from tests.waiting import wait_until
 
 from .test_kubeconfig import _config, _write
 
@@ -23,17 +23,17 @@ def _status_json(capsys, *args: str) -> list[dict]:
     return json.loads(out.out)
 
 
-def _wait_settled(kc: str, timeout: float = 15.0) -> None:
+def _wait_settled(kc: str) -> None:
     """The simulated kubelet attaches pods shortly after start; wait for samplepod to be decided."""
     cluster = Cluster(load_cluster(kc))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def settled() -> bool:
         recs = {(r["namespace"], r["pod"]): r for r in collect_status(cluster, None)}
         sp = recs.get(("default", "samplepod"))
-        if sp and all(a["state"] != "pending" for a in sp["attachments"]) and any(
-                a["state"] == "failed" for r in recs.values() for a in r["attachments"]):
-            return
-        time.sleep(0.2)
+        return bool(sp and all(a["state"] != "pending" for a in sp["attachments"]) and any(
+            a["state"] == "failed" for r in recs.values() for a in r["attachments"]))
+
+    wait_until(settled, what="samplepod attached and a failing pod decided", interval=0.2)
 
 
 def test_status_seed_all_namespaces(seed, capsys):
@@ -105,12 +105,12 @@ def test_status_unreachable_exits_1(tmp_path, capsys):
     import socket
 
     s = socket.socket()
-    s.bind(("127.0.0.1", 0))
+    s.bind(("127.0.0.1", 0))  # bound, not listening: refused, and no parallel test can take the port
     port = s.getsockname()[1]
-    s.close()
     kc = _write(tmp_path / "kc", _config(f"http://127.0.0.1:{port}", {"token": "secret-token-value-123"}))
     capsys.readouterr()
-    assert main(["status", "--kubeconfig", kc, "-A"]) == 1
+    with s:
+        assert main(["status", "--kubeconfig", kc, "-A"]) == 1
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "connection refused" in err
     assert "secret-token-value-123" not in err

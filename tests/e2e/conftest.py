@@ -46,7 +46,7 @@ def installed_script() -> str:
     assert script is not None
     first = Path(script).read_text(errors="replace").splitlines()[0]
     python = first[2:].strip() if first.startswith("#!") else sys.executable
-    where = subprocess.run([python, "-c", "import multus_tui, sys; sys.stdout.write(multus_tui.__file__)"],
+    where = subprocess.run([python, "-c", "import multus_tui.cli, sys; sys.stdout.write(multus_tui.cli.__file__)"],
                            capture_output=True, text=True, cwd="/").stdout
     need(Path(where).resolve().is_relative_to(ROOT),
          f"the installed multus-tui runs {where or 'nothing'}, not this checkout ({ROOT}): pip install -e .")

@@ -125,10 +125,15 @@ def tab_to(t: Term, text: str, limit: int = 40) -> None:
     for _ in range(limit):
         before = help_line(t.screen())
         if before.startswith(text):
-            return
+            # a busy app may still be drawing what earlier keys did: the focus must stay put
+            time.sleep(0.4)
+            if help_line(t.screen()).startswith(text):
+                return
+            continue
         t.keys("Tab")
-        # the next check must see this Tab's result, not a screen not yet redrawn
-        t.wait(lambda s, b=before: help_line(s) != b, 30, "the focus to move")
+        # the next check must see this Tab's result, not a screen not yet redrawn (every focusable
+        # widget names itself on the help line, so the line changes)
+        t.wait(lambda s, b=before: help_line(s) != b, 30, f"the focus to move on from {before!r} (keys: {t.log})")
     raise AssertionError(f"never reached {text!r} with Tab; help line: {help_line(t.screen())!r}")
 
 
@@ -151,25 +156,41 @@ def choose(t: Term, text: str) -> None:
     t.keys("Enter")
 
 
-def test_s1_built_through_the_form_and_applied(sandbox_factory, term_factory):
-    """S1: macvlan on k8s-vlan1 + static 192.168.0.20/24 gw .254 + sbr, cniVersion 0.3.1, built field by
-    field (no template), reviewed, applied; kubectl reads back exactly that config."""
-    sb = sandbox_factory("empty")
-    t = term_factory(sb)
-    open_namespace(t, "default")
+def new_macvlan_nad(t: Term, namespace: str, name: str, ipam: str, ready: str) -> None:
+    """From home: the namespace, `c`, then the fields every story's NAD shares (name, cniVersion 0.3.1,
+    macvlan master k8s-vlan1) and its IPAM type; returns once `ready` shows and the focus is back on
+    the IPAM type (the section is rebuilt for the type)."""
+    open_namespace(t, namespace)
     t.keys("c")
     t.wait("New NetworkAttachmentDefinition", 15)
     t.wait(lambda s: help_line(s).startswith("metadata.name"), 10, "focus in the name field")
-    t.type("vlan1-internal-static")
+    t.type(name)
     tab_to(t, "cniVersion")
     choose(t, "0.3.1")
     t.wait('"cniVersion": "0.3.1"', 10)
     goto(t, "plugins[0].master")
     t.type("k8s-vlan1")
     goto(t, "plugins[0].ipam.type")
-    choose(t, "static")
-    # the IPAM section is rebuilt for static; the focus comes back to the type it was on
-    t.wait(lambda s: "+ address" in s and help_line(s).startswith("plugins[0].ipam.type"), 10, "static's fields")
+    choose(t, ipam)
+    t.wait(lambda s: ready in s and help_line(s).startswith("plugins[0].ipam.type"), 10, f"{ipam}'s fields")
+
+
+def review_and_apply(t: Term, back_to: str) -> None:
+    """ctrl+s; node-4 has no k8s-vlan1 (NodeNetworkState): confirm that warning with y; the dry run; apply."""
+    t.keys("C-s")
+    t.wait(lambda s: "Apply anyway?" in s and "node-4" in s, 15, "the warnings' confirmation")
+    t.keys("y")
+    t.wait(lambda s: "Accepted by the server" in s, 20, "the dry run")
+    t.keys("C-s")
+    t.wait(back_to, 15, "back after the apply")
+
+
+def test_s1_built_through_the_form_and_applied(sandbox_factory, term_factory):
+    """S1: macvlan on k8s-vlan1 + static 192.168.0.20/24 gw .254 + sbr, cniVersion 0.3.1, built field by
+    field (no template), reviewed, applied; kubectl reads back exactly that config."""
+    sb = sandbox_factory("empty")
+    t = term_factory(sb)
+    new_macvlan_nad(t, "default", "vlan1-internal-static", "static", "+ address")
     goto(t, "+ address")
     t.keys("Enter")
     # the new row's first field has the focus
@@ -183,13 +204,7 @@ def test_s1_built_through_the_form_and_applied(sandbox_factory, term_factory):
     t.wait("1. sbr — ", 10, "sbr chained")
     # focus is not on the new plugin's ✕: Enter again must not remove it
     assert "remove this plugin" not in help_line(t.screen())
-    t.keys("C-s")
-    # node-4 has no k8s-vlan1 (NodeNetworkState): a warning to confirm, then the review
-    t.wait(lambda s: "Apply anyway?" in s and "node-4" in s, 15, "the warnings' confirmation")
-    t.keys("y")
-    t.wait(lambda s: "Accepted by the server" in s, 20, "the dry run")
-    t.keys("C-s")
-    t.wait("applied", 15)
+    review_and_apply(t, "applied")
     obj = sb.get("net-attach-def", "vlan1-internal-static")
     config = json.loads(obj["spec"]["config"])
     assert config == {
@@ -212,29 +227,13 @@ def test_s2_nad_with_ips_capability_then_a_pod_passing_ips_and_default_route(san
     form; then a pod whose JSON annotation carries ips and default-route, created and attached."""
     sb = sandbox_factory("empty")
     t = term_factory(sb)
-    open_namespace(t, "default")
-    t.keys("c")
-    t.wait(lambda s: help_line(s).startswith("metadata.name"), 15, "focus in the name field")
-    t.type("vlan1-internal-static-dr")
-    tab_to(t, "cniVersion")
-    choose(t, "0.3.1")
-    t.wait('"cniVersion": "0.3.1"', 10)
+    new_macvlan_nad(t, "default", "vlan1-internal-static-dr", "static", "ips —")
     # a new NAD is a single-plugin config until a plugin is chained: S2 needs no list
     assert '"plugins"' not in t.screen()
-    goto(t, "plugins[0].master")
-    t.type("k8s-vlan1")
-    goto(t, "plugins[0].ipam.type")
-    choose(t, "static")
-    t.wait(lambda s: help_line(s).startswith("plugins[0].ipam.type") and "ips —" in s, 10, "static's fields")
     goto(t, "plugins[0].capabilities.ips")
     t.keys("space")
     t.wait('"ips": true', 10)
-    t.keys("C-s")
-    t.wait(lambda s: "Apply anyway?" in s, 15, "the warnings' confirmation")
-    t.keys("y")
-    t.wait("Accepted by the server", 20)
-    t.keys("C-s")
-    t.wait("Namespace default", 15, "back on the namespace screen")
+    review_and_apply(t, "Namespace default")
     config = json.loads(sb.get("net-attach-def", "vlan1-internal-static-dr")["spec"]["config"])
     assert config.get("capabilities") == {"ips": True} and config["ipam"] == {"type": "static"}, config
     assert "plugins" not in config and config["master"] == "k8s-vlan1"
@@ -243,7 +242,8 @@ def test_s2_nad_with_ips_capability_then_a_pod_passing_ips_and_default_route(san
     t.wait("vlan1-internal-static-dr", 15, "the new NAD in the list")
     t.keys("a")
     t.wait("Networks (in order", 15, "the attach builder")
-    screen = t.wait("ips honoured", 10, "the ips hint: the NAD honours ips")
+    screen = t.wait(lambda s: "ips honoured" in s and help_line(s).startswith("networks"), 10,
+                    "the ips hint (the NAD honours ips), focus on the networks")
     assert 'does not declare the "ips" capability' not in screen
     tab_to(t, "ips")
     t.type("192.168.0.20/24")
@@ -276,7 +276,7 @@ def test_s3_dns_override_on_a_test_pod(sandbox_factory, term_factory):
     filter_to(t, "static")
     t.wait(lambda s: in_row(s, "vlan1-internal-static ") is not None and "vlan1-internal-pool" not in s, 10)
     t.keys("Enter", "a")
-    t.wait(lambda s: help_line(s).startswith("selections"), 15, "the attach builder, focus on the networks")
+    t.wait(lambda s: help_line(s).startswith("networks"), 15, "the attach builder, focus on the networks")
     tab_to(t, "override")
     t.keys("space")
     t.wait("nameservers", 10)
@@ -302,18 +302,7 @@ def test_s4_pool_in_kube_system_used_from_another_namespace(sandbox_factory, ter
     tenant-a attached to it as kube-system/vlan1-internal-pool: its address is in the range."""
     sb = sandbox_factory("empty")
     t = term_factory(sb)
-    open_namespace(t, "kube-system")
-    t.keys("c")
-    t.wait(lambda s: help_line(s).startswith("metadata.name"), 15, "focus in the name field")
-    t.type("vlan1-internal-pool")
-    tab_to(t, "cniVersion")
-    choose(t, "0.3.1")
-    t.wait('"cniVersion": "0.3.1"', 10)
-    goto(t, "plugins[0].master")
-    t.type("k8s-vlan1")
-    goto(t, "plugins[0].ipam.type")
-    choose(t, "host-local")
-    t.wait(lambda s: "+ range set" in s and help_line(s).startswith("plugins[0].ipam.type"), 10, "host-local's fields")
+    new_macvlan_nad(t, "kube-system", "vlan1-internal-pool", "host-local", "+ range set")
     goto(t, "+ range set")
     t.keys("Enter")
     t.wait(lambda s: help_line(s).startswith("plugins[0].ipam.ranges[0][0].subnet"), 10, "the new range's subnet")
@@ -327,12 +316,7 @@ def test_s4_pool_in_kube_system_used_from_another_namespace(sandbox_factory, ter
     goto(t, "add-chained")
     choose(t, "sbr")
     t.wait("1. sbr — ", 10, "sbr chained")
-    t.keys("C-s")
-    t.wait(lambda s: "Apply anyway?" in s, 15, "the warnings' confirmation")
-    t.keys("y")
-    t.wait("Accepted by the server", 20)
-    t.keys("C-s")
-    t.wait("Namespace kube-system", 15)
+    review_and_apply(t, "Namespace kube-system")
     ipam = json.loads(sb.get("net-attach-def", "vlan1-internal-pool", "kube-system")["spec"]["config"])
     assert ipam["plugins"][0]["ipam"] == {"type": "host-local", "ranges": [[{
         "subnet": "192.168.0.0/24", "rangeStart": "192.168.0.20", "rangeEnd": "192.168.0.49",
@@ -406,9 +390,9 @@ def test_editing_a_nad_that_kubectl_created(sandbox_factory, term_factory):
     t.keys("C-s")
     t.wait(lambda s: "Apply anyway?" in s, 15, "the warnings' confirmation (node-4 has no k8s-vlan1)")
     t.keys("y")
-    screen = t.wait("Other field managers own fields", 20, "the takeover in the review")
+    screen = t.wait(lambda s: "Other field managers own fields" in s and "Take over & apply" in s, 20,
+                    "the takeover in the review")
     assert ".spec.config is owned by kubectl-client-side-apply" in screen
-    assert "Take over & apply" in screen
     t.keys("C-s")
     dialog = t.wait(lambda s: "Take over .spec.config from kubectl-client-side-apply?" in s and "y Yes" in s, 10)
     assert "with force" in " ".join(dialog.split())

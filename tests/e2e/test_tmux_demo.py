@@ -82,17 +82,19 @@ def test_demo_in_a_real_terminal(tmp_path: Path):
         tmux("send-keys", "-t", session, "/")
         # keys already on their way to the table when `/` is handled stay there (Textual forwards a
         # burst to the widget focused at arrival): type once the filter shows, as a person would
-        wait_screen(session, lambda s: "filter (substring" in s, 10, "the filter input")
+        wait_screen(session, lambda s: "filter (substring" in s, 30, "the filter input")
         tmux("send-keys", "-t", session, "-l", "default")
-        wait_screen(session, lambda s: "kube-system" not in s.split("NAMESPACE", 1)[-1], 10, "filtered home")
+        wait_screen(session, lambda s: "kube-system" not in s.split("NAMESPACE", 1)[-1], 30, "filtered home")
         tmux("send-keys", "-t", session, "Enter")
-        time.sleep(0.3)
+        # done typing: the focus is back on the table once the footer offers the one-letter keys again
+        # (hidden while the filter takes letters); an Enter sent before that went to the filter
+        wait_screen(session, lambda s: "q Quit" in s, 30, "the focus back on the table")
         tmux("send-keys", "-t", session, "Enter")
-        wait_screen(session, lambda s: "Namespace default" in s, 10, "the namespace screen")
+        wait_screen(session, lambda s: "Namespace default" in s, 30, "the namespace screen")
         tmux("send-keys", "-t", session, "2")
         wait_screen(session, pool_address_row, 30, "samplepod with its pool address")
         tmux("send-keys", "-t", session, "q")
-        after = wait_screen(session, lambda s: marker in s, 20, "the shell after quitting")
+        after = wait_screen(session, lambda s: marker in s, 30, "the shell after quitting")
         assert rc_file.read_text().strip() == "0"
         # the alternate screen is gone: the app's header is no longer on the terminal
         assert "Namespace default" not in after and "Multus:" not in after

@@ -26,6 +26,9 @@ class Tally:
         self.injected: Counter[str] = Counter()
         self.survived_: Counter[str] = Counter()
         self.hostile: Counter[str] = Counter()
+        # adversarial probes (issue 14): tried, survived (the test passed), and how many of the
+        # survivors were fixed by that round (they failed on the code before it)
+        self.probes: Counter[str] = Counter()
 
     def add_injected(self, proxy: FaultProxy) -> None:
         self.injected.update(proxy.injected)
@@ -35,22 +38,43 @@ class Tally:
         self.survived_.update(proxy.injected)
         proxy.survived_recorded = True  # type: ignore[attr-defined]
 
+    def probe(self, name: str, *, fixed: bool) -> Probe:
+        """An adversarial probe starts: counted as tried now; call `.survived()` once the test has
+        shown it was handled. `fixed`: the probe failed on the code before the fix it guards."""
+        self.probes["tried"] += 1
+        return Probe(self, name, fixed)
+
     def checked(self, kind: str, n: int = 1) -> None:
         """`n` hostile inputs of `kind` were shown/handled safely."""
         self.hostile[kind] += n
+
+
+class Probe:
+    def __init__(self, tally: Tally, name: str, fixed: bool) -> None:
+        self.tally, self.name, self.fixed, self.done = tally, name, fixed, False
+
+    def survived(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        self.tally.probes["survived"] += 1
+        if self.fixed:
+            self.tally.probes["fixed"] += 1
 
 
 TALLY = Tally()
 
 
 def tally_state() -> dict[str, dict[str, int]]:
-    return {"injected": dict(TALLY.injected), "survived": dict(TALLY.survived_), "hostile": dict(TALLY.hostile)}
+    return {"injected": dict(TALLY.injected), "survived": dict(TALLY.survived_), "hostile": dict(TALLY.hostile),
+            "probes": dict(TALLY.probes)}
 
 
 def merge_tally(state: dict[str, dict[str, int]]) -> None:
     TALLY.injected.update(state.get("injected", {}))
     TALLY.survived_.update(state.get("survived", {}))
     TALLY.hostile.update(state.get("hostile", {}))
+    TALLY.probes.update(state.get("probes", {}))
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +113,7 @@ def write_summary(terminalreporter: Any) -> None:
     """The tally, printed once: by this conftest in a plain run, by tests/conftest.py on the
     controller of a parallel (xdist) run, after it merged every worker's tally into TALLY."""
     t = TALLY
-    if not t.injected and not t.hostile:
+    if not t.injected and not t.hostile and not t.probes:
         return
     tr = terminalreporter
     tr.section("reliability")
@@ -101,3 +125,6 @@ def write_summary(terminalreporter: Any) -> None:
         tr.write_line(f"hostile inputs checked: {sum(t.hostile.values())}")
         for kind in sorted(t.hostile):
             tr.write_line(f"  {kind}: {t.hostile[kind]}")
+    if t.probes:
+        tr.write_line(f"adversarial probes tried: {t.probes['tried']}, survived: {t.probes['survived']}, "
+                      f"fixed: {t.probes['fixed']}")

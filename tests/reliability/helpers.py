@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
+
+from tests.waiting import eventually  # noqa: F401 - shared; imported from here by older tests
 
 RESOURCES = {"namespace": "namespaces", "nad": "network-attachment-definitions", "pod": "pods", "event": "events"}
 
@@ -30,16 +30,6 @@ def diff(sb: Any, store: Any) -> dict[str, Any]:
             out[kind] = {"missing": sorted(set(want) - set(have))[:5], "extra": sorted(set(have) - set(want))[:5],
                          "stale": sorted(k for k in want if k in have and want[k] != have[k])[:5]}
     return out
-
-
-def eventually(fn: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(interval)
-    return fn()
 
 
 def nad(ns: str, name: str, config: str = '{"cniVersion":"0.3.1","type":"macvlan","master":"eth0"}') -> dict:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
+
+from tests.waiting import wait_until
 
 NS = "hostile"
 MARKUP = "[bold red]x[/]"
@@ -52,7 +53,14 @@ def load(sb: Any) -> None:
         # once it is done, as a misbehaving (or malicious) controller would
         s.create("pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": NS},
                           "spec": {"containers": [{"name": "c", "image": "busybox"}]}})
-    time.sleep(0.6)
+    # wait until the simulator has started them (it writes network-status then), or it would write
+    # over the hostile annotations afterwards
+    def started(name: str) -> bool:
+        pod = s.get("pods", NS, name)
+        return pod["status"].get("phase") == "Running" and \
+            "k8s.v1.cni.cncf.io/network-status" in (pod["metadata"].get("annotations") or {})
+
+    wait_until(lambda: all(started(name) for name in pods), what="the simulator started the hostile pods")
     for name, ann in pods.items():
         def set_ann(o: dict, ann: dict = ann) -> None:
             o["metadata"].setdefault("annotations", {}).update(ann)

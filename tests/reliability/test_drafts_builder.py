@@ -6,11 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Button
 
 from multus_tui import drafts
 from multus_tui.ui.builder import NadBuilderScreen
 from multus_tui.ui.builder.modals import ConfirmScreen
 from tests.ui.test_builder_harness import SIZE, BuilderApp, builder, settle, type_into, wait_for
+from tests.ui.ui_harness import fully_mounted
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +34,7 @@ async def edit_and_quit(name: str) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await type_into(pilot, "metadata.name", name)
-        await wait_for(pilot, lambda: any(name in d.text for d in drafts.list_drafts()), 5, what="draft saved")
+        await wait_for(pilot, lambda: any(name in d.text for d in drafts.list_drafts()), what="draft saved")
         # the test leaves without closing the builder: an accidental quit (or a crash) as far as it knows
 
 
@@ -40,13 +42,14 @@ async def test_draft_is_offered_back_and_restored(tally):
     await edit_and_quit("my-lost-nad")
     app = BuilderApp(offline_ctx())
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), 5, what="restore offer")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen) and fully_mounted(app.screen),
+                       what="restore offer")
         assert "my-lost-nad" in str(app.screen.query_one("#confirm-body").render())
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: isinstance(app.focused, Button), what="the offer's focused button")
         await pilot.press("enter")  # "Restore" has the focus
         await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen))
         await settle(pilot)
-        await wait_for(pilot, lambda: "name: my-lost-nad" in builder(pilot).current_yaml(), 5, what="restored")
+        await wait_for(pilot, lambda: "name: my-lost-nad" in builder(pilot).current_yaml(), what="restored")
         # exporting it is the end of the draft
         assert builder(pilot).write_file(Path(drafts.state_dir()).parent / "out.yaml")
         assert drafts.list_drafts() == []
@@ -57,8 +60,8 @@ async def test_discarding_the_offer_deletes_the_draft():
     await edit_and_quit("unwanted")
     app = BuilderApp(offline_ctx())
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), 5, what="restore offer")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="restore offer")
+        await wait_for(pilot, lambda: isinstance(app.focused, Button), what="the offer's focused button")
         await pilot.press("escape")  # = Discard
         await settle(pilot)
         assert "unwanted" not in builder(pilot).current_yaml()
@@ -87,15 +90,15 @@ async def test_successful_apply_deletes_the_draft(faulty, tally):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await type_into(pilot, "plugins[0].master", "k8s-vlan3")
-        await wait_for(pilot, lambda: drafts.list_drafts(), 5, what="draft saved")
+        await wait_for(pilot, lambda: drafts.list_drafts(), what="draft saved")
         await review(pilot, app)
         proxy.go_away()  # the apply fails: the draft stays
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen) and app.notes, 20)
+        await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen) and app.notes)
         assert drafts.list_drafts(), "a failed apply must keep the draft"
         proxy.come_back()
         await review(pilot, app)
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.results, 20, what="applied")
+        await wait_for(pilot, lambda: app.results, what="applied")
     assert drafts.list_drafts() == []
     tally.survived(proxy)

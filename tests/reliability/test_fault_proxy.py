@@ -42,6 +42,9 @@ def test_control_endpoint_and_transparency(faulty, tally):
     assert call(proxy, "/__faults__/bogus", token=proxy.control_token, body={})[0] == 400
     status, counters = call(proxy, "/__faults__", token=proxy.control_token)
     assert status == 200 and counters["injected"] == {"error": 2}
+    # what reached the sandbox, counted at the proxy: the 200s and the 401, not the injected 503s
+    assert counters["served"] == {"list namespaces": 3}
+    assert proxy.served[("list", "namespaces")] == 3
     tally.survived(proxy)  # the request after the injected 503s was served
 
 

@@ -12,7 +12,8 @@ import pytest
 from multus_tui.cluster.client import Cluster
 from multus_tui.cluster.kubeconfig import load_cluster
 from multus_tui.cluster.store import LiveStore
-from tests.reliability.helpers import Churn, diff, eventually
+from tests.reliability.helpers import Churn, diff
+from tests.waiting import eventually
 
 
 def make_store(kubeconfig: str, **kw) -> tuple[LiveStore, list[str]]:
@@ -31,9 +32,16 @@ def make_store(kubeconfig: str, **kw) -> tuple[LiveStore, list[str]]:
     return store, states
 
 
-def converge(sb, store: LiveStore, timeout: float = 15.0) -> None:
-    assert eventually(lambda: store.state.status == "live", timeout), store.state
-    assert eventually(lambda: not diff(sb, store), timeout), diff(sb, store)
+def converge(sb, store: LiveStore) -> None:
+    """What a caller can see: the store says live and its mirror equals the server (nothing lost)."""
+    assert eventually(lambda: store.state.status == "live"), store.state
+    assert eventually(lambda: not diff(sb, store)), diff(sb, store)
+
+
+def lists(proxy) -> int:
+    """How many syncs from scratch the server answered: lists and watch-lists (sendInitialEvents),
+    counted at the proxy, outside the store."""
+    return sum(proxy.initial.values())
 
 
 @pytest.fixture
@@ -41,7 +49,7 @@ def running(faulty):
     sb, proxy, kc = faulty("seed")
     store, states = make_store(kc)
     store.start()
-    assert store.wait_synced(10)
+    assert store.wait_synced(30)
     converge(sb, store)
     yield sb, proxy, store, states
     store.stop()
@@ -54,15 +62,24 @@ def churn_during(sb, prefix: str, steps: int = 4, pause: float = 0.1) -> None:
         time.sleep(pause)
 
 
+def watches(proxy) -> int:
+    """How many watches the server answered (counted at the proxy)."""
+    return sum(n for (verb, _), n in proxy.served.items() if verb == "watch")
+
+
 def test_dropped_watch_streams(running, tally):
     sb, proxy, store, states = running
     for round_ in range(3):
-        assert eventually(lambda: proxy.open_watches >= 4, 10), "one open watch per kind"
+        # every kind is watching again (the server answered its new watch) before the next cut
+        assert eventually(lambda: proxy.open_watches >= 4), "one open watch per kind"
+        served_before = watches(proxy)
         assert proxy.drop_watches() >= 4
         churn_during(sb, f"drop{round_}", steps=2)
+        assert eventually(lambda n=served_before: watches(proxy) - n >= 4), proxy.served
     converge(sb, store)
-    assert "reconnecting" in states, states
-    assert eventually(lambda: states[-1] == "live", 5), states
+    # (whether a listener saw "reconnecting" is not asserted: a blip shorter than one 50 ms delivery
+    # batch is coalesced into the "live" that follows it, by design)
+    assert eventually(lambda: states[-1] == "live"), states
     assert proxy.injected["drop"] >= 12
     tally.survived(proxy)
 
@@ -72,21 +89,18 @@ def test_410_storm_relists_and_reconciles(running, tally, as_event):
     sb, proxy, store, states = running
     # every kind must be watching, or the drop below cuts nothing and no watch comes back to be
     # answered 410 (seen once in CI: injected nothing within 10 s)
-    assert eventually(lambda: proxy.open_watches >= 4, 10), "one open watch per kind"
-    lists = {k: v["lists"] for k, v in store.watcher_stats().items()}
+    assert eventually(lambda: proxy.open_watches >= 4), "one open watch per kind"
+    lists_before = lists(proxy)
     proxy.gone(20, as_event=as_event)
     proxy.drop_watches()
     churn_during(sb, "gone")
     sb.store.compact()  # and the history really is gone: resuming would be wrong
     converge(sb, store)
-    assert eventually(lambda: proxy.injected["gone"] == 20, 10), proxy.injected
+    assert eventually(lambda: proxy.injected["gone"] == 20), proxy.injected
     converge(sb, store)
-    # every 410 answered made one kind list again (and reconcile deletes it missed); the last
-    # relists may still be under way when the mirror already equals the server
-    def relists() -> int:
-        return sum(v["lists"] for v in store.watcher_stats().values()) - sum(lists.values())
-
-    assert eventually(lambda: relists() >= 20, 10), (lists, store.watcher_stats())
+    # every 410 answered made one kind list again (and reconcile the deletes it missed): the server
+    # saw the lists; the last ones may still be under way when the mirror already equals the server
+    assert eventually(lambda: lists(proxy) - lists_before >= 20), (lists_before, proxy.served)
     tally.survived(proxy)
 
 
@@ -94,24 +108,25 @@ def test_api_goes_away_and_comes_back(running, tally):
     sb, proxy, store, states = running
     proxy.go_away()
     # while the API is away: failed, with a reason a person understands
-    assert eventually(lambda: store.state.status == "failed", 10), store.state
+    assert eventually(lambda: store.state.status == "failed"), store.state
     assert "refused" in (store.state.reason or ""), store.state.reason
     churn_during(sb, "away", steps=3)
     proxy.come_back()
     converge(sb, store)
-    i = states.index("failed")
-    assert "reconnecting" in states[:i], states
-    assert eventually(lambda: states[-1] == "live", 5), states
+    # the listener saw the outage (it lasted, so it was delivered) and the recovery; the reconnecting
+    # before it may have been coalesced into "failed" within one delivery batch
+    assert "failed" in states, states
+    assert eventually(lambda: states[-1] == "live"), states
     tally.survived(proxy)
 
 
 def test_slow_answers(running, tally):
     sb, proxy, store, states = running
-    assert eventually(lambda: proxy.open_watches >= 4, 10)
+    assert eventually(lambda: proxy.open_watches >= 4)
     proxy.slow(0.4)  # every request, until cleared
     proxy.drop_watches()
     churn_during(sb, "slow", steps=3)
-    assert eventually(lambda: proxy.injected["slow"] >= 4, 10), proxy.injected  # every kind came back slowly
+    assert eventually(lambda: proxy.injected["slow"] >= 4), proxy.injected  # every kind came back slowly
     converge(sb, store)
     proxy.clear()
     tally.survived(proxy)
@@ -119,8 +134,14 @@ def test_slow_answers(running, tally):
 
 @pytest.mark.parametrize("fault", ["500", "429"])
 def test_server_errors_and_throttling(running, tally, fault):
+    """Every connection is cut and the next 12 requests are answered 500 (or 429 with Retry-After)
+    while the server changes: the store comes back live with every change, none lost.
+
+    Asserted on what a caller sees (the state, the mirror against the server) and on what the
+    server side served (the proxy's count of injected answers, so the test fails if no fault was
+    served); never on how the client absorbed them: urllib3 itself retries a 429 that carries
+    Retry-After, so how many failures the store saw is a client detail (it was 0 in a CI run)."""
     sb, proxy, store, states = running
-    errors_before = sum(v["errors"] for v in store.watcher_stats().values())
     if fault == "500":
         proxy.fail(12, code=500)
     else:
@@ -128,15 +149,13 @@ def test_server_errors_and_throttling(running, tally, fault):
     proxy.drop_all()
     churn_during(sb, f"e{fault}", steps=3)
     kind = "error" if fault == "500" else "throttle"
-    # urllib3 sleeps Retry-After (1 s) before each of its own retries of a 429: allow for 12 of them
-    assert eventually(lambda: proxy.injected[kind] == 12, 30), proxy.injected
-    converge(sb, store)
-    # the store saw failures and retried through them (the state listener may not see a reconnecting
-    # that lasted less than one 50 ms delivery batch, so count the failures instead; not one per
-    # injected answer: urllib3 itself retries a 429 that carries Retry-After)
-    errors = sum(v["errors"] for v in store.watcher_stats().values()) - errors_before
-    assert errors >= 1, store.watcher_stats()
-    assert eventually(lambda: states[-1] == "live", 5), states
+    # the reconnecting watches met all 12 answers (urllib3 sleeps the Retry-After second before
+    # each of its own retries of a 429)
+    assert eventually(lambda: proxy.injected[kind] == 12, 60), proxy.injected
+    converge(sb, store)  # the churn made while the server failed is all in the mirror
+    names = {v.name for v in store.nads("default")}
+    assert {f"e{fault}-0", f"e{fault}-2"} <= names and f"e{fault}-1" not in names, names  # made, and deleted
+    assert eventually(lambda: states[-1] == "live"), states
     tally.survived(proxy)
 
 
@@ -155,6 +174,6 @@ def test_everything_at_once(running, tally):
     proxy.throttle(3)
     proxy.drop_all()
     churn_during(sb, "mix-c", steps=2)
-    converge(sb, store, timeout=20)
+    converge(sb, store)
     proxy.clear()
     tally.survived(proxy)

@@ -9,7 +9,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -66,22 +65,17 @@ KINDS = ["binary", "invalid-utf8", "huge", "directory", "missing", "yaml-bomb"]
 @pytest.mark.parametrize("kind", KINDS)
 def test_bad_files_get_a_clear_message(tmp_path, kind, command, tally):
     path, says = make(kind, tmp_path)
-    t0 = time.monotonic()
-    proc = cli(command, path)
-    took = time.monotonic() - t0
+    proc = cli(command, path)  # its timeout bounds a hang (a bomb expanded, /dev/zero read): no wall-clock limit
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0, out
     assert "Traceback" not in out, out
     assert says in out, out
     assert len(proc.stderr.splitlines()) <= 3, proc.stderr
-    assert took < 10, f"{command} {kind} took {took:.1f}s"
     tally.checked(f"file: {kind}")
 
 
 def test_yaml_bomb_guard_in_the_domain_reader(tally):
-    t0 = time.monotonic()
-    docs = read_documents(bomb())
-    assert time.monotonic() - t0 < 2
+    docs = read_documents(bomb())  # refused, not expanded (expanded, it would not come back)
     assert docs[0].obj is None and "aliases expand" in (docs[0].error or "")
     # ordinary aliases (a few anchors reused) are still fine
     ok = read_documents("base: &b {x: 1}\nuse: [*b, *b]\n")

@@ -34,7 +34,7 @@ async def test_failed_apply_keeps_the_form_then_applies(faulty, fault, tally):
         else:
             proxy.throttle(10, retry_after=1)
         await pilot.press("ctrl+s")
-        screen = await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen) and app.screen, 20,
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen) and app.screen,
                                 what="back in the form after the failed apply")
         await settle(pilot)
         assert screen.current_yaml() == before, "the form changed after a failed apply"
@@ -47,7 +47,7 @@ async def test_failed_apply_keeps_the_form_then_applies(faulty, fault, tally):
         proxy.clear()
         await review(pilot, app)
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.results, 20, what="applied")
+        await wait_for(pilot, lambda: app.results, what="applied")
     items = sb.store.list("network-attachment-definitions", "default")[0]
     assert [o["metadata"]["name"] for o in items] == ["vlan1-internal-static"]
     assert "k8s-vlan3" in items[0]["spec"]["config"]

@@ -5,7 +5,7 @@
   `@pytest.mark.parametrize("sandbox", [{"scenario": "seed", "pod_start_delay_s": 60}], indirect=True)`),
   kubeconfig at `sandbox.kubeconfig_path`.
 - `make_sandbox(scenario="empty", **settings)`: a factory for more, or with SandboxSettings fields.
-- `kubectl(*args, context=None, input=None, timeout=30, check=True)`: runs the real kubectl against
+- `kubectl(*args, context=None, input=None, timeout=90, check=True)`: runs the real kubectl against
   the `sandbox` fixture's kubeconfig; skips (or fails in CI) without kubectl.
 """
 
@@ -57,7 +57,7 @@ def kubectl(sandbox: Sandbox) -> Callable[..., subprocess.CompletedProcess[str]]
     """Run the real kubectl against `sandbox`; returns the CompletedProcess (text)."""
     need(KUBECTL is not None, "kubectl is not installed")
 
-    def run(*args: str, context: str | None = None, input: str | None = None, timeout: float = 30,
+    def run(*args: str, context: str | None = None, input: str | None = None, timeout: float = 90,
             check: bool = True) -> subprocess.CompletedProcess[str]:
         cmd = [str(KUBECTL), "--kubeconfig", str(sandbox.kubeconfig_path)]
         if context:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import ssl
-import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -48,6 +49,15 @@ class Http:
     def watch_lines(self, path: str, *, accept: str = "application/json", timeout: float = 10) -> list[dict]:
         _, _, raw = self.request("GET", path, accept=accept, timeout=timeout)
         return [json.loads(ln) for ln in raw.decode().splitlines() if ln.strip()]
+
+    @contextlib.contextmanager
+    def watch(self, path: str, *, timeout: float = 30) -> Iterator[Iterator[dict]]:
+        """An open watch: once this yields, the server has registered it (it answers only then), so a
+        change made now is seen live; iterate for the events until the server ends the stream."""
+        req = urllib.request.Request(self.sb.url + path, headers={"Accept": "application/json",
+                                                                   "Authorization": f"Bearer {self.token}"})
+        with urllib.request.urlopen(req, context=self.ctx, timeout=timeout) as resp:
+            yield (json.loads(ln) for ln in resp if ln.strip())
 
 
 @pytest.fixture
@@ -181,17 +191,22 @@ def test_watch_bookmarks_and_timeout(make_sandbox):
     sb = make_sandbox("empty", bookmark_interval_s=0.3)
     http = Http(sb)
     rv = http.json("GET", NADS)[1]["metadata"]["resourceVersion"]
-    threading.Timer(0.2, lambda: sb.store.create("network-attachment-definitions", _nad("w"),
-                                                 namespace="default")).start()
     start = time.monotonic()
-    events = http.watch_lines(f"{NADS}?watch=1&resourceVersion={rv}&allowWatchBookmarks=true&timeoutSeconds=2")
-    assert 1.5 < time.monotonic() - start < 5
-    types = [e["type"] for e in events]
-    assert types[0] == "ADDED" and events[0]["object"]["metadata"]["name"] == "w"
-    assert "BOOKMARK" in types
-    bookmark = next(e for e in events if e["type"] == "BOOKMARK")["object"]
+    events = []
+    with http.watch(f"{NADS}?watch=1&resourceVersion={rv}&allowWatchBookmarks=true&timeoutSeconds=3") as stream:
+        sb.store.create("network-attachment-definitions", _nad("w"), namespace="default")  # while it is open
+        for ev in stream:  # until the server ends the stream
+            events.append(ev)
+            assert time.monotonic() - start < 60, "the server never ended the watch (timeoutSeconds=3)"
+    # ended by the server's timeoutSeconds, not earlier (a lower bound: load cannot make it shorter)
+    assert time.monotonic() - start >= 2.5
+    changes = [e for e in events if e["type"] != "BOOKMARK"]
+    assert [(e["type"], e["object"]["metadata"]["name"]) for e in changes] == [("ADDED", "w")]
+    # bookmarks (every 0.3 s) carry a resourceVersion at least that of the change they follow
+    after = events[events.index(changes[0]) + 1:]
+    bookmark = next(e for e in after if e["type"] == "BOOKMARK")["object"]
     assert bookmark["kind"] == "NetworkAttachmentDefinition"
-    assert int(bookmark["metadata"]["resourceVersion"]) >= int(events[0]["object"]["metadata"]["resourceVersion"])
+    assert int(bookmark["metadata"]["resourceVersion"]) >= int(changes[0]["object"]["metadata"]["resourceVersion"])
 
 
 def test_watch_without_resource_version_starts_with_current_objects(http):
@@ -203,16 +218,13 @@ def test_watch_without_resource_version_starts_with_current_objects(http):
 def test_watch_with_selector_reports_objects_leaving_it(http, sandbox):
     http.json("POST", NADS, _nad("sel", labels={"team": "a"}))
     rv = http.json("GET", NADS)[1]["metadata"]["resourceVersion"]
-
-    def change() -> None:
-        time.sleep(0.2)
+    with http.watch(f"{NADS}?watch=1&resourceVersion={rv}&labelSelector=team%3Da&timeoutSeconds=30") as stream:
+        # changed while the watch is open (it is registered once it answered)
         sandbox.store.mutate("network-attachment-definitions", "default", "sel",
                              lambda o: o["metadata"]["labels"].update(team="b"))
         sandbox.store.mutate("network-attachment-definitions", "default", "sel",
                              lambda o: o["metadata"]["labels"].update(team="a"))
-
-    threading.Thread(target=change).start()
-    events = http.watch_lines(f"{NADS}?watch=1&resourceVersion={rv}&labelSelector=team%3Da&timeoutSeconds=1")
+        events = [next(stream), next(stream)]  # the two changes; nothing else changes
     assert [e["type"] for e in events] == ["DELETED", "ADDED"]
 
 

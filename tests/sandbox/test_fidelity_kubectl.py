@@ -120,13 +120,13 @@ def test_pod_deletion_is_graceful_terminating_then_deleted(kubectl, sandbox, mon
     # The simulated kubelet confirms after 0.5 s; on a loaded machine the next kubectl may start
     # later than that, so give it time to see Terminating.
     monkeypatch.setattr(server, "POD_TERMINATION_S", 5.0)
-    kubectl("wait", "--for=condition=Ready", "pod/pool-twin", "--timeout=20s")
+    kubectl("wait", "--for=condition=Ready", "pod/pool-twin", "--timeout=60s")
     out = kubectl("delete", "pod", "pool-twin", "--wait=false").stdout
     assert out.strip() == 'pod "pool-twin" deleted'
     live = json.loads(kubectl("get", "pod", "pool-twin", "-o", "json").stdout)
     assert live["metadata"]["deletionTimestamp"] and live["metadata"]["deletionGracePeriodSeconds"] == 30
     assert "Terminating" in kubectl("get", "pod", "pool-twin").stdout
-    kubectl("wait", "--for=delete", "pod/pool-twin", "--timeout=20s")
+    kubectl("wait", "--for=delete", "pod/pool-twin", "--timeout=60s")
     assert kubectl("get", "pod", "pool-twin", check=False).returncode == 1
     proc = kubectl("delete", "pod", "samplepod", "--grace-period=0", "--force")
     assert "Immediate deletion does not wait for confirmation" in proc.stderr

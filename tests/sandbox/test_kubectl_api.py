@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 import yaml
 
 from tests.conftest import FIXTURES
+from tests.waiting import TIMEOUT, wait_until
 
 pytestmark = pytest.mark.kubectl
 
@@ -150,18 +152,25 @@ def test_delete_and_namespace_delete_removes_contents(kubectl):
 
 
 def test_get_pods_watch_shows_a_new_pod(kubectl, sandbox):
+    kubectl("run", "before", "--image=busybox:1.36")
     cmd = ["kubectl", "--kubeconfig", str(sandbox.kubeconfig_path), "get", "pods", "-w", "--request-timeout=0"]
-    watcher = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watcher = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={"HOME": str(Path(str(sandbox.kubeconfig_path)).parent), "PATH": "/usr/bin:/bin"})
+    out: list[str] = []
+    err: list[str] = []
+    for stream, lines in ((watcher.stdout, out), (watcher.stderr, err)):
+        threading.Thread(target=lambda s=stream, ls=lines: ls.extend(s), daemon=True).start()
     try:
-        time.sleep(1.0)
+        # kubectl printed its list: it watches from that list's resourceVersion on, so the pod created
+        # next reaches it as a watch event, whenever it is created
+        wait_until(lambda: any(ln.startswith("before ") for ln in out), what="kubectl's list")
         kubectl("run", "watched", "--image=busybox:1.36")
-        time.sleep(1.5)
+        wait_until(lambda: any(ln.startswith("watched ") for ln in out), what="the new pod on the watch")
     finally:
         watcher.terminate()
-        out, err = watcher.communicate(timeout=10)
-    lines = [ln for ln in out.splitlines() if ln.startswith("watched ")]
-    assert lines, out + err
-    assert lines[0].split()[1:3] == ["0/1", "Pending"]
+        watcher.wait(TIMEOUT)
+    lines = [ln for ln in out if ln.startswith("watched ")]
+    assert lines[0].split()[1:3] == ["0/1", "Pending"], "".join(out + err)
 
 
 def test_get_pods_wide_columns(kubectl):

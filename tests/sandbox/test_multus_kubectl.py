@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,11 +13,12 @@ import pytest
 
 from multus_tui.sandbox.runner import Sandbox
 from tests.conftest import need
+from tests.waiting import TIMEOUT, wait_until
 
 KUBECTL = shutil.which("kubectl")
 
 
-def _kubectl(sb: Sandbox, *args: str, timeout: float = 20) -> str:
+def _kubectl(sb: Sandbox, *args: str, timeout: float = TIMEOUT) -> str:
     need(KUBECTL is not None, "kubectl is not installed")
     proc = subprocess.run([str(KUBECTL), "--kubeconfig", str(sb.kubeconfig_path), *args], capture_output=True,
                           text=True, timeout=timeout, env={"HOME": str(Path(str(sb.kubeconfig_path)).parent),
@@ -27,11 +27,8 @@ def _kubectl(sb: Sandbox, *args: str, timeout: float = 20) -> str:
     return proc.stdout
 
 
-def _wait_phase(sb: Sandbox, ns: str, name: str, phase: str, timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    while sb.store.get("pods", ns, name)["status"].get("phase") != phase:
-        assert time.monotonic() < deadline, f"{ns}/{name} never {phase}"
-        time.sleep(0.05)
+def _wait_phase(sb: Sandbox, ns: str, name: str, phase: str) -> None:
+    wait_until(lambda: sb.store.get("pods", ns, name)["status"].get("phase") == phase, what=f"{ns}/{name} {phase}")
 
 
 @pytest.mark.kubectl
@@ -45,12 +42,9 @@ def test_describe_shows_multus_events_and_network_status(make_sandbox: Callable[
     assert "AddedInterface" in out and "Add net1 [192.168.0.20/24] from kube-system/vlan1-internal-pool" in out
     assert "multus" in out and "Successfully assigned default/samplepod to node-1" in out
 
-    deadline = time.monotonic() + 5
-    while True:
-        out = _kubectl(sb, "describe", "pod", "waiting-for-nad", "-n", "tenant-a")
-        if "FailedCreatePodSandBox" in out and "NoNetworkFound" in out or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
+    out = wait_until(lambda: (o := _kubectl(sb, "describe", "pod", "waiting-for-nad", "-n", "tenant-a"))
+                     and "FailedCreatePodSandBox" in o and "NoNetworkFound" in o and o,
+                     what="waiting-for-nad's failure events in kubectl describe")
     assert "ContainerCreating" in out
     assert "NoNetworkFound" in out and "FailedCreatePodSandBox" in out
     assert 'networkattachmentdefinition.k8s.cni.cncf.io "vlan1-later" not found' in out
@@ -91,14 +85,12 @@ def test_get_pods_watch_shows_the_attachment_arrive(make_sandbox: Callable[..., 
     t = threading.Thread(target=read, daemon=True)
     t.start()
     try:
-        deadline = time.monotonic() + 8
         key = "k8s.v1.cni.cncf.io/network-status"
-        while not any(key in (o["metadata"].get("annotations") or {}) for o in seen):
-            assert time.monotonic() < deadline, f"watch saw {len(seen)} versions, none with network-status"
-            time.sleep(0.05)
+        wait_until(lambda: any(key in (o["metadata"].get("annotations") or {}) for o in seen),
+                   what=f"a version with network-status on the watch (saw {len(seen)})")
     finally:
         proc.terminate()
-        proc.wait(5)
+        proc.wait(TIMEOUT)
     assert key not in (seen[0]["metadata"].get("annotations") or {})  # first: before the sandbox existed
     arrived = next(o for o in seen if key in (o["metadata"].get("annotations") or {}))
     status = json.loads(arrived["metadata"]["annotations"][key])

@@ -19,6 +19,7 @@ from kubernetes import client, config
 from multus_tui.multus.failures import parse_failure
 from multus_tui.multus.status import NETWORK_STATUS_ANNOTATION, parse_network_status
 from multus_tui.sandbox.runner import Sandbox
+from tests.waiting import TIMEOUT, wait_until
 
 NETWORKS = "k8s.v1.cni.cncf.io/networks"
 GROUP, VERSION, PLURAL = "k8s.cni.cncf.io", "v1", "network-attachment-definitions"
@@ -53,7 +54,7 @@ class Cluster:
     def get(self, ns: str, name: str) -> dict[str, Any]:
         return self.core.api_client.sanitize_for_serialization(self.core.read_namespaced_pod(name, ns))
 
-    def wait(self, ns: str, name: str, pred: Callable[[dict[str, Any]], bool], timeout: float = 5.0) -> dict[str, Any]:
+    def wait(self, ns: str, name: str, pred: Callable[[dict[str, Any]], bool], timeout: float = TIMEOUT) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         pod = self.get(ns, name)
         while not pred(pod):
@@ -71,7 +72,7 @@ class Cluster:
         evs = self.core.list_namespaced_event(ns, field_selector=f"involvedObject.name={name}").items
         return [self.core.api_client.sanitize_for_serialization(e) for e in evs]
 
-    def failure(self, ns: str, name: str, timeout: float = 5.0) -> str:
+    def failure(self, ns: str, name: str, timeout: float = TIMEOUT) -> str:
         """The Multus error of the pod's (first) FailedCreatePodSandBox event."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -312,12 +313,10 @@ def test_config_that_is_not_json(cluster: Cluster) -> None:
 
 def test_missing_nad_then_created_attaches(cluster: Cluster) -> None:
     cluster.pod("tenant-a", "p", "later", node="node-1")
-    deadline = time.monotonic() + 5
-    while True:  # retried every 0.3 s: NoNetworkFound is counted on one event, not repeated
-        nnf = [e for e in cluster.events("tenant-a", "p") if e["reason"] == "NoNetworkFound"]
-        if nnf and nnf[0]["count"] >= 2 or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
+    # retried every 0.3 s: NoNetworkFound is counted on one event, not repeated
+    wait_until(lambda: [e for e in cluster.events("tenant-a", "p") if e["reason"] == "NoNetworkFound" and e["count"] >= 2],
+               what="NoNetworkFound counted twice")
+    nnf = [e for e in cluster.events("tenant-a", "p") if e["reason"] == "NoNetworkFound"]
     assert len(nnf) == 1 and nnf[0]["count"] >= 2 and nnf[0]["type"] == "Warning"
     assert nnf[0]["message"] == ('cannot find a network-attachment-definition (later) in namespace (tenant-a): '
                                  'networkattachmentdefinition.k8s.cni.cncf.io "later" not found')

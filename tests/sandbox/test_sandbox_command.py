@@ -8,22 +8,40 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.conftest import need
+from tests.waiting import TIMEOUT, wait_until
 
 KUBECTL = shutil.which("kubectl")
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    # stderr to a file, not a pipe nobody reads (a full pipe would block the process); faulthandler
+    # on, so a process that does not stop can be asked where it hangs
+    err = (tmp_path / "sandbox.stderr").open("w")
     return subprocess.Popen([sys.executable, "-m", "multus_tui", "sandbox", *args], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            stdout=subprocess.PIPE, stderr=err,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONFAULTHANDLER": "1"})
+
+
+def exit_code(proc: subprocess.Popen[str], tmp_path: Path) -> int:
+    """The exit status once the process has stopped; if it does not stop within the (generous)
+    timeout, every thread's stack (SIGABRT + faulthandler) goes into the failure message."""
+    try:
+        return proc.wait(TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        proc.wait(TIMEOUT)
+        raise AssertionError(f"the sandbox did not stop; its threads:\n{_stderr(tmp_path)[-8000:]}") from None
+
+
+def _stderr(tmp_path: Path) -> str:
+    return (tmp_path / "sandbox.stderr").read_text()
 
 
 def test_sigterm_stops_cleanly_and_kubeconfig_works_with_kubectl(tmp_path: Path) -> None:
@@ -33,25 +51,25 @@ def test_sigterm_stops_cleanly_and_kubeconfig_works_with_kubectl(tmp_path: Path)
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()
-        assert "listening on https://127.0.0.1:" in first, first + (proc.stderr.read() if proc.poll() else "")
+        assert "listening on https://127.0.0.1:" in first, first + (_stderr(tmp_path) if proc.poll() else "")
         cfg = yaml.safe_load(kc.read_text())
         assert {c["name"] for c in cfg["contexts"]} == {"sandbox", "sandbox-readonly"}
         assert oct(kc.stat().st_mode & 0o777) == "0o600"
         env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
-        deadline = time.monotonic() + 5
-        while True:
+
+        def get_pods() -> subprocess.CompletedProcess[str]:
             out = subprocess.run([str(KUBECTL), "--kubeconfig", str(kc), "get", "pods", "-A"], capture_output=True,
-                                 text=True, timeout=20, env=env)
-            if "samplepod" in out.stdout and "Running" in out.stdout or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        assert out.returncode == 0, out.stderr
-        assert "samplepod" in out.stdout and "Running" in out.stdout
+                                 text=True, timeout=TIMEOUT, env=env)
+            assert out.returncode == 0, out.stderr
+            return out
+
+        wait_until(lambda: "samplepod" in (o := get_pods().stdout) and "Running" in o,
+                   what="kubectl showing samplepod Running")
         ro = subprocess.run([str(KUBECTL), "--kubeconfig", str(kc), "--context", "sandbox-readonly", "delete", "pod",
-                             "samplepod"], capture_output=True, text=True, timeout=20, env=env)
+                             "samplepod"], capture_output=True, text=True, timeout=TIMEOUT, env=env)
         assert ro.returncode != 0 and "Forbidden" in ro.stderr
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(10) == 0
+        assert exit_code(proc, tmp_path) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -63,7 +81,7 @@ def test_ctrl_c_exits_zero(tmp_path: Path) -> None:
     try:
         assert proc.stdout is not None and "listening" in proc.stdout.readline()
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(10) == 0
+        assert exit_code(proc, tmp_path) == 0
     finally:
         if proc.poll() is None:
             proc.kill()

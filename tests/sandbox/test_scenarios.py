@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 
 import pytest
@@ -16,6 +15,7 @@ from multus_tui.sandbox.kubelet import Simulator
 from multus_tui.sandbox.runner import Sandbox
 from multus_tui.sandbox.scenarios import check_scenario, load_scenario
 from multus_tui.sandbox.store import ObjectStore
+from tests.waiting import TIMEOUT, wait_until
 
 
 def _secondary_ips(pod: dict) -> list[str]:
@@ -23,20 +23,20 @@ def _secondary_ips(pod: dict) -> list[str]:
     return [ip for s in st if not s.default for ip in s.ips]
 
 
-def test_seed_settles_within_two_seconds(make_sandbox: Callable[..., Sandbox]) -> None:
+def test_seed_settles(make_sandbox: Callable[..., Sandbox]) -> None:
+    # how fast it settles is a figure for benchmarks/, not a limit here (a loaded machine is slower)
     sb = make_sandbox("seed")  # default settings: the kubelet's own start delay included
-    start = time.monotonic()
     want_running = {("default", "samplepod"), ("default", "pool-twin"), ("default", "dns-override"),
                     ("tenant-a", "static-default-route")}
-    while True:
+
+    def settled() -> dict | None:
         pods = {(p["metadata"]["namespace"], p["metadata"]["name"]): p for p in sb.store.list("pods")[0]}
         running = {k for k, p in pods.items() if p["status"].get("phase") == "Running"}
-        events = sb.store.list("events", "tenant-a")[0]
-        failed = any(e["reason"] == "FailedCreatePodSandBox" for e in events)
-        if running >= want_running and failed:
-            break
-        assert time.monotonic() - start < 2.5, f"seed not settled: running={running} failed={failed}"
-        time.sleep(0.05)
+        reasons = {e["reason"] for e in sb.store.list("events", "tenant-a")[0]
+                   if e["involvedObject"]["name"] == "waiting-for-nad"}
+        return pods if running >= want_running and {"NoNetworkFound", "FailedCreatePodSandBox"} <= reasons else None
+
+    pods = wait_until(settled, what="the seed's pods Running and waiting-for-nad's failure events")
     assert set(pods) == want_running | {("tenant-a", "waiting-for-nad")}
     assert pods[("tenant-a", "waiting-for-nad")]["status"]["phase"] == "Pending"
     # samplepod: the only scheduled pod, so round-robin puts it on node-1; S4's first lease there
@@ -52,9 +52,6 @@ def test_seed_settles_within_two_seconds(make_sandbox: Callable[..., Sandbox]) -
     assert dns["spec"]["dnsPolicy"] == "None"
     assert dns["spec"]["dnsConfig"]["nameservers"] == ["192.168.0.1", "192.168.0.2"]
     assert _secondary_ips(dns) == ["192.168.0.20"]
-    reasons = {e["reason"] for e in sb.store.list("events", "tenant-a")[0]
-               if e["involvedObject"]["name"] == "waiting-for-nad"}
-    assert {"NoNetworkFound", "FailedCreatePodSandBox"} <= reasons
 
 
 def test_seed_nads_are_the_stories() -> None:
@@ -108,30 +105,25 @@ def test_unknown_scenarios_are_refused(name: str) -> None:
 
 def test_large_is_running_and_adopted_without_address_reuse() -> None:
     store = ObjectStore()
-    start = time.monotonic()
-    load_scenario("large:1000", store)
-    took = time.monotonic() - start
+    load_scenario("large:1000", store)  # how long it takes: benchmarks/ (the sandbox prints "loaded in")
     pods = store.list("pods")[0]
     nads = store.list("network-attachment-definitions")[0]
     namespaces = {p["metadata"]["namespace"] for p in pods}
     assert len(pods) == 1000 and len(nads) == 100 and len(namespaces) == 20
     assert all(p["status"]["phase"] == "Running" for p in pods)
-    assert took < 5, f"large:1000 took {took:.1f} s"
     first = pods[0]
     ns, net = first["metadata"]["namespace"], first["metadata"]["annotations"]["k8s.v1.cni.cncf.io/networks"]
     taken = {ip for p in pods if p["metadata"]["namespace"] == ns for ip in _secondary_ips(p)}
     sim = Simulator(store)
     sim.start()
     try:
-        assert sim.wait_idle(10)
+        assert sim.wait_idle(TIMEOUT)
         # a new pod on the same NAD gets an address nobody holds (whereabouts state was adopted)
         store.create("pods", {"metadata": {"name": "newcomer", "namespace": ns,
                                            "annotations": {"k8s.v1.cni.cncf.io/networks": net}},
                               "spec": {"containers": [{"name": "c", "image": "busybox"}]}})
-        deadline = time.monotonic() + 5
-        while store.get("pods", ns, "newcomer")["status"].get("phase") != "Running":
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_until(lambda: store.get("pods", ns, "newcomer")["status"].get("phase") == "Running",
+                   what="the newcomer Running")
         new = store.get("pods", ns, "newcomer")
         ips = _secondary_ips(new)
         assert ips and not set(ips) & taken

@@ -8,7 +8,6 @@ multus_tui.cluster.writes.patch_workload_networks) rolls the pods so the new one
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +18,7 @@ from multus_tui.cluster.kubeconfig import load_cluster
 from multus_tui.cluster.writes import patch_workload_networks
 from multus_tui.sandbox.runner import Sandbox
 from multus_tui.sandbox.workloads import HASH_LABEL
+from tests.waiting import wait_until
 
 NETWORKS = "k8s.v1.cni.cncf.io/networks"
 NETWORK_STATUS = "k8s.v1.cni.cncf.io/network-status"
@@ -30,15 +30,8 @@ def _pods(kubectl: Callable[..., Any], selector: str, ns: str = "default") -> li
     return [p for p in json.loads(out)["items"] if not p["metadata"].get("deletionTimestamp")]
 
 
-def _wait(fn: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+def _wait(fn: Callable[[], Any], what: str = "condition") -> Any:
+    return wait_until(fn, what=what)
 
 
 def _running(pods: list[dict[str, Any]], n: int) -> bool:
@@ -47,7 +40,7 @@ def _running(pods: list[dict[str, Any]], n: int) -> bool:
 
 def test_deployment_runs_scales_and_is_collected(kubectl: Callable[..., Any]) -> None:
     kubectl("create", "deployment", "web", "--image=busybox", "--replicas=2")
-    kubectl("rollout", "status", "deployment/web", "--timeout=20s")
+    kubectl("rollout", "status", "deployment/web", "--timeout=60s")
     pods = _wait(lambda: (ps := _pods(kubectl, "app=web")) and _running(ps, 2) and ps, what="2 running pods")
     deploy = json.loads(kubectl("get", "deploy", "web", "-o", "json").stdout)
     h = pods[0]["metadata"]["labels"][HASH_LABEL]
@@ -69,7 +62,7 @@ def test_deployment_runs_scales_and_is_collected(kubectl: Callable[..., Any]) ->
 
     # Scale through spec.replicas (kubectl scale needs the scale subresource, which the sandbox lacks).
     kubectl("patch", "deployment", "web", "--type=merge", "-p", '{"spec":{"replicas":3}}')
-    kubectl("rollout", "status", "deployment/web", "--timeout=20s")
+    kubectl("rollout", "status", "deployment/web", "--timeout=60s")
     after = _wait(lambda: (ps := _pods(kubectl, "app=web")) and _running(ps, 3) and ps, what="3 running pods")
     assert {p["metadata"]["name"] for p in pods} < {p["metadata"]["name"] for p in after}  # scaling keeps pods
     kubectl("patch", "deployment", "web", "--type=merge", "-p", '{"spec":{"replicas":1}}')
@@ -92,14 +85,14 @@ def test_networks_patch_rolls_pods_onto_the_network(sandbox: Sandbox, kubectl: C
     # node-4 has no k8s-vlan1 link (macvlan's master): keep the pods on the VLAN nodes.
     kubectl("cordon", "node-4")
     kubectl("create", "deployment", "app", "--image=busybox", "--replicas=2")
-    kubectl("rollout", "status", "deployment/app", "--timeout=20s")
+    kubectl("rollout", "status", "deployment/app", "--timeout=60s")
     old = {p["metadata"]["name"] for p in _pods(kubectl, "app=app")}
     assert sandbox.kubeconfig_path is not None
     cluster = Cluster(load_cluster(sandbox.kubeconfig_path))
     patch_workload_networks(cluster, "deployment", "default", "app", POOL_NAD)
     deploy = json.loads(kubectl("get", "deploy", "app", "-o", "json").stdout)
     assert deploy["metadata"]["generation"] == 2
-    kubectl("rollout", "status", "deployment/app", "--timeout=20s")
+    kubectl("rollout", "status", "deployment/app", "--timeout=60s")
     new = _wait(lambda: (ps := _pods(kubectl, "app=app")) and _running(ps, 2) and ps, what="2 rolled pods")
     assert not old & {p["metadata"]["name"] for p in new}, "the old pods were replaced"
     for p in new:
@@ -142,7 +135,7 @@ spec:
 
 def test_statefulset_gets_ordinal_pods(kubectl: Callable[..., Any]) -> None:
     kubectl("apply", "-f", "-", input=STATEFULSET)
-    kubectl("rollout", "status", "statefulset/db", "--timeout=20s")
+    kubectl("rollout", "status", "statefulset/db", "--timeout=60s")
     pods = _wait(lambda: (ps := _pods(kubectl, "app=db")) and _running(ps, 3) and ps, what="3 running pods")
     assert sorted(p["metadata"]["name"] for p in pods) == ["db-0", "db-1", "db-2"]
     assert all(p["spec"]["hostname"] == p["metadata"]["name"] and p["spec"]["subdomain"] == "db" for p in pods)
@@ -150,7 +143,7 @@ def test_statefulset_gets_ordinal_pods(kubectl: Callable[..., Any]) -> None:
     # A template change replaces the pods under the same names.
     kubectl("patch", "sts", "db", "--type=merge", "-p",
             '{"spec":{"template":{"metadata":{"annotations":{"rev":"2"}}}}}')
-    kubectl("rollout", "status", "statefulset/db", "--timeout=20s")
+    kubectl("rollout", "status", "statefulset/db", "--timeout=60s")
     rolled = _wait(lambda: (ps := _pods(kubectl, "app=db")) and _running(ps, 3)
                    and all(p["metadata"].get("annotations", {}).get("rev") == "2" for p in ps) and ps,
                    what="rolled pods")
@@ -166,7 +159,7 @@ def test_daemonset_one_pod_per_node(kubectl: Callable[..., Any]) -> None:
     nodes = sorted(kubectl("get", "nodes", "-o", "name").stdout.split())
     assert len(nodes) == 4
     kubectl("apply", "-f", "-", input=DAEMONSET)
-    kubectl("rollout", "status", "daemonset/agent", "--timeout=20s")
+    kubectl("rollout", "status", "daemonset/agent", "--timeout=60s")
     pods = _wait(lambda: (ps := _pods(kubectl, "app=agent")) and _running(ps, 4) and ps, what="4 running pods")
     assert sorted(f"node/{p['spec']['nodeName']}" for p in pods) == nodes
     cells = kubectl("get", "ds", "agent").stdout.splitlines()[1].split()
@@ -174,7 +167,7 @@ def test_daemonset_one_pod_per_node(kubectl: Callable[..., Any]) -> None:
     # nodeSelector: only the control-plane node keeps a pod.
     kubectl("patch", "ds", "agent", "--type=merge", "-p",
             '{"spec":{"template":{"spec":{"nodeSelector":{"node-role.kubernetes.io/control-plane":""}}}}}')
-    kubectl("rollout", "status", "daemonset/agent", "--timeout=20s")
+    kubectl("rollout", "status", "daemonset/agent", "--timeout=60s")
     one = _wait(lambda: (ps := _pods(kubectl, "app=agent")) and _running(ps, 1) and ps, what="1 pod")
     assert one[0]["spec"]["nodeName"] == "node-1"
     status = json.loads(kubectl("get", "ds", "agent", "-o", "json").stdout)["status"]

@@ -16,7 +16,15 @@ from multus_tui.ui.screens.nad_detail import NadDetailScreen
 from multus_tui.ui.screens.namespace import NamespaceScreen
 from multus_tui.ui.screens.pod_detail import PodDetailScreen
 from multus_tui.ui.widgets import LiveTable
-from tests.ui.ui_harness import SIZE, make_app, start_sandbox, table_rows, wait_for
+from tests.ui.ui_harness import (
+    SIZE,
+    command_line,
+    fully_mounted,
+    make_app,
+    start_sandbox,
+    table_rows,
+    wait_for,
+)
 
 NAD_RES = "network-attachment-definitions"
 
@@ -69,7 +77,8 @@ async def open_pods_of_default(pilot) -> None:
     await wait_for(pilot, lambda: list(table_rows(app.screen.query_one("#namespaces", LiveTable))) == ["default"],
                    what="filter narrowed to default")
     await pilot.press("enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen), what="namespace screen")
+    await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen) and fully_mounted(app.screen),
+                   what="namespace screen")
     await pilot.press("2")
     await wait_for(pilot, lambda: app.screen.active_tab == "pods", what="pods tab")
 
@@ -107,7 +116,9 @@ async def test_live_pod_appears_fails_then_attaches_when_the_nad_is_created(tmp_
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen))
             await pilot.press("2")
-            await wait_for(pilot, lambda: rows_of(app, "samplepod"), what="samplepod row")
+            # settled first (attached), so its own rows no longer change while the counts are compared
+            await wait_for(pilot, lambda: any(r[8] == "attached" for r in rows_of(app, "samplepod")),
+                           what="samplepod attached")
             table = app.screen.query_one("#pod-table", LiveTable)
             before = dict(table.stats)
             sb.store.create("pods", pod_manifest("latecomer", "missing-net"))
@@ -130,7 +141,7 @@ async def test_nad_detail_shows_tree_yaml_findings_and_pool_use(seed):
     _sb, kc = seed
     app = make_app(kc, namespace="default")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen) and fully_mounted(app.screen))
         table = app.screen.query_one("#nads", LiveTable)
         await wait_for(pilot, lambda: "kube-system/vlan1-internal-pool" in table_rows(table), what="pool NAD row")
         row = table_rows(table)["kube-system/vlan1-internal-pool"]
@@ -219,6 +230,8 @@ async def test_delete_pod_asks_then_deletes(seed):
     sb.store.create("pods", pod_manifest("doomed", "kube-system/vlan1-internal-pool"))
     app = make_app(kc, namespace="default")
     async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen) and fully_mounted(app.screen),
+                   what="namespace screen")
         await pilot.press("2")
         table = app.screen.query_one("#pod-table", LiveTable)
         key = await wait_for(pilot, lambda: next((k for k in table_rows(table) if k.startswith("doomed|")), None))
@@ -237,7 +250,7 @@ async def test_namespace_switch_with_colon_command(seed):
     app = make_app(kc)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.ctx.store.namespaces())
-        await pilot.press("colon", *"ns kube-system", "enter")
+        await command_line(pilot, "ns kube-system")
         await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen) and app.screen.namespace == "kube-system")
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
@@ -270,10 +283,11 @@ async def test_unreachable_api_shows_the_reason_and_retries(tmp_path: Path):
 
     import yaml
 
+    # bound but not listening: connections are refused, and no other test (xdist worker) can take
+    # the port meanwhile, as it could once it was closed
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
-    s.close()  # nothing listens there now
     kc = tmp_path / "kubeconfig"
     kc.write_text(yaml.safe_dump({
         "apiVersion": "v1", "kind": "Config", "current-context": "dead",
@@ -281,13 +295,16 @@ async def test_unreachable_api_shows_the_reason_and_retries(tmp_path: Path):
         "users": [{"name": "u", "user": {"token": "unreachable-test-token-0123456789"}}],
         "contexts": [{"name": "dead", "context": {"cluster": "dead", "user": "u"}}]}))
     app = make_app(str(kc))
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await wait_for(pilot, lambda: isinstance(app.screen, UnreachableScreen) and app.screen)
-        assert str(port) in screen.reason or "refused" in screen.reason.lower()
-        assert app.connection[0] == "failed"
-        await pilot.press("r")
-        await wait_for(pilot, lambda: "retrying" not in str(screen.query_one("#reason").render()))
-        assert isinstance(app.screen, UnreachableScreen)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await wait_for(pilot, lambda: isinstance(app.screen, UnreachableScreen) and app.screen)
+            assert str(port) in screen.reason or "refused" in screen.reason.lower()
+            assert app.connection[0] == "failed"
+            await pilot.press("r")
+            await wait_for(pilot, lambda: "retrying" not in str(screen.query_one("#reason").render()))
+            assert isinstance(app.screen, UnreachableScreen)
+    finally:
+        s.close()
 
 
 async def test_multus_not_installed_is_said_and_pods_still_browse(tmp_path: Path):
@@ -336,15 +353,22 @@ async def test_builder_and_attach_open_from_the_namespace_screen(seed):
                                and app.screen.query_one("#nads", LiveTable))
         await wait_for(pilot, lambda: "kube-system/vlan1-internal-pool" in table_rows(table))
         table.move_cursor(row=table.get_row_index("kube-system/vlan1-internal-pool"))
+        # each screen is closed (or the app ends) once it has mounted: closed mid-mount, its on_mount
+        # (or its Select's) raised NoMatches under load and ended the app; that race is the screens',
+        # not this test's subject
         await pilot.press("a")
-        await wait_for(pilot, lambda: isinstance(app.screen, AttachBuilderScreen), what="attach builder")
+        await wait_for(pilot, lambda: isinstance(app.screen, AttachBuilderScreen) and fully_mounted(app.screen),
+                       what="attach builder")
         app.pop_screen()
         await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen))
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen), what="builder on the NAD")
+        await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen) and fully_mounted(app.screen),
+                       what="builder on the NAD")
         app.pop_screen()
+        await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen))
         await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen), what="builder for a new NAD")
+        await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen) and fully_mounted(app.screen),
+                       what="builder for a new NAD")
 
 
 async def test_header_tells_the_truth_when_the_connection_drops_and_returns(seed, tmp_path: Path):
@@ -387,19 +411,23 @@ async def test_delete_nad_names_the_pods_that_use_it_then_deletes(seed):
     sb.store.create("pods", pod_manifest("doomed-user", "doomed-net"))
     app = make_app(kc, namespace="default")
     async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen) and fully_mounted(app.screen),
+                   what="namespace screen")
         await pilot.press("1")
         table = app.screen.query_one("#nads", LiveTable)
         key = await wait_for(pilot, lambda: next((k for k in table_rows(table) if "doomed-net" in k), None))
         await wait_for(pilot, lambda: app.ctx.store.pod("default", "doomed-user"), what="the user pod in the store")
         table.move_cursor(row=table.get_row_index(key))
         await pilot.press("ctrl+d")
-        await wait_for(pilot, lambda: isinstance(app.screen, DeleteNadScreen), what="the delete dialog")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeleteNadScreen) and fully_mounted(app.screen),
+                       what="the delete dialog")
         body = str(app.screen.query_one("#delete-body", Static).render())
         assert "default/doomed-user" in body  # the dialog names who uses it
         await pilot.press("escape")
         assert sb.store.get(NAD_RES, "default", "doomed-net")  # cancel keeps it
         await pilot.press("ctrl+d")
-        await wait_for(pilot, lambda: isinstance(app.screen, DeleteNadScreen), what="the delete dialog again")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeleteNadScreen) and fully_mounted(app.screen),
+                       what="the delete dialog again")
         app.screen.query_one("#delete-yes", Button).press()
         await wait_for(pilot, lambda: not any("doomed-net" in k for k in table_rows(table)), what="NAD gone")
     from multus_tui.sandbox.errors import ApiError
@@ -420,9 +448,9 @@ async def test_namespace_closed_before_its_first_refresh_does_not_crash(seed):
             app.open_namespace_screen("default", tab)
             app.go_home()  # before the new screen has refreshed even once
         app.open_namespace_screen("default", "pods")
-        await pilot.pause()
         await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen) and app.screen.active_tab == "pods",
                        what="namespace screen reopened")
-        await pilot.pause(0.2)
+        # its first refresh ran (it focuses the table last), and nothing scheduled by the popped ones broke
+        await wait_for(pilot, lambda: isinstance(app.focused, LiveTable) and app.focused.id == "pod-table",
+                       what="the reopened screen's table focused")
         assert app.is_running and app._exception is None
-        assert isinstance(app.focused, LiveTable) and app.focused.id == "pod-table"

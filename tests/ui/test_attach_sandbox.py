@@ -6,9 +6,7 @@ with the reason), refuses what the pre-checks refuse, and patches a Deployment's
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import Iterator
 from ipaddress import ip_address
 from pathlib import Path
@@ -21,6 +19,8 @@ from multus_tui.ui.attach import AttachBuilderScreen, PodFollowScreen
 from multus_tui.ui.attach.modals import ConfirmScreen, WorkloadScreen
 from multus_tui.ui.context import AppContext
 from tests.ui.test_attach_harness import AttachApp
+from tests.ui.ui_harness import fully_mounted
+from tests.waiting import TIMEOUT, wait_for
 
 SIZE = (160, 60)
 
@@ -41,7 +41,7 @@ def online(tmp_path: Path) -> Iterator[tuple[AppContext, Any]]:
         sb.write_kubeconfig(str(path))
         cluster = Cluster(load_cluster(str(path), "sandbox"))
         store = LiveStore(cluster, watch_timeout=30, batch_interval=0.02).start()
-        assert store.wait_synced(15), "the store did not sync with the sandbox"
+        assert store.wait_synced(TIMEOUT), "the store did not sync with the sandbox"
         ctx = AppContext(cluster=cluster, store=store, readonly=False, context_name="sandbox", server=sb.url)
         yield ctx, sb
     finally:
@@ -50,14 +50,8 @@ def online(tmp_path: Path) -> Iterator[tuple[AppContext, Any]]:
         sb.stop()
 
 
-async def _until(pilot, cond, timeout: float = 15.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        await pilot.pause()
-        if cond():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+async def _until(pilot, cond, timeout: float = TIMEOUT, what: str = "condition") -> None:
+    await wait_for(pilot, cond, timeout, what)
 
 
 def _builder(app) -> AttachBuilderScreen:
@@ -75,13 +69,19 @@ async def _set(pilot, selector: str, value: Any) -> None:
 async def _create(pilot) -> None:
     """ctrl+s, then confirm the modal."""
     await pilot.press("ctrl+s")
-    await _until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), what="the confirm modal")
+    await _until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen) and fully_mounted(pilot.app.screen),
+                 what="the confirm modal")
     await pilot.click("#attach-confirm-yes")
-    await _until(pilot, lambda: isinstance(pilot.app.screen, PodFollowScreen), what="the pod follow screen")
+    # mounted, not just pushed: the test reads its PodFollow next (pushed only, it has no children yet)
+    await _until(pilot, lambda: isinstance(pilot.app.screen, PodFollowScreen) and fully_mounted(pilot.app.screen),
+                 what="the pod follow screen")
 
 
 async def test_samplepod_created_and_seen_attaching_from_the_pool(online):
-    ctx, _sb = online
+    ctx, sb = online
+    # the follow screen must see the pod before the kubelet starts it: with 0.8 s a loaded machine
+    # mounted the screen after the pod had attached (history ['attached']); 5 s is a wide margin
+    sb.settings.pod_start_delay_s = 5.0
     app = AttachApp(ctx, "default", preselect=[("kube-system", "vlan1-internal-pool")])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -123,11 +123,13 @@ async def test_missing_nad_shown_failed_then_attached_once_created(online):
         missing = [f for f in b.findings if f.code == "nad-missing"]
         assert missing and missing[0].severity == "warning"
         await pilot.press("ctrl+s")
-        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirm modal")
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and fully_mounted(app.screen),
+                     what="the confirm modal")
         body = str(app.screen.query_one("#attach-confirm-body").render())
         assert "tenant-a/vlan1-soon does not exist" in body  # the warning is in front of the user
         await pilot.click("#attach-confirm-yes")
-        await _until(pilot, lambda: isinstance(app.screen, PodFollowScreen), what="the pod follow screen")
+        await _until(pilot, lambda: isinstance(app.screen, PodFollowScreen) and fully_mounted(app.screen),
+                     what="the pod follow screen")
         follow = app.screen.follow
         await _until(pilot, lambda: follow.state == "failed", what="the failure")
         assert "vlan1-soon" in (follow.reason or "")
@@ -141,7 +143,7 @@ async def test_missing_nad_shown_failed_then_attached_once_created(online):
                 "cniVersion": "0.3.1", "name": "vlan1-soon", "type": "macvlan", "master": "k8s-vlan1",
                 "ipam": {"type": "host-local", "ranges": [[{"subnet": "192.168.5.0/24"}]]}})},
         }, dry_run=False)
-        await _until(pilot, lambda: follow.state == "attached", timeout=20, what="attached after the NAD appeared")
+        await _until(pilot, lambda: follow.state == "attached", what="attached after the NAD appeared")
         (att,) = [a for a in ctx.store.pod_attachments("tenant-a", "waits-for-nad") if "/" in (a.network or "")]
         assert att.ips and att.ips[0].startswith("192.168.5.")
 
@@ -207,7 +209,8 @@ async def test_prechecks_refuse_against_the_live_cluster(online):
         await _set(pilot, "#attach-ips", "192.168.7.21/24")
         # with every problem fixed the confirm modal appears; cancel it: nothing is created
         await pilot.press("ctrl+s")
-        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirm modal")
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and fully_mounted(app.screen),
+                     what="the confirm modal")
         await pilot.click("#attach-confirm-no")
         await pilot.pause()
         assert ctx.store.pod("default", "refused") is None
@@ -250,7 +253,8 @@ async def test_patch_deployment_template_after_the_rollout_warning(online):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+b")
-        await _until(pilot, lambda: isinstance(app.screen, WorkloadScreen), what="the workload modal")
+        await _until(pilot, lambda: isinstance(app.screen, WorkloadScreen) and fully_mounted(app.screen),
+                     what="the workload modal")
         assert "rolls the workload" in str(app.screen.query_one("#attach-workload-warning").render())
         await _set(pilot, "#attach-workload-name", "web")
         await pilot.click("#attach-workload-yes")
@@ -263,7 +267,8 @@ async def test_patch_deployment_template_after_the_rollout_warning(online):
         await _until(pilot, patched, what="the patched template")
         # a workload that does not exist is a one-line error, not a traceback
         await pilot.press("ctrl+b")
-        await _until(pilot, lambda: isinstance(app.screen, WorkloadScreen), what="the workload modal")
+        await _until(pilot, lambda: isinstance(app.screen, WorkloadScreen) and fully_mounted(app.screen),
+                     what="the workload modal")
         await _set(pilot, "#attach-workload-name", "nope")
         await pilot.click("#attach-workload-yes")
         await _until(pilot, lambda: isinstance(app.screen, AttachBuilderScreen), what="back to the builder")
@@ -283,7 +288,7 @@ async def test_readonly_online_hides_writes(online):
         assert b.annotation() == "kube-system/vlan1-internal-pool"
         # building stays possible: pick a NAD from the store's list by filtering it to one row
         await pilot.press("ctrl+g")
-        await _until(pilot, lambda: app.screen is not b, what="the NAD picker")
+        await _until(pilot, lambda: app.screen is not b and fully_mounted(app.screen), what="the NAD picker")
         picker_table = app.screen.query_one("#attach-picker-table")
         assert picker_table.row_count >= 3  # every namespace's NADs
         await _set(pilot, "#attach-picker-input", "static-dr")

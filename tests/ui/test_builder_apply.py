@@ -198,3 +198,4 @@ async def test_a_dry_run_refusal_is_shown_and_carried_back_to_the_form(sandbox: 
         await settle(pilot)
         assert "no-such-namespace" in str(screen.query_one("#server-message").render())
         assert screen.query_one("#f-metadata_namespace").value == "no-such-namespace"
+

@@ -14,6 +14,7 @@ from textual.widgets import Button, Checkbox, Input, Select
 from multus_tui.multus.nad import NAD
 from multus_tui.ui.builder import NadBuilderScreen, field_id
 from multus_tui.ui.context import AppContext
+from tests.waiting import wait_for  # the builder tests import it from here (one shared helper)
 
 STYLES = Path(__file__).resolve().parents[2] / "styles" / "builder.tcss"
 SIZE = (140, 50)
@@ -60,22 +61,6 @@ def online_ctx(kubeconfig: str, readonly: bool = False) -> AppContext:
     return ctx
 
 
-async def wait_for(pilot: Any, predicate: Any, timeout: float = 20.0, what: str = "") -> Any:
-    """Let the app run until `predicate()` is truthy (cluster I/O runs in thread workers)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-        except Exception:  # noqa: BLE001 - widgets may not be mounted yet
-            value = None
-        if value:
-            return value
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what or predicate}")
-
-
 def builder(pilot: Any) -> NadBuilderScreen:
     for screen in reversed(pilot.app.screen_stack):
         if isinstance(screen, NadBuilderScreen):
@@ -84,11 +69,19 @@ def builder(pilot: Any) -> NadBuilderScreen:
 
 
 async def settle(pilot: Any) -> None:
-    """Let messages, rebuild workers and the debounced preview finish."""
-    for _ in range(3):
+    """Let messages, rebuild workers and the debounced preview finish: until a pause leaves no
+    worker unfinished (a rebuild can start another), not a fixed number of rounds."""
+    import time
+
+    from tests.waiting import TIMEOUT
+
+    deadline = time.monotonic() + TIMEOUT
+    while True:
         await pilot.pause()
+        if all(w.is_finished for w in pilot.app.workers):
+            break
+        assert time.monotonic() < deadline, f"workers still running: {list(pilot.app.workers)}"
         await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
     builder(pilot).refresh_preview()
 
 
@@ -105,7 +98,7 @@ async def type_into(pilot: Any, path: str, text: str, *, keys: bool | None = Non
     """
     widget = builder(pilot).query_one(f"#{field_id(path)}", Input)
     widget.focus()
-    await pilot.pause()
+    await wait_for(pilot, lambda: widget.has_focus, what=f"focus on {path}")  # keys go where the focus is
     if keys if keys is not None else KEY_BY_KEY:
         widget.value = ""
         await pilot.press(*text)

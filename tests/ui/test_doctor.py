@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from multus_tui.multus.diagnose import PodRecord, diagnose, findings_for
 from multus_tui.multus.nad import NAD
 from multus_tui.ui.context import AppContext
 from multus_tui.ui.doctor import DoctorScreen, FindingsPanel, object_findings
+from tests.waiting import TIMEOUT, wait_for, wait_until
 
 SIZE = (160, 40)
 
@@ -38,14 +38,6 @@ class Host(App[None]):
         self.opened.append((kind, namespace, name))
 
 
-async def wait_for(pilot: Any, cond: Any, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            pytest.fail("condition not reached")
-        await pilot.pause(0.1)
-
-
 def _seed_pods_settled(store: LiveStore) -> bool:
     pods = store.pods()
     return len(pods) == 5 and sum(p.phase == "Running" for p in pods) == 4 and any(
@@ -63,11 +55,8 @@ def seed_ctx(tmp_path: Path) -> Any:
     info = load_cluster(str(path), None)
     cluster = Cluster(info)
     store = LiveStore(cluster).start()
-    assert store.wait_synced(10)
-    deadline = time.monotonic() + 15
-    while not _seed_pods_settled(store):
-        assert time.monotonic() < deadline, "seed never settled"
-        time.sleep(0.2)
+    assert store.wait_synced(TIMEOUT)
+    wait_until(lambda: _seed_pods_settled(store), what="the seed settled in the store")
     ctx = AppContext(cluster=cluster, store=store, readonly=False, context_name=info.context, server=info.server,
                      namespace="tenant-a")
     yield sb, ctx
@@ -99,7 +88,7 @@ async def test_doctor_screen_lists_seed_findings_grouped_by_severity(seed_ctx: A
 
         # enter opens the first object through the app's open_object
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.opened, what="open_object called")
         kind, ns, name = app.opened[-1]
         assert f"{kind}/{ns}/{name}" == screen.selected.objects[0]
 
@@ -164,13 +153,11 @@ async def test_findings_panel_for_one_object() -> None:
     panel = FindingsPanel(findings_for(found, "nad", "default", "s"))
     app = PanelHost(panel)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        text = str(panel.render())
-        assert "shared-static-address" in text and "fix:" in text
+        text = await wait_for(pilot, lambda: (t := str(panel.render())) and "fix:" in t and t, what="findings")
+        assert "shared-static-address" in text
         panel.show(findings_for(found, "pod", "default", "[red]evil[/red]"))
-        await pilot.pause()
-        assert "[red]evil[/red]" in str(panel.render())  # literal, not markup
+        # literal, not markup
+        await wait_for(pilot, lambda: "[red]evil[/red]" in str(panel.render()), what="the pod's findings, literal")
         panel.show([])
-        await pilot.pause()
-        assert "no findings" in str(panel.render())
+        await wait_for(pilot, lambda: "no findings" in str(panel.render()), what="no findings")
     await asyncio.sleep(0)

@@ -4,7 +4,6 @@ detail screens and the home summary (one shared diagnosis), and the builders und
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,17 @@ from multus_tui.ui.screens.home import HomeScreen
 from multus_tui.ui.screens.nad_detail import NadDetailScreen
 from multus_tui.ui.screens.namespace import NamespaceScreen
 from multus_tui.ui.screens.pod_detail import PodDetailScreen
-from tests.ui.ui_harness import SIZE, freeze_blink, freeze_sandbox, make_app, start_sandbox, wait_for
+from tests.ui.ui_harness import (
+    SIZE,
+    command_line,
+    freeze_blink,
+    freeze_sandbox,
+    fully_mounted,
+    make_app,
+    start_sandbox,
+    wait_for,
+)
+from tests.waiting import TIMEOUT, wait_until
 
 NAD_RES = "network-attachment-definitions"
 
@@ -33,11 +42,8 @@ def seed_kc(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The seed scenario, settled (the failing pod has its NoNetworkFound event) and frozen (MACs,
     event times) so the doctor screen's snapshot is the same on every run."""
     sb, kc = start_sandbox(tmp_path_factory.mktemp("doctor-wiring"), "seed")
-    deadline = time.monotonic() + 30
-    while not _settled(sb):
-        assert time.monotonic() < deadline, "the seed scenario did not settle"
-        time.sleep(0.1)
-    time.sleep(0.5)
+    wait_until(lambda: _settled(sb), what="the seed scenario settled")
+    assert sb.simulator.wait_idle(TIMEOUT), "the simulator did not go idle"  # nothing left to change
     freeze_sandbox(sb)
     yield sb, kc
     sb.stop()
@@ -113,8 +119,8 @@ async def test_D_on_a_namespace_scopes_it_and_the_command_line_and_palette_open_
         await live(pilot)
         app.open_namespace_screen("tenant-a")
         await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen))
-        await pilot.pause(0.1)
-        assert any(ab.binding.action == "doctor" for ab in app.screen.active_bindings.values())
+        await wait_for(pilot, lambda: any(ab.binding.action == "doctor" for ab in app.screen.active_bindings.values()),
+                       what="D among the namespace screen's keys")
         await pilot.press("D")
         screen = await doctor_screen(pilot)
         assert not screen.all_namespaces and screen.scope == "tenant-a"
@@ -124,9 +130,7 @@ async def test_D_on_a_namespace_scopes_it_and_the_command_line_and_palette_open_
         await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen))
 
         # :doctor -A from the namespace: the whole cluster
-        await pilot.press("colon")
-        await pilot.pause(0.1)
-        await pilot.press(*"doctor -A", "enter")
+        await command_line(pilot, "doctor -A")
         screen = await doctor_screen(pilot)
         assert screen.all_namespaces and "duplicate-address" in {f.check for f in screen.findings}
         await pilot.press("escape")
@@ -139,8 +143,8 @@ async def test_D_on_a_namespace_scopes_it_and_the_command_line_and_palette_open_
 
         # detail screens have no D (their findings are on the screen itself)
         app.push_screen(PodDetailScreen("tenant-a", "waiting-for-nad"))
-        await wait_for(pilot, lambda: isinstance(app.screen, PodDetailScreen) and app.screen.query("#doctor-findings"))
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(app.screen, PodDetailScreen) and app.screen.is_mounted
+                       and app.screen.query("#doctor-findings"))
         assert not any(ab.binding.action == "doctor" for ab in app.screen.active_bindings.values())
 
 
@@ -190,7 +194,8 @@ async def test_detail_panels_and_home_summary_share_one_diagnosis(own_seed: Any)
         await wait_for(pilot, lambda: app.ctx.store.nad("default", "burst-7") is not None, what="the burst")
         await wait_for(pilot, lambda: app.doctor.runs > runs and not app.doctor.stale and not app.doctor.running,
                        what="a fresh diagnosis")
-        assert app.doctor.runs - runs <= 3
+        # fewer diagnoses than changes (how many fewer depends on how fast a loaded machine made them)
+        assert app.doctor.runs - runs < 8
 
         # creating the missing NAD clears the pod's finding (once back on its screen)
         assert any(f.check == "missing-nad" for f in app.doctor.findings or ())
@@ -213,7 +218,8 @@ async def test_readonly_opens_the_builders_without_writes(seed_kc: Any) -> None:
         await live(pilot)
         app.open_namespace_screen("default")
         await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen))
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: "attach" in {ab.binding.action for ab in app.screen.active_bindings.values()},
+                       what="the namespace screen's keys")
         labels = {ab.binding.action: ab.binding.description for ab in app.screen.active_bindings.values()}
         assert labels.get("attach") == "Attach (offline)" and labels.get("create_nad") == "Build (offline)"
         assert "delete" not in labels and "shell" not in labels  # writes stay hidden
@@ -221,9 +227,9 @@ async def test_readonly_opens_the_builders_without_writes(seed_kc: Any) -> None:
         await pilot.press("a")
         from multus_tui.ui.attach import AttachBuilderScreen
 
-        attach = await wait_for(pilot, lambda: isinstance(app.screen, AttachBuilderScreen) and app.screen,
-                                what="the attach builder")
-        await pilot.pause(0.2)
+        # (each builder is closed, or the app ends, once it has fully mounted: see fully_mounted)
+        attach = await wait_for(pilot, lambda: isinstance(app.screen, AttachBuilderScreen)
+                                and fully_mounted(app.screen) and app.screen, what="the attach builder")
         assert not attach.query_one("#attach-create-btn", Button).display
         assert not attach.query_one("#attach-patch-btn", Button).display
         app.pop_screen()
@@ -231,8 +237,8 @@ async def test_readonly_opens_the_builders_without_writes(seed_kc: Any) -> None:
         await pilot.press("c")
         from multus_tui.ui.builder import NadBuilderScreen
 
-        builder = await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen) and app.screen,
-                                 what="the NAD builder")
+        builder = await wait_for(pilot, lambda: isinstance(app.screen, NadBuilderScreen)
+                                 and fully_mounted(app.screen) and app.screen, what="the NAD builder")
         assert not builder.can_apply
 
 
@@ -244,7 +250,9 @@ def test_doctor_screen_snapshot(snap_compare: Any, seed_kc: Any, tmp_path: Path)
         await pilot.press("D")
         screen = await doctor_screen(pilot)
         screen.query_one(DataTable).move_cursor(row=1)  # the first finding, its fix in the detail pane
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: screen.selected is not None
+                       and screen.selected.check in str(screen.query_one("#doctor-detail", Static).render()),
+                       what="the first finding in the detail pane")
         freeze_blink(pilot.app)
         await pilot.pause()
 

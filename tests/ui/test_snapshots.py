@@ -7,13 +7,13 @@ Update with `pytest tests/ui/test_snapshots.py --snapshot-update` and review the
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from multus_tui.ui.screens.dialogs import ConfirmScreen
+from multus_tui.ui.screens.dialogs import ConfirmScreen, HelpScreen, PickerScreen
+from multus_tui.ui.screens.errors import NoKubeconfigScreen
 from multus_tui.ui.screens.home import HomeScreen
 from multus_tui.ui.screens.nad_detail import NadDetailScreen
 from multus_tui.ui.screens.namespace import NamespaceScreen
@@ -23,23 +23,24 @@ from tests.ui.ui_harness import (
     SIZE,
     freeze_blink,
     freeze_sandbox,
+    fully_mounted,
     make_app,
     start_sandbox,
     table_rows,
     wait_for,
 )
+from tests.waiting import TIMEOUT, wait_until
 
 
-def wait_default_settled(sb, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_default_settled(sb) -> None:
+    def settled() -> bool:
         pods, _ = sb.store.list("pods", "default")
-        if pods and all("k8s.v1.cni.cncf.io/network-status" in (p["metadata"].get("annotations") or {})
-                        and p.get("status", {}).get("phase") == "Running" for p in pods):
-            time.sleep(0.5)
-            return
-        time.sleep(0.1)
-    raise AssertionError("the seed scenario's default namespace did not settle")
+        return bool(pods) and all("k8s.v1.cni.cncf.io/network-status" in (p["metadata"].get("annotations") or {})
+                                  and p.get("status", {}).get("phase") == "Running" for p in pods)
+
+    wait_until(settled, what="the seed scenario's default namespace settled")
+    # and the simulator is done with them: nothing it still has queued may change the frozen data
+    assert sb.simulator.wait_idle(TIMEOUT), "the simulator did not go idle"
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,8 @@ async def settled(pilot) -> None:
     await wait_for(pilot, lambda: any(a.state == "attached" and "/" in a.network
                                       for a in app.ctx.store.pod_attachments("default", "samplepod")),
                    what="samplepod attached")
-    await pilot.pause(0.3)
+    # what the store has is final (the sandbox is settled and frozen): show it now rather than after
+    # the store-to-screen throttle
     app.screen.refresh_from_store(None) if hasattr(app.screen, "refresh_from_store") else None
     await doctor_done(pilot)
     freeze_blink(app)
@@ -86,10 +88,12 @@ def test_namespace_tabs(snap_compare, seed_kc, tab):
     async def run_before(pilot):
         await settled(pilot)
         pilot.app.open_namespace_screen("default", tab)
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, NamespaceScreen))
-        if tab == "events":
-            await wait_for(pilot, lambda: table_rows(pilot.app.screen.query_one("#event-table", LiveTable)))
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, NamespaceScreen) and fully_mounted(pilot.app.screen)
+                       and pilot.app.screen.active_tab == tab, what=f"the {tab} tab")
+        screen = pilot.app.screen
+        await wait_for(pilot, lambda: table_rows(screen.query_one(
+            {"attachments": "#nads", "pods": "#pod-table", "events": "#event-table"}[tab], LiveTable)),
+            what=f"the {tab} table filled")
 
     assert snap_compare(make_app(seed_kc, snapshot=True), run_before=run_before, terminal_size=SIZE)
 
@@ -100,11 +104,12 @@ def test_nad_detail(snap_compare, seed_kc, tab):
         await settled(pilot)
         pilot.app.push_screen(NadDetailScreen("kube-system", "vlan1-internal-pool"))
         screen = await wait_for(pilot, lambda: isinstance(pilot.app.screen, NadDetailScreen)
-                                and pilot.app.screen.query("#tabs") and pilot.app.screen)
-        await pilot.pause(0.2)
+                                and fully_mounted(pilot.app.screen) and pilot.app.screen)
         screen.action_show_tab(tab)
+        await wait_for(pilot, lambda: screen.query_one("#tabs").active == tab, what=f"the {tab} tab")
+        if tab == "users":
+            await wait_for(pilot, lambda: table_rows(screen.query_one("#users-table", LiveTable)), what="its users")
         await doctor_done(pilot)
-        await pilot.pause(0.2)
 
     assert snap_compare(make_app(seed_kc, snapshot=True), run_before=run_before, terminal_size=SIZE)
 
@@ -113,10 +118,9 @@ def test_pod_detail(snap_compare, seed_kc):
     async def run_before(pilot):
         await settled(pilot)
         pilot.app.push_screen(PodDetailScreen("default", "samplepod"))
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PodDetailScreen)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PodDetailScreen) and fully_mounted(pilot.app.screen)
                        and pilot.app.screen.query("#doctor-findings"))
         await doctor_done(pilot)
-        await pilot.pause(0.2)
 
     assert snap_compare(make_app(seed_kc, snapshot=True), run_before=run_before, terminal_size=SIZE)
 
@@ -125,9 +129,9 @@ def test_help(snap_compare, seed_kc):
     async def run_before(pilot):
         await settled(pilot)
         pilot.app.open_namespace_screen("default", "pods")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, NamespaceScreen), what="namespace screen")
         await pilot.press("question_mark")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), what="help")
 
     assert snap_compare(make_app(seed_kc, snapshot=True), run_before=run_before, terminal_size=SIZE)
 
@@ -136,8 +140,8 @@ def test_confirm_delete(snap_compare, seed_kc):
     async def run_before(pilot):
         await settled(pilot)
         pilot.app.confirm_delete_pod("default", "samplepod")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen) and fully_mounted(pilot.app.screen)
+                       and pilot.app.focused is not None, what="the dialog, its cancel button focused")
 
     assert snap_compare(make_app(seed_kc, snapshot=True), run_before=run_before, terminal_size=SIZE)
 
@@ -146,7 +150,7 @@ def test_readonly_namespace(snap_compare, seed_kc):
     async def run_before(pilot):
         await settled(pilot)
         pilot.app.open_namespace_screen("default", "pods")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, NamespaceScreen), what="namespace screen")
 
     assert snap_compare(make_app(seed_kc, readonly=True, snapshot=True), run_before=run_before,
                         terminal_size=SIZE)
@@ -156,7 +160,7 @@ def test_namespace_picker(snap_compare, seed_kc):
     async def run_before(pilot):
         await settled(pilot)
         await pilot.press("ctrl+n")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PickerScreen), what="the namespace picker")
         freeze_blink(pilot.app)
         await pilot.pause()
 
@@ -165,7 +169,7 @@ def test_namespace_picker(snap_compare, seed_kc):
 
 def test_no_kubeconfig(snap_compare, tmp_path: Path):
     async def run_before(pilot):
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, NoKubeconfigScreen), what="the no-kubeconfig screen")
 
     # a fixed path so the message is the same on every machine
     assert snap_compare(make_app("/nonexistent/kubeconfig"), run_before=run_before, terminal_size=SIZE)
@@ -183,8 +187,8 @@ def test_unreachable(snap_compare, tmp_path: Path):
     async def run_before(pilot):
         from multus_tui.ui.screens.errors import UnreachableScreen
 
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, UnreachableScreen))
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, UnreachableScreen) and fully_mounted(pilot.app.screen)
+                       and "refused" in str(pilot.app.screen.query_one("#reason").render()), what="the reason shown")
 
     assert snap_compare(make_app(str(kc)), run_before=run_before, terminal_size=SIZE)
 
@@ -197,7 +201,6 @@ def test_multus_not_installed(snap_compare, tmp_path: Path):
             await wait_for(pilot, lambda: app.multus_installed is False and app.connection[0] == "live")
             await wait_for(pilot, lambda: table_rows(app.screen.query_one("#namespaces", LiveTable)))
             await doctor_done(pilot)
-            await pilot.pause(0.3)
 
         assert snap_compare(make_app(kc, snapshot=True), run_before=run_before, terminal_size=SIZE)
     finally:

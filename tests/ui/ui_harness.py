@@ -6,11 +6,11 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from tests.waiting import wait_for  # noqa: F401 - the UI tests import it from here (one shared helper)
 
 SIZE = (150, 40)
 # Ages: a clock far after every timestamp the sandbox writes makes every age read the same number of
@@ -87,21 +87,6 @@ def make_app(kubeconfig: str | None, *, context: str | None = None, readonly: bo
     return MultusApp(ctx, no_cluster_reason=why, open_namespace=namespace)
 
 
-async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
-    """Poll `predicate` (letting the app run) until it is truthy; fail with `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    last_exc: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-            if value:
-                return value
-        except Exception as exc:  # widgets may not be mounted yet
-            last_exc = exc
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what or predicate}" + (f" (last error: {last_exc})" if last_exc else ""))
-
-
 def table_rows(table: Any) -> dict[str, list[str]]:
     """A LiveTable's rows as {key: [plain cell text, ...]} in display order."""
     out = {}
@@ -120,3 +105,18 @@ def freeze_blink(app: Any) -> None:
 async def settle(pilot: Any, seconds: float = 0.3) -> None:
     await pilot.pause(seconds)
     await asyncio.sleep(0)
+
+
+async def command_line(pilot: Any, text: str) -> None:
+    """Type `:text` + enter as a person does: the keys once the prompt's input has the focus (typed
+    earlier, a loaded machine may deliver them before the prompt has mounted, and they are lost)."""
+    await pilot.press("colon")
+    await wait_for(pilot, lambda: getattr(pilot.app.focused, "id", None) == "prompt-input", what="the : prompt")
+    await pilot.press(*text, "enter")
+
+
+def fully_mounted(screen: Any) -> bool:
+    """The screen and every widget in it have run their on_mount. A screen closed (or an app quit)
+    before that can raise NoMatches from a child's on_mount (Textual's own Select does) and end the
+    app; on a loaded machine a test's next step comes that early."""
+    return bool(screen.is_mounted and all(w.is_mounted for w in screen.walk_children()))

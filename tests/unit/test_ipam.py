@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 
 import pytest
 
@@ -204,9 +203,8 @@ def test_huge_ranges_are_lazy_and_counted():
     assert list(itertools.islice(r.iter_hosts(), 2)) == ["fd00::2", "fd00::3"]
 
 
-def test_iterating_a_slash_16_is_fast():
+def test_iterating_a_slash_16_yields_every_host_once():
+    # (laziness is shown by the /64 above; speed is not asserted here: a loaded machine is slow)
     (r,) = ipam_ranges({"type": "host-local", "subnet": "10.1.0.0/16"})
-    t = time.perf_counter()
-    n = sum(1 for _ in r.iter_hosts())
-    assert n == 65533
-    assert time.perf_counter() - t < 1.0
+    hosts = list(r.iter_hosts())
+    assert len(hosts) == len(set(hosts)) == 65533

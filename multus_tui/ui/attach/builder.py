@@ -30,6 +30,7 @@ from textual.widgets import (
     Switch,
     TabbedContent,
     TabPane,
+    Tabs,
 )
 
 from multus_tui.cluster.placement import Placement, node_facts
@@ -44,6 +45,7 @@ from multus_tui.ui.attach.follow import PodFollowScreen
 from multus_tui.ui.attach.modals import ConfirmScreen, ExportScreen, NadPickerScreen, WorkloadScreen
 from multus_tui.ui.screens.dialogs import on_answer
 from multus_tui.ui.text import plain, sanitize
+from multus_tui.ui.widgets.buttons import relabel
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 SEVERITY_MARK = {"error": "✗", "warning": "!", "info": "i"}
@@ -72,6 +74,7 @@ def _field(label: str, widget: Any) -> Horizontal:
 #: what each field is for: its tooltip and, while it has the focus, the help line under the form
 FIELD_HELP = {
     "attach-selections": "the networks, in order (net1, net2, …): a add · d remove · J/K move",
+    "attach-output-tabs": "which output to show: ← → switch between annotation, template snippet, test pod",
     "attach-interface": "interface name in the pod (net1, net2, … when empty; 15 bytes at most)",
     "attach-ips": "addresses for this pod, CIDR, comma-separated (the NAD must honour ips)",
     "attach-mac": "MAC address of the interface (the NAD must honour mac)",
@@ -89,7 +92,17 @@ FIELD_HELP = {
     "attach-pin-node": "pin the pod to a node that has every host interface its NADs need",
     "attach-isolation": "Multus' namespaceIsolation setting (the API does not show it)",
     "attach-global-ns": "Multus' globalNamespaces setting: NADs any namespace may use",
+    "attach-out-annotation-scroll": "the annotation value to put on a pod or a pod template (ctrl+y copies)",
+    "attach-out-template-scroll": "the pod-template snippet for a Deployment/StatefulSet/DaemonSet (ctrl+y copies)",
+    "attach-out-pod-scroll": "the test pod's YAML (ctrl+y copies, ctrl+l exports)",
+    "attach-copy-btn": "copy the shown output to the clipboard",
+    "attach-export-btn": "write the shown output to a file",
+    "attach-create-btn": "create the test pod in the cluster (checks first, asks before writing)",
+    "attach-patch-btn": "put the annotation into a workload's pod template (rolls its pods)",
 }
+#: the labels of the focusable widgets that have no label beside them (the help line names them)
+WIDGET_LABELS = {"attach-selections": "networks", "attach-out-annotation-scroll": "annotation",
+                 "attach-out-template-scroll": "template snippet", "attach-out-pod-scroll": "test pod YAML"}
 
 
 class AttachBuilderScreen(Screen):
@@ -198,13 +211,13 @@ class AttachBuilderScreen(Screen):
                 yield Static("", id="attach-findings")
                 with TabbedContent(id="attach-output-tabs", initial="attach-tab-annotation"):
                     with TabPane("Annotation", id="attach-tab-annotation"):
-                        with VerticalScroll():
+                        with VerticalScroll(id="attach-out-annotation-scroll"):
                             yield Static("", id="attach-out-annotation")
                     with TabPane("Template snippet", id="attach-tab-template"):
-                        with VerticalScroll():
+                        with VerticalScroll(id="attach-out-template-scroll"):
                             yield Static("", id="attach-out-template")
                     with TabPane("Test pod", id="attach-tab-pod"):
-                        with VerticalScroll():
+                        with VerticalScroll(id="attach-out-pod-scroll"):
                             yield Static("", id="attach-out-pod")
                 with Horizontal(classes="attach-buttons"):
                     yield Button("Copy", id="attach-copy-btn", compact=True)
@@ -223,6 +236,8 @@ class AttachBuilderScreen(Screen):
         self.query_one("#attach-pin-node").display = False
         for wid, tip in FIELD_HELP.items():
             self.query_one(f"#{wid}").tooltip = tip
+        # the form scrolls to whatever field has the focus: it need not take the focus itself
+        self.query_one("#attach-form").can_focus = False
         if self.readonly or self.cluster is None:
             # --readonly hides every write; offline there is nothing to write to.
             self.query_one("#attach-create-btn").display = False
@@ -258,6 +273,9 @@ class AttachBuilderScreen(Screen):
             widget.parent is not None and "attach-field" in widget.parent.classes else ""
         if isinstance(widget, Button):
             label = str(widget.label)
+        elif isinstance(widget, Tabs):
+            label, wid = "output tabs", "attach-output-tabs"
+        label = label or WIDGET_LABELS.get(wid, "")
         line = Text("▸ ", style="dim")
         line.append(label or wid.removeprefix("attach-"), style="bold")
         if wid in FIELD_HELP:
@@ -362,7 +380,7 @@ class AttachBuilderScreen(Screen):
         self.query_one("#attach-ips-hint", Static).update(hint)
         gw = podspec.suggested_gateway(nad)
         button = self.query_one("#attach-use-gateway", Button)
-        button.label = f"Use IPAM gateway {gw}" if gw else "Use IPAM gateway (none known)"
+        relabel(button, f"Use IPAM gateway {gw}" if gw else "Use IPAM gateway (none known)")
         button.disabled = gw is None
 
     # ------------------------------------------------------------------ editing
@@ -574,7 +592,7 @@ class AttachBuilderScreen(Screen):
             facts = next((n for n in self.placement().nodes or () if n.name == node), None)
             hostname = (facts.labels.get(HOSTNAME_LABEL) if facts else None) or node
             self._pin = f"{HOSTNAME_LABEL}={hostname}"
-            button.label = f"Pin to {node} ({self._pin})"
+            relabel(button, f"Pin to {node} ({self._pin})")
 
     @on(Button.Pressed, "#attach-pin-node")
     def _pin_node(self) -> None:

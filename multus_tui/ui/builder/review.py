@@ -22,6 +22,7 @@ from textual.widgets import Button, Footer, Label, Static
 
 from multus_tui.ui.screens.dialogs import ConfirmScreen, on_answer
 from multus_tui.ui.text import sanitize
+from multus_tui.ui.widgets.buttons import relabel
 
 if TYPE_CHECKING:
     from multus_tui.cluster.client import Cluster
@@ -202,7 +203,7 @@ class ReviewScreen(Screen[ReviewOutcome]):
                         "writes them again (kubectl apply of an old file, a GitOps controller), your change may "
                         "be reverted.\nThe server accepts the result (dry run with the takeover, nothing was "
                         "written).", style="yellow")
-            button.label = "Take over & apply"
+            relabel(button, "Take over & apply")
             button.variant = "warning"
         dry.update(text)
         self._ready = True

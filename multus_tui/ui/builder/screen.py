@@ -34,12 +34,15 @@ from multus_tui.multus.nad import NAD
 from multus_tui.multus.nodes import link_census, nad_link_findings
 from multus_tui.multus.specs import DEFAULT_CNI_VERSION
 from multus_tui.multus.validate import Finding, validate_nad
+from multus_tui.multus.yamlread import load_yaml_all
 from multus_tui.ui.builder.draft import Draft
 from multus_tui.ui.builder.form import NadForm, shown
 from multus_tui.ui.builder.modals import ConfirmScreen, PathPromptScreen
 from multus_tui.ui.builder.paths import field_id
 from multus_tui.ui.builder.review import ReviewOutcome, ReviewScreen
 from multus_tui.ui.screens.dialogs import on_answer
+from multus_tui.ui.text import plain
+from multus_tui.ui.widgets.buttons import relabel
 
 if TYPE_CHECKING:
     from multus_tui.ui.context import AppContext
@@ -184,6 +187,9 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # what the builder opened with: a draft equal to it holds nothing to restore (issue 14)
+        self._draft_baseline = [_meaning(self.current_yaml())] + ([_meaning(self.original_text)]
+                                                                  if self.original_text else [])
         apply_btn = self.query_one("#btn-apply", Button)
         apply_btn.display = self.can_apply
         self.query_one("#server-message", Static).display = False
@@ -234,7 +240,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
             self._timer.stop()
             self._timer = None
         nad = self.output_nad()
-        self.query_one("#preview", Static).update(Text(nad.render_yaml()))
+        self.query_one("#preview", Static).update(plain(nad.render_yaml(), keep_newlines=True))  # bidi etc. escaped
         self.findings = self._with_node_facts(nad, validate_nad(nad))
         self._show_findings()
         unknown = self.form.unknown_keys()
@@ -392,7 +398,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         area.text = text
         self._show_raw_error(None)
         self.query_one("#builder-switcher", ContentSwitcher).current = "builder-raw"
-        self.query_one("#btn-raw", Button).label = "Form"
+        relabel(self.query_one("#btn-raw", Button), "Form")
         area.focus()
 
     async def _leave_raw(self) -> None:
@@ -409,7 +415,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
             self.original_error = None
             await self.load(nad)
         self.query_one("#builder-switcher", ContentSwitcher).current = "builder-form"
-        self.query_one("#btn-raw", Button).label = "Raw YAML"
+        relabel(self.query_one("#btn-raw", Button), "Raw YAML")
         self.refresh_preview()
 
     def _parse_raw(self) -> NAD | None:
@@ -618,6 +624,9 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         from multus_tui import drafts
 
         text = self.query_one("#raw-yaml", TextArea).text if self.raw_mode else self.current_yaml()
+        if _meaning(text) in getattr(self, "_draft_baseline", ()):
+            self._forget_draft()  # unchanged, or changed back: no draft (and none left behind)
+            return
         nad = self.draft.nad
         try:
             self._draft_id = drafts.save_draft(text, namespace=nad.namespace, name=nad.name or None,
@@ -656,8 +665,8 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
                                            focus_cancel=False), callback=answer)
 
     async def _restore(self, saved: Any) -> None:
-        try:
-            docs = [d for d in yaml.safe_load_all(saved.text) if d is not None]
+        try:  # the guarded reader: a draft file is input like any other (issue 14: bombs, deep nesting)
+            docs = [d for d in load_yaml_all(saved.text) if d is not None]
             nad = NAD.from_manifest(docs[0]) if len(docs) == 1 else None
         except (yaml.YAMLError, MultusTuiError, ValueError, TypeError):
             nad = None
@@ -676,6 +685,14 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
 
 
 DRAFT_DEBOUNCE = 1.0  # seconds of quiet before a draft is written
+
+
+def _meaning(text: str) -> tuple[str, Any]:
+    """A builder text as data (formatting aside), or as itself when it does not parse."""
+    try:
+        return "data", load_yaml_all(text)
+    except Exception:  # noqa: BLE001 - raw mode holds anything the user typed
+        return "text", text
 
 
 def yaml_text(nad: NAD) -> str:

@@ -5,39 +5,48 @@ from __future__ import annotations
 from typing import Any
 
 from textual import work
+from textual.message import Message
 
 from multus_tui.ui.screens.dialogs import PickerScreen
 from multus_tui.ui.text import sanitize
 
 
 class ContextSwitchScreen(PickerScreen):
-    """The contexts of the kubeconfig; dismisses with the chosen name (the app switches)."""
+    """The contexts of the kubeconfig; dismisses with the chosen name (the app switches).
+
+    The kubeconfig is read in a thread worker whose result comes back as a message to this screen: if
+    the user picks a context (the screen is gone) before the file was read, the answer is dropped."""
+
+    class Contexts(Message):
+        def __init__(self, names: list[str], error: str | None) -> None:
+            super().__init__()
+            self.names = names
+            self.error = error
 
     def __init__(self) -> None:
-        app_ctx: Any = None
         super().__init__("Context", [], None)
-        self._app_ctx = app_ctx
 
     def on_mount(self) -> None:
         ctx: Any = self.app.ctx  # type: ignore[attr-defined]
         self.current = ctx.context_name
         self.names = list(ctx.contexts or ([ctx.context_name] if ctx.context_name else []))
         super().on_mount()
-        self.load_contexts()
+        self.load_contexts(ctx.kubeconfig)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="contexts", description="reading contexts")
-    def load_contexts(self) -> None:
+    def load_contexts(self, kubeconfig: Any) -> None:
         from multus_tui.cluster.kubeconfig import list_contexts
 
-        ctx: Any = self.app.ctx  # type: ignore[attr-defined]
         try:
-            names, _current = list_contexts(ctx.kubeconfig)
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, f"Cannot read contexts: {sanitize(exc)}", severity="error",
-                                      markup=False)
+            names, _current = list_contexts(kubeconfig)
+        except Exception as exc:  # noqa: BLE001 - a kubeconfig that cannot be read is said, not raised
+            self.post_message(self.Contexts([], str(exc)))
             return
-        self.app.call_from_thread(self._set_names, names)
+        self.post_message(self.Contexts(names, None))
 
-    def _set_names(self, names: list[str]) -> None:
-        self.names = names
+    def on_context_switch_screen_contexts(self, message: Contexts) -> None:
+        if message.error is not None:
+            self.notify(f"Cannot read contexts: {sanitize(message.error)}", severity="error", markup=False)
+            return
+        self.names = message.names
         self._fill(self.query_one("#picker-filter").value)  # type: ignore[attr-defined]

@@ -115,7 +115,9 @@ class YamlScreen(ModalScreen[None]):
         with Vertical(classes="dialog wide"):
             yield Static(plain(self.title_, "bold"))
             with VerticalScroll():
-                yield Static(Syntax(self.text, "yaml", theme="ansi_dark", word_wrap=True), id="yaml-text")
+                # escaped like every cluster string: bidi overrides and zero-width characters included
+                yield Static(Syntax(sanitize(self.text, keep_newlines=True), "yaml", theme="ansi_dark",
+                                    word_wrap=True), id="yaml-text")
         yield Footer()  # this dialog's keys, not those of the screen behind
 
     def action_dismiss_none(self) -> None:

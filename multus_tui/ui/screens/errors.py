@@ -91,4 +91,4 @@ class UnreachableScreen(Screen):
 
     def action_retry(self) -> None:
         self.query_one("#reason", Static).update(Text("retrying…", style="yellow"))
-        self.app.connect()  # type: ignore[attr-defined]
+        self.app.action_retry()  # type: ignore[attr-defined]  # reads the kubeconfig again (issue 14)

@@ -25,7 +25,7 @@ from multus_tui.ui.model import (
     subnet_or_range,
 )
 from multus_tui.ui.screens.base import BaseScreen, multus_app
-from multus_tui.ui.text import plain, sanitize, state_text
+from multus_tui.ui.text import name_cell, plain, sanitize, state_text
 from multus_tui.ui.widgets import LiveTable
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -180,7 +180,9 @@ class NadDetailScreen(BaseScreen):
             fill_tree(tree.root, nad.config or {})
         tree.root.expand()
         self.yaml_text = nad_yaml(v)
-        self.query_one("#yaml-view", Static).update(Syntax(self.yaml_text, "yaml", theme="ansi_dark", word_wrap=True))
+        # shown escaped: a bidi override or a zero-width character in the NAD must not reach the terminal
+        shown = sanitize(self.yaml_text, keep_newlines=True)
+        self.query_one("#yaml-view", Static).update(Syntax(shown, "yaml", theme="ansi_dark", word_wrap=True))
 
     def _show_findings(self, v: Any) -> None:
         table = self.query_one("#findings-table", LiveTable)
@@ -202,7 +204,7 @@ class NadDetailScreen(BaseScreen):
             for i, a in enumerate(pod_attachments(self.store, p)):
                 if a.network == key:
                     rows.append((f"{p.namespace}/{p.name}|{i}", [
-                        plain(p.name, "bold"), plain(p.namespace), plain(a.interface or ""),
+                        name_cell(p.name, "bold"), plain(p.namespace), plain(a.interface or ""),
                         plain(", ".join(a.ips or ())), state_text(a.state, a.reason)]))
         self.query_one("#users-table", LiveTable).sync(rows)
 

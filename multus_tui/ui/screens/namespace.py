@@ -23,7 +23,7 @@ from multus_tui.ui.model import (
     subnet_or_range,
 )
 from multus_tui.ui.screens.base import BaseScreen, multus_app
-from multus_tui.ui.text import age, plain, sanitize, state_text
+from multus_tui.ui.text import age, name_cell, plain, sanitize, state_text
 from multus_tui.ui.widgets import FilterBar, LiveTable
 from multus_tui.ui.widgets.filter_bar import matches
 
@@ -241,12 +241,12 @@ class NamespaceScreen(BaseScreen):
     def _rows_of_pod(self, store: Any, p: Any) -> list[tuple[str, list[Text]]]:
         atts = pod_attachments(store, p)
         status = getattr(p, "display_status", p.phase)
-        base = [plain(p.name, "bold"), plain(p.node or "<none>"), plain(status)]
+        base = [name_cell(p.name, "bold"), name_cell(p.node or "<none>"), plain(status)]
         if not atts:
             cells = base + [Text("—", style="dim")] + [Text("")] * 4 + [Text("no attachments", style="dim")]
             return [(pod_row_key(p.name, 0, ""), cells)]
         return [(pod_row_key(p.name, i, a.network), base + [
-            plain(a.network or "(cluster default)"), plain(a.interface or ""), plain(", ".join(a.ips or ())),
+            name_cell(a.network or "(cluster default)"), plain(a.interface or ""), plain(", ".join(a.ips or ())),
             plain(a.mac or ""), Text("yes" if a.default else "", style="cyan"), state_text(a.state, a.reason),
         ]) for i, a in enumerate(atts)]
 
@@ -256,7 +256,7 @@ class NamespaceScreen(BaseScreen):
         for e in multus_events(store, self.namespace):
             cells = [
                 Text(age(e.last_timestamp, clock)), plain(e.type, "bold red" if e.type == "Warning" else ""),
-                plain(e.reason), plain(f"{e.involved_kind.lower()}/{e.involved_name}"), Text(str(e.count)),
+                plain(e.reason), name_cell(f"{e.involved_kind.lower()}/{e.involved_name}"), Text(str(e.count)),
                 plain(e.message),
             ]
             if matches(self.filter_text, *(c.plain for c in cells)):
@@ -354,7 +354,7 @@ def nad_columns(v: Any, namespace: str) -> tuple[Any, list[Text]]:
     ipam = _safe(lambda: nad.ipam)
     own = v.namespace == namespace
     cells = [
-        plain(v.name, "bold" if own else ""),
+        name_cell(v.name, "bold" if own else ""),
         plain(v.namespace if own else f"↗ {v.namespace}", "" if own else "italic dim"),
         plain(plugin_chain(nad), "red" if nad.config_error else ""),
         plain(ipam_type(nad)), plain(master_or_bridge(nad)), plain(subnet_or_range(ipam)),

@@ -17,7 +17,7 @@ from textual.widgets import Static
 from multus_tui.ui.doctor_panel import doctor_panel
 from multus_tui.ui.model import failure_for, newest_first, pod_attachments
 from multus_tui.ui.screens.base import BaseScreen, multus_app
-from multus_tui.ui.text import age, plain, sanitize, state_text
+from multus_tui.ui.text import age, name_cell, plain, sanitize, state_text
 from multus_tui.ui.widgets import LiveTable
 
 NETWORKS = "k8s.v1.cni.cncf.io/networks"
@@ -88,7 +88,8 @@ class PodDetailScreen(BaseScreen):
         ))
         atts = pod_attachments(self.store, p)
         self.query_one("#attachments", LiveTable).sync([
-            (f"{i}|{a.network}", [plain(a.network or "(cluster default)", "bold"), plain(a.interface or ""), plain(", ".join(a.ips or ())),
+            (f"{i}|{a.network}", [name_cell(a.network or "(cluster default)", "bold"), plain(a.interface or ""),
+                                  plain(", ".join(a.ips or ())),
                                   plain(a.mac or ""), Text("yes" if a.default else ""), state_text(a.state, a.reason)])
             for i, a in enumerate(atts)
         ])

@@ -9,6 +9,7 @@ from multus_tui.ui.text import sanitize
 
 _STATE_STYLE = {
     "live": "bold green",
+    "stale": "bold yellow",  # live, but nothing heard for longer than the bookmark period allows
     "connecting": "yellow",
     "reconnecting": "bold yellow",
     "failed": "bold red",
