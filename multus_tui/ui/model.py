@@ -10,6 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+# one shape for a namespace's home row, whether the LiveStore keeps it or it is counted here
+from multus_tui.cluster.store import NamespaceCounts as NamespaceSummary
+
 # Events that tell the story of a secondary attachment (multus-reference.md 5.1).
 MULTUS_EVENT_REASONS = frozenset({
     "AddedInterface", "NoNetworkFound", "FailedCreatePodSandBox", "FailedAddingInterface",
@@ -28,14 +31,6 @@ def secondary(att: Any) -> bool:
     return is_secondary(att)
 
 
-@dataclass(frozen=True)
-class NamespaceSummary:
-    name: str
-    phase: str
-    nads: int
-    pods: int
-    pods_with_attachments: int
-    failing: int
 
 
 # Joining a pod's annotations with its events costs a parse; screens re-derive every row on each
@@ -66,8 +61,7 @@ def namespace_summaries(store: Any) -> list[NamespaceSummary]:
     change (the cost is the number of namespaces, issue 18); any other store is counted here."""
     counts = getattr(store, "namespace_counts", None)
     if counts is not None:
-        return [NamespaceSummary(c.name, c.phase, c.nads, c.pods, c.pods_with_attachments, c.failing)
-                for c in counts()]
+        return list(counts())
     nads: dict[str, int] = {}
     for v in store.nads():
         nads[v.namespace] = nads.get(v.namespace, 0) + 1
