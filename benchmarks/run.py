@@ -1,6 +1,6 @@
 """multus-tui against design.md's performance budgets, measured side by side with its references.
 
-    python benchmarks/run.py [--pods N] [--quick] [--reps R] [--burst K] [--no-tui]
+    python benchmarks/run.py [--pods N] [--quick] [--reps R] [--burst K] [--no-tui] [--no-status]
 
 Starts the sandbox (`large:N`, default N = 10,000: 1,000 NADs, 200 namespaces) in a child process,
 then measures, each figure in the same run as its references and with the repetitions
@@ -63,6 +63,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--connections", type=int, default=4, help="the burst writer's parallel connections")
     ap.add_argument("--namespace", default="bench-000", help="the namespace whose pods view the TUI opens")
     ap.add_argument("--no-tui", action="store_true", help="only the status figures")
+    ap.add_argument("--no-status", action="store_true", help="only the TUI figures (and the sandbox's)")
     ap.add_argument("--home", action="store_true", help="also time the home screen (back from the pods view)")
     a = ap.parse_args(argv)
     a.pods = a.pods or (1000 if a.quick else 10000)
@@ -272,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
              layout_ok=(len(pods), len(nads), len(bench_ns)) == (a.pods, layout["nads"], layout["namespaces"]),
              view_rows=expect_rows, loadavg=loadavg())
         del pods, nads, nss
-        summary: dict[str, Any] = status_figures(a, sb, raw)
+        summary: dict[str, Any] = {} if a.no_status else status_figures(a, sb, raw)
         if not a.no_tui:
             summary.update(tui_figures(a, sb, expect_rows))
         from common import rss_mb
