@@ -226,6 +226,18 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+@contextlib.contextmanager
+def _scanner_depth_as_limit() -> Iterator[None]:
+    # libyaml 0.2.5 as PyYAML >= 6.0.4 bundles it stops at 1000 levels in its scanner, which can run
+    # ahead of the events (a flow "[[[[…" is scanned before its first event): the same refusal as ours
+    try:
+        yield
+    except yaml.scanner.ScannerError as exc:
+        if "exceeded maximum nesting depth" not in str(exc.problem):
+            raise
+        raise YAMLLimitError(f"exceeded max depth of {MAX_DEPTH}", " (nested collections)") from exc
+
+
 def load_yaml(text: str | bytes, *, max_bytes: int | None = MAX_TEXT) -> Any:
     """yaml.safe_load with the guards (see the module docstring); max_bytes=None for text we produced
     ourselves. Raises yaml.YAMLError (YAMLLimitError for a guard); more than one document is an
@@ -234,7 +246,7 @@ def load_yaml(text: str | bytes, *, max_bytes: int | None = MAX_TEXT) -> Any:
         check_size(text, max_bytes)
     loader = _Loader(text)
     try:
-        with _no_cyclic_gc():
+        with _no_cyclic_gc(), _scanner_depth_as_limit():
             found, value = _build(loader)
             if found and not loader.check_event(yaml.StreamEndEvent):
                 event = loader.get_event()
@@ -252,7 +264,7 @@ def load_yaml_all(text: str | bytes, *, max_bytes: int | None = MAX_TEXT) -> lis
     loader = _Loader(text)
     out: list[Any] = []
     try:
-        with _no_cyclic_gc():
+        with _no_cyclic_gc(), _scanner_depth_as_limit():
             while True:
                 found, value = _build(loader)
                 if not found:

@@ -148,11 +148,17 @@ def goto(t: Term, path: str) -> None:
 
 
 def choose(t: Term, text: str) -> None:
-    """In a focused Select: open it, type to find the option, take it."""
+    """In a focused Select: open it, type to find the option, take it. Each step waits for the screen
+    to show the one before it (a loaded machine draws late: text typed before the list is open is lost)."""
+    closed = t.screen()
     t.keys("Enter")
-    time.sleep(0.3)
+    opened = t.wait(lambda s: s != closed, 15, f"the options list to open (to choose {text!r})")
     t.type(text)
-    time.sleep(0.3)
+    try:  # typing moves the highlight, unless it already was on the option
+        t.wait(lambda s: s != opened, 2)
+    except AssertionError:
+        pass
+    time.sleep(0.2)
     t.keys("Enter")
 
 
