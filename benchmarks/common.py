@@ -223,7 +223,7 @@ def large_layout(pods: int) -> dict[str, int]:
     """The counts scenarios.load_large derives from N (kept in step with it; checked by run.py
     against what the sandbox actually serves)."""
     n_ns = max(1, round(pods / 50))
-    return {"namespaces": n_ns, "nads": max(1, round(pods / 10)), "nodes": max(4, round(pods / 100))}
+    return {"namespaces": n_ns, "nads": max(1, round(pods / 10)), "nodes": max(4, round(pods / 30))}
 
 
 NETWORK_STATUS = "k8s.v1.cni.cncf.io/network-status"

@@ -144,18 +144,35 @@ class WatchStream:
             yield data
 
     def __iter__(self) -> Iterator[dict]:
-        buf = b""
+        for line in self.lines():
+            try:
+                yield json.loads(line)
+            except ValueError as exc:
+                raise ClusterError(f"the cluster sent a watch event that is not JSON: {exc}",
+                                   reason="BadWatch") from None
+
+    def lines(self) -> Iterator[bytes]:
+        """The stream's events as raw JSON lines (one event each), for a caller that decodes them
+        itself (the LiveStore decodes only the fields its views keep)."""
+        tail = b""
         try:
             for chunk in self._chunks():
                 if self._closed:
                     return
-                buf += chunk
-                while b"\n" in buf:
-                    line, buf = buf.split(b"\n", 1)
+                if b"\n" not in chunk:
+                    tail += chunk
+                    continue
+                # one split per chunk: a chunk of a watch-list's initial events holds hundreds of
+                # lines, and splitting off one line at a time copied the rest every time
+                parts = (tail + chunk).split(b"\n")
+                tail = parts.pop()
+                for line in parts:
                     if line.strip():
-                        yield json.loads(line)
-            if buf.strip() and not self._closed:
-                yield json.loads(buf)
+                        yield line
+                    if self._closed:
+                        return
+            if tail.strip() and not self._closed:
+                yield tail
         except ClusterError:
             raise
         except ValueError as exc:
@@ -184,8 +201,10 @@ class Cluster:
     # -- transport -------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, query: dict[str, Any] | list[tuple[str, Any]] | None = None,
                 body: Any = None, content_type: str | None = None,
-                timeout: float | tuple[float, float] | None = DEFAULT_TIMEOUT, stream: bool = False) -> Any:
-        """Send one request; return the decoded JSON body (or the open urllib3 response if `stream`).
+                timeout: float | tuple[float, float] | None = DEFAULT_TIMEOUT, stream: bool = False,
+                raw_body: bool = False) -> Any:
+        """Send one request; return the decoded JSON body (its bytes with `raw_body`; the open urllib3
+        response with `stream`).
 
         Raises ClusterError for any non-2xx answer (decoded from the metav1.Status body) and for
         transport failures.
@@ -225,6 +244,8 @@ class Cluster:
             data = raw.data
         except Exception as exc:  # noqa: BLE001
             raise from_exception(exc, self.server) from None
+        if raw_body:
+            return data or b""
         if not data:
             return {}
         try:
@@ -250,6 +271,26 @@ class Cluster:
             out["metadata"]["continue"] = (page.get("metadata") or {}).get("continue")
         return out
 
+    def list_pages(self, kind: str | Kind, namespace: str | None = None, *, limit: int = 500,
+                   **params: Any) -> Iterator[bytes]:
+        """A list in pages of `limit` items, as client-go's pager asks for them (`limit`, then
+        `continue` until the server sends none): each page's body, undecoded. Every page is served
+        at the first page's resourceVersion; a continue token that expired meanwhile raises
+        ClusterError 410 (the caller lists again)."""
+        k = kind_of(kind)
+        path = k.path(namespace if k.namespaced else None)
+        timeout = params.pop("_timeout", (5.0, 120.0))
+        query = {_camel(p): v for p, v in params.items()}
+        query["limit"] = limit
+        cont: str | None = None
+        while True:
+            body = self.request("GET", path, query={**query, "continue": cont} if cont else query, timeout=timeout,
+                                raw_body=True)
+            yield body
+            cont = _continue_of(body)
+            if not cont:
+                return
+
     def get_raw(self, kind: str | Kind, namespace: str | None, name: str) -> dict:
         k = kind_of(kind)
         return self.request("GET", k.path(namespace if k.namespaced else None, name))
@@ -263,12 +304,20 @@ class Cluster:
             raise
 
     def watch_raw(self, kind: str | Kind, namespace: str | None = None, *, resource_version: str | None = None,
-                  timeout_seconds: int = 300, allow_bookmarks: bool = True, **params: Any) -> WatchStream:
+                  timeout_seconds: int = 300, allow_bookmarks: bool = True, send_initial_events: bool = False,
+                  **params: Any) -> WatchStream:
         """Open a watch; iterate the result for `{"type", "object"}` dicts (ERROR events are yielded
-        as they come: the caller decides, e.g. 410 → relist)."""
+        as they come: the caller decides, e.g. 410 → relist).
+
+        `send_initial_events`: the streaming watch-list (kube 1.27+, on by default from 1.32): the
+        current state first, as ADDED events, then a BOOKMARK annotated `k8s.io/initial-events-end`,
+        then the changes, all on one connection (`resourceVersionMatch=NotOlderThan`, bookmarks on).
+        A server without it answers 422 (or 400)."""
         k = kind_of(kind)
         q = {"watch": True, "resourceVersion": resource_version, "allowWatchBookmarks": allow_bookmarks,
              "timeoutSeconds": int(timeout_seconds), **{_camel(p): v for p, v in params.items()}}
+        if send_initial_events:
+            q.update(sendInitialEvents=True, resourceVersionMatch="NotOlderThan", allowWatchBookmarks=True)
         # the read timeout must outlast the server's own timeout, or we would cut healthy streams
         raw = self.request("GET", k.path(namespace if k.namespaced else None), query=q,
                            timeout=(5.0, float(timeout_seconds) + 30.0), stream=True)
@@ -357,6 +406,29 @@ class Cluster:
             self.api.close()
         except Exception:  # noqa: BLE001
             pass
+
+
+_CONTINUE = b'"continue":"'
+
+
+def _continue_of(body: bytes) -> str | None:
+    """The continue token of a list body, found without decoding the body (the list's metadata
+    comes first: kube-apiserver writes ListMeta before the items; a body laid out otherwise is
+    decoded)."""
+    head = body[:4096]
+    at = head.find(b'"items"')
+    meta = head if at < 0 else head[:at]
+    i = meta.find(_CONTINUE)
+    if i >= 0:
+        j = meta.find(b'"', i + len(_CONTINUE))
+        if j > 0:
+            return meta[i + len(_CONTINUE):j].decode() or None
+    if at >= 0:
+        return None  # metadata seen, no continue
+    try:
+        return ((json.loads(body).get("metadata") or {}).get("continue")) or None
+    except (ValueError, AttributeError):
+        return None
 
 
 def _camel(name: str) -> str:

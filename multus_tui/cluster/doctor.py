@@ -15,8 +15,10 @@ from typing import Any
 
 from multus_tui.cluster.client import Cluster
 from multus_tui.cluster.errors import ClusterError
+from multus_tui.cluster.gcpause import gc_paused
 from multus_tui.cluster.placement import facts_of, node_facts
-from multus_tui.cluster.views import EventView, NADView, NodeNetworkStateView, NodeView, PodView
+from multus_tui.cluster.views import EventView, NADView, NodeView, PodView
+from multus_tui.cluster.wire import list_views
 from multus_tui.multus.diagnose import DoctorFinding, diagnose
 from multus_tui.multus.errors import AnnotationError
 from multus_tui.multus.nodes import NodeFacts
@@ -25,14 +27,13 @@ from multus_tui.multus.selection import NETWORKS_ANNOTATION, parse_networks
 
 def _list_events(cluster: Cluster, namespace: str | None) -> list[EventView]:
     try:
-        items = cluster.list_raw("event", namespace, field_selector="involvedObject.kind=Pod").get("items") or []
+        return list_views(cluster, "event", namespace, field_selector="involvedObject.kind=Pod")[0]
     except ClusterError as exc:
         if exc.code == 403:
             return []  # findings without root causes beat no findings: events are an extra
         if exc.code != 400:
             raise
-        items = cluster.list_raw("event", namespace).get("items") or []
-    return [EventView.from_raw(o) for o in items]
+        return list_views(cluster, "event", namespace)[0]
 
 
 class _NoNadApi(Exception):
@@ -42,20 +43,19 @@ class _NoNadApi(Exception):
 def _list_nads(cluster: Cluster, namespace: str | None) -> tuple[list[NADView], set[str] | None]:
     """(NADs, namespaces covered or None for all). Raises _NoNadApi when the API is absent."""
     try:
-        items = cluster.list_raw("nad", None).get("items") or []
-        return [NADView.from_raw(o) for o in items], None
+        return list_views(cluster, "nad", None)[0], None
     except ClusterError as exc:
         if exc.code == 404:
             raise _NoNadApi() from None
         if exc.code != 403 or namespace is None:
             raise
     try:
-        items = cluster.list_raw("nad", namespace).get("items") or []
+        views = list_views(cluster, "nad", namespace)[0]
     except ClusterError as exc:
         if exc.code == 404:
             raise _NoNadApi() from None
         raise
-    return [NADView.from_raw(o) for o in items], {namespace}
+    return views, {namespace}
 
 
 def fetch_inputs(cluster: Cluster, namespace: str | None) -> tuple[list[NADView], list[PodView], list[EventView],
@@ -64,8 +64,7 @@ def fetch_inputs(cluster: Cluster, namespace: str | None) -> tuple[list[NADView]
     namespaces whose NADs are known (None: all; an empty set when Multus is not installed)."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
         f_nads = pool.submit(_list_nads, cluster, namespace)
-        f_pods = pool.submit(lambda: [PodView.from_raw(o) for o in
-                                      cluster.list_raw("pod", namespace).get("items") or []])
+        f_pods = pool.submit(lambda: list_views(cluster, "pod", namespace)[0])
         f_events = pool.submit(_list_events, cluster, namespace)
         pods, events = f_pods.result(), f_events.result()
         try:
@@ -127,6 +126,14 @@ def collect_findings(source: Any, namespace: str | None, *, namespace_isolation:
         installed = _store_has_nad_api(source)
         ippools, reservations, nodes = _store_ecosystem(source)
         facts = node_facts(source).nodes
+    with gc_paused():  # a whole-cluster diagnosis allocates millions of acyclic objects (issue 18)
+        return _diagnose(nads, pods, events, namespace, namespace_isolation, global_namespaces, known, installed,
+                         ippools, reservations, nodes, facts)
+
+
+def _diagnose(nads: Any, pods: Any, events: Any, namespace: str | None, namespace_isolation: bool,
+              global_namespaces: Sequence[str], known: Any, installed: bool, ippools: Any, reservations: Any,
+              nodes: Any, facts: Any) -> list[DoctorFinding]:
     return diagnose(
         [v.nad for v in nads], pods, [e.as_event_dict() for e in events], namespace=namespace,
         namespace_isolation=namespace_isolation, global_namespaces=global_namespaces,
@@ -136,19 +143,20 @@ def collect_findings(source: Any, namespace: str | None, *, namespace_isolation:
     )
 
 
-def _fetch_ecosystem(cluster: Cluster) -> tuple[list[dict] | None, list[dict] | None, list[NodeView] | None]:
+def _fetch_ecosystem(cluster: Cluster) -> tuple[list[Any] | None, list[Any] | None, list[NodeView] | None]:
     """whereabouts' IPPools and reservations and the nodes; None for what the cluster does not serve
     (no whereabouts) or the account may not read: those checks are skipped, nothing else changes."""
-    def items(kind: str) -> list[dict] | None:
+    def views(kind: str) -> list[Any] | None:
         try:
-            return cluster.list_raw(kind, None).get("items") or []
+            return list_views(cluster, kind, None)[0]
         except ClusterError as exc:
             if exc.code in (403, 404):
                 return None
             raise
 
-    pools, reservations, nodes = items("ippool"), items("ipreservation"), items("node")
-    return pools, reservations, None if nodes is None else [NodeView.from_raw(o) for o in nodes]
+    pools, reservations, nodes = views("ippool"), views("ipreservation"), views("node")
+    return ([v.pool for v in pools] if pools is not None else None,
+            [v.reservation for v in reservations] if reservations is not None else None, nodes)
 
 
 def _store_ecosystem(store: Any) -> tuple[list[Any] | None, list[Any], list[Any] | None]:
@@ -165,8 +173,7 @@ def fetch_node_facts(cluster: Cluster, nodes: list[NodeView] | None) -> list[Nod
     if nodes is None:
         return None
     try:
-        states = {v.name: v for v in (NodeNetworkStateView.from_raw(o)
-                                      for o in cluster.list_raw("nns", None).get("items") or [])}
+        states = {v.name: v for v in list_views(cluster, "nns", None)[0]}
     except ClusterError as exc:
         if exc.code not in (403, 404):
             raise

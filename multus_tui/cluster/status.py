@@ -9,15 +9,14 @@ only decodes, groups events by pod and shapes the output.
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
-import gc
-import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from multus_tui.cluster.client import Cluster
 from multus_tui.cluster.errors import ClusterError
+from multus_tui.cluster.gcpause import gc_paused as _gc_paused
 from multus_tui.cluster.views import EventView, PodView
+from multus_tui.cluster.wire import list_views
 from multus_tui.multus.attachments import network_status_error
 
 STATES = ("attached", "pending", "failed", "unknown")
@@ -82,40 +81,10 @@ def _events_by_pod(events: Iterable[EventView]) -> dict[tuple[str, str], list[Ev
     return out
 
 
-_gc_lock = threading.Lock()
-_gc_pausers = 0
-_gc_was_enabled = False
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the lists are decoded and joined.
-
-    Decoding 10,000 pods allocates about a million containers, none of them in a reference cycle;
-    every 700 allocations the collector runs, and as the young objects pile up it keeps traversing
-    all of them again (full collections): measured, that doubled json.loads' time. Reference
-    counting still frees everything; the collector resumes (if it ran before) when the last
-    concurrent caller leaves.
-    """
-    global _gc_pausers, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pausers == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pausers += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pausers -= 1
-            if _gc_pausers == 0 and _gc_was_enabled:
-                gc.enable()
-
-
 def _fetch_pools(cluster: Cluster) -> list[dict]:
     """whereabouts' IPPools, raw (none when not installed or not readable)."""
     try:
-        return cluster.list_raw("ippool", None).get("items") or []
+        return list_views(cluster, "ippool", None, raw=True)[0]
     except ClusterError as exc:
         if exc.code in (403, 404):
             return []
@@ -124,22 +93,19 @@ def _fetch_pools(cluster: Cluster) -> list[dict]:
 
 def _fetch(cluster: Cluster, namespace: str | None) -> tuple[list[PodView], list[EventView]]:
     def pods() -> list[PodView]:
-        items = cluster.list_raw("pod", namespace).get("items") or []
-        return [PodView.from_raw(o) for o in items]
+        return list_views(cluster, "pod", namespace)[0]
 
     def events() -> list[EventView]:
         try:
             # Only Warning events can explain a failed attachment (failures_from_events reads no
             # other): the server drops the Normal ones (Scheduled, Pulled, Started...), most of them.
-            items = cluster.list_raw("event", namespace,
-                                     field_selector="involvedObject.kind=Pod,type=Warning").get("items") or []
+            return list_views(cluster, "event", namespace, field_selector="involvedObject.kind=Pod,type=Warning")[0]
         except ClusterError as exc:
             if exc.code == 403:
                 return []  # status without reasons beats no status: events are an extra
             if exc.code != 400:
                 raise
-            items = cluster.list_raw("event", namespace).get("items") or []  # no field selector support
-        return [EventView.from_raw(o) for o in items]
+            return list_views(cluster, "event", namespace)[0]  # no field selector support
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         fp, fe = pool.submit(pods), pool.submit(events)

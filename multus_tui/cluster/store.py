@@ -1,10 +1,17 @@
 """LiveStore: an in-memory mirror of namespaces, NADs, pods and events, kept live by list-then-watch.
 
-One background thread per kind:
-  list (raw JSON) → reconcile the mirror (upserts, and deletes of what vanished) → watch from the
-  list's resourceVersion with bookmarks and a server timeout → when the stream ends, watch again
-  from the last resourceVersion seen → on 410 Gone (history compacted) list again → on any other
-  failure back off exponentially with jitter, then resume from the last resourceVersion.
+One background thread per kind, as client-go's reflector does it:
+  sync → watch from the sync's resourceVersion with bookmarks and a server timeout → when the
+  stream ends, watch again from the last resourceVersion seen → on 410 Gone (history compacted)
+  sync again → on any other failure back off exponentially with jitter, then resume from the last
+  resourceVersion.
+A sync is the streaming watch-list where the server offers it (kube 1.32: `sendInitialEvents=true`,
+`resourceVersionMatch=NotOlderThan`; the state arrives as ADDED events closed by a bookmark
+annotated `k8s.io/initial-events-end`, and the same stream goes on as the watch), otherwise a list
+in pages of `list_limit` (500, client-go's page) following `continue`. Either way the mirror is
+reconciled in place as objects arrive (an object whose resourceVersion did not change keeps its
+view; what was not seen is deleted at the end), so a relist after 410 never holds two copies of the
+cluster (issue 18). Objects are decoded straight from the bytes into compact views (wire.py).
 A dispatcher thread delivers coalesced batches of `Change` to listeners at most every
 `batch_interval` seconds, so a burst of 5,000 pod updates becomes a handful of UI updates.
 Listeners receive views (views.py), never Kubernetes objects. Listeners run on the dispatcher
@@ -13,6 +20,7 @@ thread: a Textual app must hop to its own loop (call_from_thread / post_message)
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import random
@@ -23,7 +31,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from multus_tui.cluster.client import Cluster, WatchStream
-from multus_tui.cluster.errors import ClusterError, from_exception
+from multus_tui.cluster.errors import ClusterError, from_api_status, from_exception
+from multus_tui.cluster.gcpause import gc_paused
 from multus_tui.cluster.views import (
     VIEW_TYPES,
     EventView,
@@ -34,6 +43,7 @@ from multus_tui.cluster.views import (
     NodeView,
     PodView,
 )
+from multus_tui.cluster.wire import EventDecoder, decode_page
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +73,55 @@ ABSENT_WHEN = {
 # Kinds read in every namespace whatever the store's scope: whereabouts keeps its pools in its own
 # namespace (kube-system by default), not in the namespaces of the pods.
 ALL_NAMESPACES_KINDS = frozenset({"ippool", "ipreservation"})
+# Kinds indexed by namespace (a namespace's pods are read without a walk of the whole mirror).
+NS_INDEXED = ("pod", "nad")
+# client-go's page (the reflector's and kubectl's chunk size)
+LIST_LIMIT = 500
+# A sync of more changes than this is delivered as one "reset" of the kind (a screen refreshes
+# whole), not a Change per object; a first sync always is.
+RESET_OVER = 2000
+# While a first sync streams in, a "reset" at most this often lets the screens show what has come.
+PROGRESS_S = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceCounts:
+    """A namespace's row on the home screen, kept up to date as pods change (never recomputed from
+    the whole mirror): pods, pods with a secondary attachment, failed secondary attachments.
+    `nads`: the namespace's NADs."""
+
+    name: str
+    phase: str
+    nads: int
+    pods: int
+    pods_with_attachments: int
+    failing: int
+
+
+_REFS: dict[str, str] = {}
+
+
+def _intern_ref(ref: str) -> str:
+    """One string per network name ("ns/name"), however many pods use it."""
+    hit = _REFS.get(ref)
+    if hit is None:
+        if len(_REFS) > 200_000:
+            _REFS.clear()
+        hit = _REFS[ref] = ref
+    return hit
+
+
+class _Sync:
+    """One (re)sync of a kind: what it has seen, what it changed."""
+
+    __slots__ = ("seen", "quiet", "changes", "last_progress", "count")
+
+    def __init__(self, quiet: bool) -> None:
+        self.seen: set[tuple[str, str]] = set()
+        self.quiet = quiet  # deliver "reset"s, not a Change per object
+        self.changes: list[Change] = []
+        self.last_progress = time.monotonic()
+        self.count = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +165,9 @@ class _KindWatcher:
         self.stream: WatchStream | None = None
         self.failures = 0
         self.errors = 0  # every failure ever (failures resets on success); tests and --debug read it
-        self.lists = 0  # how many times we (re)listed; tests and diagnostics read it
+        self.lists = 0  # how many (re)syncs were begun (a paged list or a watch-list); tests and diagnostics read it
         self.watches = 0
+        self.synced_once = False
         # when the server was last heard from on this kind (monotonic, and wall clock for people)
         self.heard = time.monotonic()
         self.heard_wall = time.time()
@@ -124,6 +184,19 @@ class _KindWatcher:
         st = self.store
         while not st._stop.is_set():
             try:
+                if self.rv is None and self.kind in st._watch_list_kinds():
+                    try:
+                        self._watch(initial=True)  # the watch-list: the sync, then the watch, one stream
+                        self.failures = 0
+                        continue
+                    except ClusterError as exc:
+                        if exc.code not in (400, 422) or self.synced_once:
+                            raise
+                        # kube < 1.32 without the WatchList gate: "sendInitialEvents is forbidden
+                        # for watch unless the WatchList feature gate is enabled" (422); list instead
+                        log.info("%s: no streaming watch-list (%s); listing in pages", self.kind, exc.message)
+                        st._watch_list = False
+                        self.lists -= 1  # refused, not begun
                 if self.rv is None:
                     self._list()
                 self._watch()
@@ -167,36 +240,43 @@ class _KindWatcher:
             self.rv = "static"
             self._set_live()
             return
-        params: dict[str, Any] = {}
-        if st.list_limit:
-            params["limit"] = st.list_limit
-        data = st.cluster.list_raw(self.kind, ns, **params)
-        if st._stop.is_set():
-            raise _Stopped
-        from_raw = self.view_type.from_raw
-        views = []
-        for o in data.get("items") or ():
-            try:
-                views.append(from_raw(o))
-            except Exception:  # noqa: BLE001 - one odd object must not hide the others
-                log.warning("skipping a %s that could not be read", self.kind, exc_info=True)
+        # Pages of list_limit, each decoded into views and reconciled into the mirror before the
+        # next is asked for: the memory peak is one page, never the whole list (issue 18).
+        sync = st._sync_begin(self.kind)
         self.lists += 1
-        st._reconcile(self.kind, views)
-        self.rv = (data.get("metadata") or {}).get("resourceVersion") or "0"
+        rv = ""
+        with gc_paused():  # nothing decoded here is in a cycle; the collector would walk it all, often
+            for body in st.cluster.list_pages(self.kind, ns, limit=st.list_limit or LIST_LIMIT):
+                if st._stop.is_set():
+                    raise _Stopped
+                try:
+                    page = decode_page(self.kind, body)
+                except ValueError as exc:
+                    raise ClusterError(f"the cluster answered a list of {self.kind} with something else: {exc}",
+                                       reason="BadResponse") from None
+                del body
+                rv = rv or page.resource_version
+                st._sync_add(self.kind, page.views, sync)
+            st._sync_end(self.kind, sync)
+        self.rv = rv or "0"
         self._set_live()
-        del data, views
         st._freeze_heap()
 
-    def _watch(self) -> None:
+    def _watch(self, initial: bool = False) -> None:
+        """Watch from self.rv; with `initial`, the watch-list: the state first (ADDED events until the
+        bookmark annotated k8s.io/initial-events-end), reconciled into the mirror, then the watch."""
         st = self.store
         if self.rv == "static":  # single-namespace scope of the namespace kind: re-read now and then
             if st._stop.wait(st.watch_timeout):
                 raise _Stopped
             self.rv = None
             return
+        if initial:
+            self.lists += 1  # a sync begun (the watch-list is this kind's list)
         stream = st.cluster.watch_raw(self.kind, None if self.kind in ALL_NAMESPACES_KINDS else st.namespace,
-                                      resource_version=self.rv,
-                                      timeout_seconds=st.watch_timeout, allow_bookmarks=True)
+                                      resource_version=None if initial else self.rv,
+                                      timeout_seconds=st.watch_timeout, allow_bookmarks=True,
+                                      send_initial_events=initial)
         self.stream = stream
         self.watches += 1
         # the server answered: the next failure starts the backoff afresh (and is not the Nth in a row)
@@ -204,30 +284,44 @@ class _KindWatcher:
         if st._stop.is_set():
             stream.close()
             raise _Stopped
-        if self.status != "live":
+        if self.status != "live" and not initial:
             self._set_live()
-        from_raw = self.view_type.from_raw
+        decode = EventDecoder(self.kind)
+        sync = st._sync_begin(self.kind) if initial else None
+        pause = contextlib.ExitStack()
+        if sync is not None:
+            pause.enter_context(gc_paused())  # as in _list, until the state is in
         try:
-            for ev in stream:
-                typ = ev.get("type")
-                obj = ev.get("object") or {}
+            for line in stream.lines():
+                try:
+                    ev = decode(line)
+                except ValueError as exc:
+                    raise ClusterError(f"the cluster sent a watch event that is not JSON: {exc}",
+                                       reason="BadWatch") from None
+                typ, rv = ev.type, ev.resource_version
                 if typ == "ERROR":
-                    code = obj.get("code")
-                    from multus_tui.cluster.errors import from_api_status
-
-                    raise from_api_status(code, obj)
-                rv = (obj.get("metadata") or {}).get("resourceVersion")
+                    status = ev.status or {}
+                    raise from_api_status(status.get("code"), status)
                 self._heard(bookmark=typ == "BOOKMARK")
                 if typ == "BOOKMARK":
-                    if rv:
+                    if sync is not None and ev.initial_end:
+                        st._sync_end(self.kind, sync)
+                        sync = None
+                        pause.close()
+                        if rv:
+                            self.rv = rv
+                        self._set_live()
+                        st._freeze_heap()
+                    elif rv and sync is None:
                         self.rv = rv
                     continue
-                try:
-                    view = from_raw(obj)
-                except Exception:  # noqa: BLE001
-                    log.warning("skipping a %s event that could not be read", self.kind, exc_info=True)
-                    if rv:
+                view = ev.view
+                if view is None:  # unreadable: skipped, its resourceVersion kept
+                    if rv and sync is None:
                         self.rv = rv
+                    continue
+                if sync is not None:
+                    st._sync_add(self.kind, (view,), sync)
                     continue
                 if typ == "DELETED":
                     st._delete(self.kind, view.key)
@@ -236,10 +330,15 @@ class _KindWatcher:
                 if rv:
                     self.rv = rv
         finally:
+            pause.close()
             self.stream = None
             stream.close()
         if st._stop.is_set():
             raise _Stopped
+        if sync is not None:
+            # the stream ended before the state was complete: a sync from scratch (what was
+            # reconciled stays, nothing is deleted on a partial view)
+            self.rv = None
 
     # -- state -----------------------------------------------------------------------------------
     def _heard(self, *, bookmark: bool = False) -> None:
@@ -252,6 +351,7 @@ class _KindWatcher:
 
     def _set_live(self) -> None:
         self.status, self.reason = "live", None
+        self.synced_once = True
         self.heard, self.heard_wall = time.monotonic(), time.time()
         self.synced.set()
         self.store._kind_state_changed()
@@ -295,7 +395,7 @@ class LiveStore:
     def __init__(self, cluster: Cluster, namespace: str | None = None, *, kinds: tuple[str, ...] = ALL_KINDS,
                  watch_timeout: int = 300, batch_interval: float = 0.05, backoff_initial: float = 0.5,
                  backoff_max: float = 30.0, fail_after: int = 3, absent_recheck: float = 30.0,
-                 list_limit: int | None = None, freeze_gc: bool = True) -> None:
+                 list_limit: int | None = LIST_LIMIT, freeze_gc: bool = True, watch_list: bool | None = None) -> None:
         self.cluster = cluster
         self.freeze_gc = freeze_gc
         self.namespace = namespace
@@ -307,8 +407,20 @@ class LiveStore:
         self.fail_after = fail_after
         self.absent_recheck = absent_recheck
         self.list_limit = list_limit
+        # the streaming watch-list: None = where the server offers it (found out on first use),
+        # False = always list in pages, True = insist
+        self._watch_list = watch_list
         self._lock = threading.RLock()
         self._objects: dict[str, dict[tuple[str, str], Any]] = {k: {} for k in ALL_KINDS}
+        # kind -> namespace -> name -> view (pods and NADs): a namespace's objects without a walk of all
+        self._by_ns: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in NS_INDEXED}
+        # pod key -> (secondary networks, failed ones) and their sums per namespace [with, failing]
+        self._pod_summary: dict[tuple[str, str], tuple[tuple[str, ...], int]] = {}
+        self._ns_sums: dict[str, list[int]] = {}
+        # network ("ns/name") -> the pods with a secondary attachment to it
+        self._by_network: dict[str, set[tuple[str, str]]] = {}
+        # pod key -> ((network, addresses), ...) of its attached secondaries (filled on demand)
+        self._digests: dict[tuple[str, str], tuple[tuple[str, tuple[str, ...]], ...]] = {}
         # events by the object they are about: pod_attachments must not scan every event
         self._events_by_obj: dict[tuple[str, str], dict[tuple[str, str], EventView]] = {}
         self._listeners: list[Listener] = []
@@ -445,23 +557,143 @@ class LiveStore:
             self._queue(Change("state", "upsert", None, st))
 
     # -- mutations (watcher threads) ---------------------------------------------------------------
+    def _watch_list_kinds(self) -> tuple[str, ...]:
+        """The kinds synced with the streaming watch-list (none once the server refused it)."""
+        if self._watch_list is False:
+            return ()
+        # a namespaced scope reads its one namespace with a GET (`_list`'s static path)
+        return tuple(k for k in self.kinds if not (k == "namespace" and self.namespace))
+
     def _upsert(self, kind: str, view: Any) -> None:
         key = view.key
         with self._lock:
             objs = self._objects[kind]
             old = objs.get(key)
             objs[key] = view
-            if kind == "event":
-                self._index_event(old, view)
+            self._indexed(kind, key, old, view)
         self._queue(Change(kind, "upsert", key, view))  # type: ignore[arg-type]
 
     def _delete(self, kind: str, key: tuple[str, str]) -> None:
         with self._lock:
             old = self._objects[kind].pop(key, None)
-            if kind == "event" and old is not None:
-                self._index_event(old, None)
+            if old is not None:
+                self._indexed(kind, key, old, None)
         if old is not None:
             self._queue(Change(kind, "delete", key, old))  # type: ignore[arg-type]
+
+    # -- (re)sync: objects reconciled in place as they arrive --------------------------------------
+    def _sync_begin(self, kind: str) -> _Sync:
+        with self._lock:
+            first = not self._objects[kind]
+        return _Sync(quiet=first)
+
+    def _sync_add(self, kind: str, views: Any, sync: _Sync) -> None:
+        """Objects of a sync in progress: a view whose resourceVersion the mirror already holds is
+        dropped (the mirror keeps its own: no second copy), the others replace theirs."""
+        changes = sync.changes
+        seen = sync.seen
+        with self._lock:
+            objs = self._objects[kind]
+            for v in views:
+                key = v.key
+                seen.add(key)
+                old = objs.get(key)
+                if old is not None and old.resource_version and old.resource_version == v.resource_version:
+                    continue
+                objs[key] = v
+                self._indexed(kind, key, old, v)
+                sync.count += 1
+                if not sync.quiet:
+                    changes.append(Change(kind, "upsert", key, v))  # type: ignore[arg-type]
+        if not sync.quiet and len(changes) > RESET_OVER:
+            sync.quiet, sync.changes = True, []
+        if sync.quiet and sync.count and time.monotonic() - sync.last_progress >= PROGRESS_S:
+            sync.last_progress = time.monotonic()
+            self._queue(Change(kind, "reset", None))  # type: ignore[arg-type]
+
+    def _sync_end(self, kind: str, sync: _Sync) -> None:
+        """The sync saw the whole state: what it did not see was deleted meanwhile."""
+        with self._lock:
+            objs = self._objects[kind]
+            gone = [k for k in objs if k not in sync.seen]
+            for key in gone:
+                old = objs.pop(key)
+                self._indexed(kind, key, old, None)
+                if not sync.quiet:
+                    sync.changes.append(Change(kind, "delete", key, old))  # type: ignore[arg-type]
+        if sync.quiet or len(sync.changes) > RESET_OVER:
+            self._queue(Change(kind, "reset", None))  # type: ignore[arg-type]
+        else:
+            self._queue_many(sync.changes)
+        sync.seen.clear()
+        sync.changes = []
+
+    # -- indexes (under the lock) ------------------------------------------------------------------
+    def _indexed(self, kind: str, key: tuple[str, str], old: Any, new: Any) -> None:
+        """Keep the indexes in step with one object's change (old -> new; None: absent)."""
+        if kind == "event":
+            self._index_event(old, new)
+            for ev in (old, new):  # the pods the event is about: their summaries depend on it
+                if ev is not None and ev.involved_kind in ("Pod", ""):
+                    pkey = (ev.involved_namespace, ev.involved_name)
+                    pod = self._objects["pod"].get(pkey)
+                    if pod is not None:
+                        self._summarize(pkey, pod)
+            return
+        by_ns = self._by_ns.get(kind)
+        if by_ns is not None:
+            if old is not None and (new is None or old.namespace != new.namespace):
+                bucket = by_ns.get(old.namespace)
+                if bucket is not None:
+                    bucket.pop(old.name, None)
+                    if not bucket:
+                        del by_ns[old.namespace]
+            if new is not None:
+                bucket = by_ns.get(new.namespace)
+                if bucket is None:
+                    bucket = by_ns[new.namespace] = {}
+                bucket[new.name] = new
+        if kind == "pod":
+            self._summarize(key, new)
+
+    def _summarize(self, key: tuple[str, str], pod: PodView | None) -> None:
+        """The pod's secondary attachments and failed ones, and its namespace's sums, brought up to
+        date (a pod with no event costs a cached selection parse and its network-status)."""
+        old = self._pod_summary.pop(key, None)
+        self._digests.pop(key, None)
+        sums = self._ns_sums.get(key[0])
+        if old is not None:
+            if sums is not None:
+                sums[0] -= 1 if old[0] else 0
+                sums[1] -= old[1]
+            for net in old[0]:
+                users = self._by_network.get(net)
+                if users is not None:
+                    users.discard(key)
+                    if not users:
+                        del self._by_network[net]
+        if pod is None:
+            return
+        from multus_tui.multus.attachments import secondary_summary
+
+        bucket = self._events_by_obj.get(key)
+        events = [e.as_event_dict() for e in bucket.values() if e.involved_kind in ("Pod", "")
+                  and (not e.involved_uid or not pod.uid or e.involved_uid == pod.uid)] if bucket else None
+        try:
+            summary = secondary_summary(pod.namespace, pod.annotations, pod.phase, events)
+        except Exception:  # noqa: BLE001 - odd cluster data must not break the mirror; the views say why
+            summary = ((), 0)
+        nets = tuple(_intern_ref(n) for n in summary[0])
+        self._pod_summary[key] = (nets, summary[1])
+        if sums is None:
+            sums = self._ns_sums[key[0]] = [0, 0]
+        sums[0] += 1 if nets else 0
+        sums[1] += summary[1]
+        for net in nets:
+            users = self._by_network.get(net)
+            if users is None:
+                users = self._by_network[net] = set()
+            users.add(key)
 
     def _reconcile(self, kind: str, views: list[Any]) -> None:
         """Make the mirror equal to a fresh list: upsert what is new or changed, delete what vanished
@@ -472,8 +704,7 @@ class LiveStore:
             fresh = {v.key: v for v in views}
             for key in [k for k in objs if k not in fresh]:
                 old = objs.pop(key)
-                if kind == "event":
-                    self._index_event(old, None)
+                self._indexed(kind, key, old, None)
                 changes.append(Change(kind, "delete", key, old))  # type: ignore[arg-type]
             for key, v in fresh.items():
                 old = objs.get(key)
@@ -481,8 +712,7 @@ class LiveStore:
                         and old.resource_version:
                     continue
                 objs[key] = v
-                if kind == "event":
-                    self._index_event(old, v)
+                self._indexed(kind, key, old, v)
                 changes.append(Change(kind, "upsert", key, v))  # type: ignore[arg-type]
         self._queue_many(changes)
 
@@ -565,9 +795,10 @@ class LiveStore:
 
     def nads(self, namespace: str | None = None) -> list[Any]:
         with self._lock:
-            vals = list(self._objects["nad"].values())
-        if namespace is not None:
-            vals = [v for v in vals if v.namespace == namespace]
+            if namespace is not None:
+                vals = list(self._by_ns["nad"].get(namespace, {}).values())
+            else:
+                vals = list(self._objects["nad"].values())
         return sorted(vals, key=lambda v: (v.namespace, v.name))
 
     def nad(self, namespace: str, name: str) -> Any | None:
@@ -575,11 +806,81 @@ class LiveStore:
             return self._objects["nad"].get((namespace, name))
 
     def pods(self, namespace: str | None = None) -> list[PodView]:
+        """The pods (of `namespace`: from its index, whatever the size of the cluster), sorted."""
         with self._lock:
-            vals = list(self._objects["pod"].values())
-        if namespace is not None:
-            vals = [v for v in vals if v.namespace == namespace]
+            if namespace is not None:
+                vals = list(self._by_ns["pod"].get(namespace, {}).values())
+            else:
+                vals = list(self._objects["pod"].values())
         return sorted(vals, key=lambda v: (v.namespace, v.name))
+
+    def pod_count(self, namespace: str | None = None) -> int:
+        with self._lock:
+            if namespace is None:
+                return len(self._objects["pod"])
+            return len(self._by_ns["pod"].get(namespace, ()))
+
+    def namespace_counts(self) -> list[NamespaceCounts]:
+        """Every namespace with its NAD and pod counts, pods with secondary attachments and failed
+        attachments: kept up to date as objects change, so this costs the number of namespaces, not
+        of pods (issue 18). Sorted by name."""
+        with self._lock:
+            out = []
+            pods, nads, sums = self._by_ns["pod"], self._by_ns["nad"], self._ns_sums
+            for ns in self._objects["namespace"].values():
+                s = sums.get(ns.name) or (0, 0)
+                out.append(NamespaceCounts(ns.name, ns.phase, len(nads.get(ns.name, ())),
+                                           len(pods.get(ns.name, ())), s[0], s[1]))
+        out.sort(key=lambda c: c.name)
+        return out
+
+    def network_users(self, network: str) -> list[PodView]:
+        """The pods with a secondary attachment to `network` ("ns/name"; requested, or reported as
+        their default), from the index: no walk of the mirror."""
+        with self._lock:
+            objs = self._objects["pod"]
+            out = [objs[k] for k in self._by_network.get(network, ()) if k in objs]
+        out.sort(key=lambda p: (p.namespace, p.name))
+        return out
+
+    def network_use(self) -> dict[str, int]:
+        """network -> how many pods have a secondary attachment to it."""
+        with self._lock:
+            return {net: len(users) for net, users in self._by_network.items()}
+
+    def attached_addresses(self, namespace: str, name: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """((network, addresses), ...) of the pod's attached secondary attachments (the join, kept
+        until the pod or its events change)."""
+        key = (namespace, name)
+        with self._lock:
+            hit = self._digests.get(key)
+            sig = self._digest_sig(key)
+        if hit is not None:
+            return hit
+        from multus_tui.multus.attachments import ATTACHED, is_secondary
+
+        try:
+            atts = self.pod_attachments(namespace, name)
+        except Exception:  # noqa: BLE001 - odd data: nothing attached as far as a count goes
+            atts = []
+        digest = tuple((_intern_ref(a.network), tuple(a.ips or ())) for a in atts
+                       if is_secondary(a) and a.state == ATTACHED)
+        with self._lock:
+            if sig == self._digest_sig(key):  # neither the pod nor its events changed meanwhile
+                self._digests[key] = digest
+        return digest
+
+    def _digest_sig(self, key: tuple[str, str]) -> tuple[Any, ...] | None:
+        pod = self._objects["pod"].get(key)
+        if pod is None:
+            return None
+        bucket = self._events_by_obj.get(key) or {}
+        return (pod, tuple(e.resource_version for e in bucket.values()))
+
+    def pod_object(self, namespace: str, name: str) -> dict:
+        """The whole pod as the server has it now (a GET): the mirror keeps only what the views need.
+        Raises ClusterError (404 once it is gone)."""
+        return self.cluster.get_raw("pod", namespace, name)
 
     def pod(self, namespace: str, name: str) -> PodView | None:
         with self._lock:

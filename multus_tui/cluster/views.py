@@ -7,8 +7,11 @@ network-status) is left to the domain layer and done lazily, when a pod's attach
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 if TYPE_CHECKING:  # the domain modules are imported lazily so that a view never costs a parse up front
     from multus_tui.multus.attachments import AttachmentState
@@ -80,8 +83,47 @@ def _waiting_reason(status: dict) -> str | None:
     return status.get("reason")
 
 
-@dataclass(frozen=True, slots=True)
-class PodView:
+def kept_annotations(annotations: Mapping[str, str] | None) -> dict[str, str]:
+    """The pod annotations multus-tui reads (Multus' own and the look-alikes doctor reports), the
+    rest dropped: a real pod's annotations are mostly other tools' (last-applied configurations,
+    checksums), and 150,000 pods must fit in the mirror (issue 18). A pod's detail fetches the
+    whole object."""
+    if not annotations:
+        return _NO_ANNOTATIONS
+    keep = _KEEP
+    out = None
+    for k, v in annotations.items():
+        read = keep.get(k)
+        if read is None:
+            read = _read(k)
+        if read:
+            if out is None:
+                out = {}
+            out[k] = v
+    return out or _NO_ANNOTATIONS
+
+
+_NO_ANNOTATIONS: dict[str, str] = {}
+_KEEP: dict[str, bool] = {}  # annotation key -> kept (keys repeat across pods)
+
+
+def _read(key: str) -> bool:
+    from multus_tui.multus.diagnose import pod_annotation_read
+
+    if len(_KEEP) > 20_000:  # keys that never repeat (generated ones) must not grow it forever
+        _KEEP.clear()
+    read = _KEEP[key] = pod_annotation_read(key)
+    return read
+
+
+class PodView(msgspec.Struct, frozen=True, gc=False):
+    """A pod as the views need it, and nothing more (issue 18: ~1 KB a pod instead of the ~10 KB of
+    the decoded object). `annotations` holds only the annotations multus-tui reads
+    (`kept_annotations`); the whole object is a GET away (`LiveStore.pod_object`).
+
+    Not tracked by the garbage collector (it holds only strings, a tuple and a str->str dict, no
+    cycle is possible): 150,000 of them add nothing to a collection's walk."""
+
     namespace: str
     name: str
     uid: str
@@ -92,11 +134,9 @@ class PodView:
     host_network: bool
     creation_timestamp: str | None
     resource_version: str
-    labels: dict[str, str]
     pod_ips: tuple[str, ...] = ()
     waiting_reason: str | None = None
     deletion_timestamp: str | None = None
-    owner: tuple[str, str] | None = None  # (kind, name) of the controller
 
     @property
     def key(self) -> tuple[str, str]:
@@ -116,16 +156,11 @@ class PodView:
         st = obj.get("status") or _EMPTY
         ips = tuple(p.get("ip") for p in st.get("podIPs") or () if p.get("ip")) or (
             (st["podIP"],) if st.get("podIP") else ())
-        owner = None
-        for ref in m.get("ownerReferences") or ():
-            if ref.get("controller"):
-                owner = (ref.get("kind", ""), ref.get("name", ""))
-                break
         return cls(
-            m.get("namespace", ""), m.get("name", ""), m.get("uid", ""), spec.get("nodeName"),
-            st.get("phase") or "Pending", _ready(st), m.get("annotations") or {},
+            _intern(m.get("namespace", "")), m.get("name", ""), m.get("uid", ""), _intern(spec.get("nodeName")),
+            _intern(st.get("phase") or "Pending"), _ready(st), kept_annotations(m.get("annotations")),
             bool(spec.get("hostNetwork")), m.get("creationTimestamp"), m.get("resourceVersion", ""),
-            m.get("labels") or {}, ips, _waiting_reason(st), m.get("deletionTimestamp"), owner,
+            ips, _intern(_waiting_reason(st)), m.get("deletionTimestamp"),
         )
 
     def attachments(self, events: list[EventView] | tuple[EventView, ...] = ()) -> list[AttachmentState]:
@@ -138,6 +173,21 @@ class PodView:
         evs = [e.as_event_dict() for e in events
                if not e.involved_uid or not self.uid or e.involved_uid == self.uid]
         return join_attachments(self.namespace, self.annotations, self.phase, evs)
+
+
+_INTERNED: dict[str, str] = {}
+
+
+def _intern(value: str | None) -> str | None:
+    """One string object for the values 150,000 pods share (namespaces, nodes, phases, reasons)."""
+    if value is None:
+        return None
+    hit = _INTERNED.get(value)
+    if hit is None:
+        if len(_INTERNED) > 100_000:  # names that never repeat must not grow it forever
+            _INTERNED.clear()
+        hit = _INTERNED[value] = value
+    return hit
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,3 +41,19 @@ def collect_from_cluster(args: argparse.Namespace,
         return ns, collect(cluster, ns)
     finally:
         cluster.close()
+
+
+def to_json(data: Any) -> str:
+    """`json.dumps(data, indent=2)`'s exact text, encoded in C when it is all ASCII (the usual case):
+    the pure-Python indenting encoder took 8 of the 40 s of a 150,000-pod `status -o json` (issue 18)."""
+    import json
+
+    import msgspec
+
+    try:
+        text = msgspec.json.format(msgspec.json.encode(data), indent=2).decode()
+    except (TypeError, ValueError, msgspec.EncodeError):
+        text = None
+    if text is None or not text.isascii():  # json escapes non-ASCII as \uXXXX; msgspec writes UTF-8
+        return json.dumps(data, indent=2)
+    return text

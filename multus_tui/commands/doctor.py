@@ -9,13 +9,12 @@ JSON: a list of {"check", "severity", "objects", "message", "fix"}, errors first
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import textwrap
 from typing import Any
 
-from multus_tui.commands._common import RESET, clean, collect_from_cluster, use_color
+from multus_tui.commands._common import RESET, clean, collect_from_cluster, to_json, use_color
 
 _COLORS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
 
@@ -59,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     out = sys.stdout
     if getattr(args, "output", "table") == "json":
-        json.dump([f.to_dict() for f in findings], out, indent=2)
+        out.write(to_json([f.to_dict() for f in findings]))
         out.write("\n")
     else:
         try:

@@ -7,11 +7,10 @@ the kubeconfig is unusable). Colour only on a terminal, and never with NO_COLOR 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
-from multus_tui.commands._common import RESET, clean, collect_from_cluster, use_color
+from multus_tui.commands._common import RESET, clean, collect_from_cluster, to_json, use_color
 
 HEADERS = ("NAMESPACE", "POD", "NODE", "PHASE", "NETWORK", "INTERFACE", "IPS", "STATE", "REASON")
 _COLORS = {"attached": "\x1b[32m", "pending": "\x1b[33m", "failed": "\x1b[31m", "unknown": "\x1b[35m"}
@@ -70,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     out = sys.stdout
     if getattr(args, "output", "table") == "json":
-        json.dump(records, out, indent=2)
+        out.write(to_json(records))
         out.write("\n")
     else:
         if not records:

@@ -36,7 +36,7 @@ NOT_REQUESTED = "not-requested"
 UNKNOWN = "unknown"  # network-status is malformed: we cannot tell
 
 
-@dataclass
+@dataclass(slots=True)
 class AttachmentState:
     """One interface of a pod, requested or reported."""
 
@@ -217,6 +217,41 @@ def join_attachments(
     return out
 
 
+def is_secondary(att: AttachmentState) -> bool:
+    """A Multus secondary network of the pod (a NAD reference, requested: not the cluster default
+    by its CNI name, not an unrequested defaultNetworks entry)."""
+    return "/" in (att.network or "") and att.state != NOT_REQUESTED
+
+
+def secondary_summary(pod_namespace: str, annotations: Mapping[str, str] | None, phase: str | None,
+                      events: list[Mapping] | None) -> tuple[tuple[str, ...], int]:
+    """(the network of each secondary attachment, how many of them failed): what
+    `[a for a in join_attachments(...) if is_secondary(a)]` and its failed ones come to, in that
+    order, without the join when the pod has no event (the common case: only an event can fail a
+    requested attachment, 3.2). The home screen's counts of 150,000 pods are kept up to date with
+    it as pods change (issue 18)."""
+    if events:
+        atts = [a for a in join_attachments(pod_namespace, annotations, phase, events) if is_secondary(a)]
+        return tuple(a.network for a in atts), sum(1 for a in atts if a.state == FAILED)
+    annotations = annotations or {}
+    nets: list[str] = []
+    failed = 0
+    try:  # a cluster default reported under a NAD's name ("ns/name") counts, as in the join
+        nets.extend(st.name for st in status_from_annotations(annotations) if st.default and "/" in st.name)
+    except AnnotationError:
+        pass  # unknown states, none of them a reported default
+    raw = annotations.get(NETWORKS_ANNOTATION)
+    if raw is not None:
+        try:
+            sels = parse_networks(raw, pod_namespace)
+        except AnnotationError:
+            nets.append(NETWORKS_ANNOTATION)  # the join's malformed-annotation state: failed
+            failed = 1
+        else:
+            nets.extend(s.ref(pod_namespace) for s in sels)
+    return tuple(nets), failed
+
+
 def network_status_error(annotations: Mapping[str, str], states: list[AttachmentState]) -> str | None:
     """Why a pod's network-status cannot be parsed ("malformed network-status: ..."), or None.
 
@@ -231,12 +266,6 @@ def network_status_error(annotations: Mapping[str, str], states: list[Attachment
         except AnnotationError as exc:
             bad = f"malformed network-status: {exc}"
     return bad
-
-
-def is_secondary(att: AttachmentState) -> bool:
-    """A Multus secondary attachment the pod asked for (not the cluster default, not an entry Multus
-    reported that nobody requested)."""
-    return "/" in (att.network or "") and att.state != NOT_REQUESTED
 
 
 def overall_state(attachments: Iterable[AttachmentState]) -> tuple[str, str | None]:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextvars
 import difflib
+import functools
 import ipaddress
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -169,8 +170,8 @@ def has_errors(findings: Iterable[DoctorFinding]) -> bool:
 
 
 def _as_pod(obj: Any) -> PodRecord:
-    if isinstance(obj, PodRecord):
-        return obj
+    if isinstance(obj, PodRecord) or type(obj).__name__ == "PodView":
+        return obj  # the cluster layer's PodView has every attribute, normalised: no copy of 150,000
     get = obj.get if isinstance(obj, Mapping) else (lambda k, d=None: getattr(obj, k, d))
     return PodRecord(
         namespace=str(get("namespace", "") or ""), name=str(get("name", "") or ""), node=get("node"),
@@ -191,7 +192,7 @@ def _event_target(ev: Mapping[str, Any]) -> tuple[str, str, str, str] | None:
     return (str(kind), str(ns), str(io.get("name") or ""), str(io.get("uid") or ""))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pod:
     rec: PodRecord
     selections: list[Selection]
@@ -253,10 +254,38 @@ def _ranges(nad: NAD | None) -> list[IPRange]:
     return out
 
 
+# Facts of a NAD asked for once per attached pod (150,000 times in a big cluster): derived once per
+# NAD per diagnosis (NAD's properties re-derive them from its config at every access).
+_NAD_MEMO: contextvars.ContextVar[dict[tuple[int, str], tuple[NAD, Any]] | None] = \
+    contextvars.ContextVar("diagnose_nad_memo", default=None)
+
+
+def _memo(nad: NAD, what: str, fn: Any) -> Any:
+    cache = _NAD_MEMO.get()
+    if cache is None:
+        return fn(nad)
+    hit = cache.get((id(nad), what))
+    if hit is not None and hit[0] is nad:
+        return hit[1]
+    value = fn(nad)
+    cache[(id(nad), what)] = (nad, value)  # the NAD is kept alive: its id is not reused meanwhile
+    return value
+
+
+def _ipam_type(nad: NAD) -> str | None:
+    return _memo(nad, "ipam_type", lambda n: n.ipam_type)
+
+
 def l2_key(nad: NAD | None) -> tuple[str, ...] | None:
     """What makes two attachments share a broadcast domain: the main plugin's master (macvlan,
     ipvlan), master + VLAN id (vlan), bridge + VLAN (bridge, ovs). None when unknown."""
-    if nad is None or not nad.plugins:
+    if nad is None:
+        return None
+    return _memo(nad, "l2_key", _l2_key)
+
+
+def _l2_key(nad: NAD) -> tuple[str, ...] | None:
+    if not nad.plugins:
         return None
     p = nad.plugins[0]
     t = nad.main_type
@@ -359,14 +388,15 @@ def diagnose(
         states = join_attachments(rec.namespace, rec.annotations, rec.phase, pod_events, cni_names)
         ctxs.append(_Pod(rec, sels, err, states))
 
-    token = _RANGE_CACHE.set({})
+    token, memo = _RANGE_CACHE.set({}), _NAD_MEMO.set({})
     try:
         found = _run_checks(nad_list, by_key, ctxs, namespace_isolation, list(global_namespaces),
                             known_nad_namespaces if multus_installed else set(), pools_known=pools is not None)
+        if pools is not None:
+            found.extend(_check_whereabouts(pools, reservations, nad_list, [c.rec for c in ctxs], ctxs, pod_scope))
     finally:
         _RANGE_CACHE.reset(token)
-    if pools is not None:
-        found.extend(_check_whereabouts(pools, reservations, nad_list, [c.rec for c in ctxs], ctxs, pod_scope))
+        _NAD_MEMO.reset(memo)
     if nodes is not None:
         found.extend(_check_sriov(nad_list, nodes, [c.rec for c in ctxs], events))
     if node_facts:
@@ -409,9 +439,10 @@ def _run_checks(nad_list: list[NAD], by_key: Mapping[tuple[str, str], NAD], ctxs
 
 def _check_host_links(nads: list[NAD], nodes: Sequence[NodeFacts]) -> list[DoctorFinding]:
     out = []
+    cache: dict[str, Any] = {}  # presence by link name, over these nodes
     for nad in nads:
         ref = f"{nad.namespace}/{nad.name}"
-        for gap in link_gaps(nad, nodes):
+        for gap in link_gaps(nad, nodes, cache):
             out.append(DoctorFinding("host-link-missing", gap.severity, (nad_ref(nad.namespace or "", nad.name),),
                                      gap.message(ref), gap.fix()))
     return out
@@ -435,6 +466,15 @@ def _pods_text(items: Iterable[str], limit: int = 6) -> str:
 # ------------------------------------------------------------------------------------ check 1
 
 
+def _is_ip(text: str) -> bool:
+    """parse_ip(text) is not None, without building the address for the usual dotted quad."""
+    parts = text.split(".")
+    if len(parts) == 4 and all(p.isdigit() and p.isascii() and (p == "0" or p[0] != "0") and int(p) < 256
+                               for p in parts):
+        return True
+    return parse_ip(text) is not None
+
+
 def _check_duplicates(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _Out) -> None:
     holders: dict[tuple[tuple[str, ...], str], list[tuple[_Pod, AttachmentState, NAD | None]]] = {}
     for c in ctxs:
@@ -444,10 +484,11 @@ def _check_duplicates(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], o
             nad = _nad_of(st, by_key)
             key = l2_key(nad) or ("nad", st.network)
             for ip in st.ips:
-                if parse_ip(ip) is None:
+                if not _is_ip(ip):
                     continue
                 holders.setdefault((key, ip), []).append((c, st, nad))
-    for (key, ip), hs in sorted(holders.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+    shared = [(k, hs) for k, hs in holders.items() if len(hs) > 1]  # 150,000 addresses, a handful shared
+    for (key, ip), hs in sorted(shared, key=lambda kv: (kv[0][0], kv[0][1])):
         if len({(h[0].rec.namespace, h[0].rec.name, h[1].interface) for h in hs}) < 2:
             continue
         nodes = {h[0].rec.node for h in hs}
@@ -487,7 +528,7 @@ def _check_host_local_nodes(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], N
             continue
         for st in _attached(c):
             nad = _nad_of(st, by_key)
-            if nad is not None and nad.ipam_type == "host-local":
+            if nad is not None and _ipam_type(nad) == "host-local":
                 users.setdefault(st.network, []).append(c)
     for ref, cs in sorted(users.items()):
         nodes = sorted({c.rec.node or "" for c in cs})
@@ -545,9 +586,10 @@ def _check_pools(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _
             nad = _nad_of(st, by_key)
             if nad is None:
                 continue
-            if nad.ipam_type == "host-local" and c.rec.node:
+            itype = _ipam_type(nad)
+            if itype == "host-local" and c.rec.node:
                 hl_used.setdefault((st.network, c.rec.node), set()).add((c.ref, st.interface or ""))
-            elif nad.ipam_type == "whereabouts":
+            elif itype == "whereabouts":
                 key = wa_key.get(id(nad)) if id(nad) in wa_key else wa_key.setdefault(id(nad), _wa_pool(nad))
                 if key is not None:
                     wa_used.setdefault(key, set()).update(st.ips)
@@ -746,6 +788,16 @@ def _check_requests(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out
 # ------------------------------------------------------------------------------------ check 7 and 8
 
 
+@functools.lru_cache(maxsize=4096)
+def pod_annotation_read(key: str) -> bool:
+    """Whether multus-tui reads a pod annotation with this key: the Multus ones (networks,
+    network-status and its legacy plural) and the look-alikes doctor reports as misspellings. A
+    compact mirror of 150,000 pods keeps only these (issue 18); keys repeat across pods, hence
+    the cache."""
+    return key in _KNOWN_KEYS or misspelled_key(key)
+
+
+@functools.lru_cache(maxsize=4096)
 def misspelled_key(key: str) -> bool:
     """True when an annotation key looks like a misspelling of `k8s.v1.cni.cncf.io/networks`
     (similarity test; the legitimate Multus keys are excluded)."""
@@ -1013,9 +1065,10 @@ def _check_whereabouts(pools: Iterable[Any], reservations: Iterable[Any], nads: 
     from multus_tui.multus import whereabouts as wa
 
     out = _Out()
-    facts = [wa.PodFacts(r.namespace, r.name, r.phase, r.node, r.annotations,
-                         getattr(r, "creation_timestamp", None)) for r in recs]
-    reports = wa.inspect(pools, nads, facts, pod_scope=pod_scope)
+    facts = [r if type(r).__name__ == "PodView" else
+             wa.PodFacts(r.namespace, r.name, r.phase, r.node, r.annotations, getattr(r, "creation_timestamp", None))
+             for r in recs]
+    reports = wa.inspect(pools, nads, facts, pod_scope=pod_scope, ranges_of=_ranges)
     exhausted: dict[str, list[_Pod]] = {}  # NAD "ns/name" -> pods failing for an exhausted pool
     for c in ctxs:
         if not c.live:
@@ -1073,9 +1126,7 @@ def _check_sriov(nads: list[NAD], nodes: Iterable[Any], recs: list[PodRecord],
     from multus_tui.multus import sriov
 
     out = _Out()
-    pods = [{"namespace": r.namespace, "name": r.name, "node": r.node, "phase": r.phase,
-             "annotations": r.annotations} for r in recs]
-    for use in sriov.resource_uses(nads, nodes, pods, [e for e in events if isinstance(e, Mapping)]):
+    for use in sriov.resource_uses(nads, nodes, recs, [e for e in events if isinstance(e, Mapping)]):
         objs = [nad_ref(*n.split("/", 1)) for n in use.nads]
         stuck = [p for p, _ in use.unschedulable]
         if not use.advertised:

@@ -249,13 +249,25 @@ class LinkGap:
                 f"{self.need.link} on {_names(list(self.lack))}")
 
 
-def link_gaps(nad: NAD, nodes: Iterable[NodeFacts]) -> list[LinkGap]:
+def link_gaps(nad: NAD, nodes: Iterable[NodeFacts], cache: dict[str, LinkPresence] | None = None) -> list[LinkGap]:
     """The NAD's host interfaces missing on schedulable nodes that report their interfaces
-    (NodeNetworkState); nodes that report nothing are not counted either way."""
-    reported = [n for n in nodes if n.schedulable and n.interfaces is not None]
+    (NodeNetworkState); nodes that report nothing are not counted either way.
+
+    `cache`: presences already computed over the same `nodes`, by link (filled here): 15,000 NADs
+    naming the same master on 5,000 nodes look at the nodes once, not 15,000 times (issue 18)."""
+    needs = required_links(nad)
+    if not needs:
+        return []
+    reported: list[NodeFacts] | None = None
     out = []
-    for need in required_links(nad):
-        p = presence(need.link, reported)
+    for need in needs:
+        p = cache.get(need.link) if cache is not None else None
+        if p is None:
+            if reported is None:
+                reported = [n for n in nodes if n.schedulable and n.interfaces is not None]
+            p = presence(need.link, reported)
+            if cache is not None:
+                cache[need.link] = p
         if p.lack:
             out.append(LinkGap(need, tuple(p.lack), tuple(p.have)))
     return out

@@ -89,7 +89,7 @@ _SUGGEST = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Selection:
     """One element of the networks annotation (multus-reference.md 2.3)."""
 
@@ -324,7 +324,7 @@ def parse_networks(value: str, pod_namespace: str | None = None) -> list[Selecti
         raise AnnotationError("parsePodNetworkAnnotation: annotation value is not a string")
     if value == "":
         raise AnnotationError('parsePodNetworkAnnotation: pod annotation does not have "network" as key')
-    if any(c in value for c in '[{"'):
+    if "[" in value or "{" in value or '"' in value:
         selections = _parse_json(value)
     else:
         # Replicas share their annotation: the short form is parsed once per distinct value, and

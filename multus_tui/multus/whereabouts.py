@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 from multus_tui.multus.errors import ConfigError
 from multus_tui.multus.ipam import IPRange, ipam_ranges
 from multus_tui.multus.nad import NAD
@@ -78,7 +80,7 @@ def ip_at(offset: int, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -
 
 # --- what the API holds -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Allocation:
     """One entry of an IPPool's spec.allocations."""
 
@@ -101,7 +103,7 @@ def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pool:
     """An IPPool (whereabouts.cni.cncf.io/v1alpha1)."""
 
@@ -174,7 +176,7 @@ class PodFacts:
 
 # --- judging ------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AllocationState:
     """One allocation and what the cluster says about it."""
 
@@ -266,15 +268,21 @@ class PoolReport:
         }
 
 
+_DECODE = msgspec.json.Decoder().decode
+
+
 def _pod_ips(pod: PodFacts) -> set[str]:
     """getFlatIPSet: every address of the pod's non-default network-status entries."""
     raw = (pod.annotations or {}).get(NETWORK_STATUS_ANNOTATION)
     if not raw:
         return set()
     try:
-        entries = json.loads(raw)
-    except ValueError:
-        return set()
+        entries = _DECODE(raw)
+    except msgspec.DecodeError:  # what msgspec refuses json may still read (NaN...): as before
+        try:
+            entries = json.loads(raw)
+        except ValueError:
+            return set()
     out: set[str] = set()
     for e in entries if isinstance(entries, list) else []:
         if isinstance(e, dict) and not e.get("default"):
@@ -283,8 +291,8 @@ def _pod_ips(pod: PodFacts) -> set[str]:
 
 
 def _as_facts(p: Any) -> PodFacts:
-    if isinstance(p, PodFacts):
-        return p
+    if isinstance(p, PodFacts) or type(p).__name__ == "PodView":
+        return p  # the cluster layer's PodView has every attribute: no copy of 150,000 (issue 18)
     get = p.get if isinstance(p, Mapping) else (lambda k, d=None: getattr(p, k, d))
     return PodFacts(str(get("namespace", "") or ""), str(get("name", "") or ""), str(get("phase", "Running") or ""),
                     get("node", None), dict(get("annotations", None) or {}), get("creation_timestamp", None))
@@ -313,12 +321,13 @@ def judge(alloc: Allocation, pods: Mapping[tuple[str, str], PodFacts],
                            "container")
 
 
-def _nad_pools(nad: NAD) -> list[tuple[str, str, IPRange]]:
-    """(pool name, network_name, range) of each range of a whereabouts NAD."""
+def _nad_pools(nad: NAD, ranges_of: Any = None) -> list[tuple[str, str, IPRange]]:
+    """(pool name, network_name, range) of each range of a whereabouts NAD (`ranges_of`: how to get a
+    NAD's ranges, ipam_ranges of its IPAM by default; the doctor passes the ones it derived)."""
     if nad.ipam_type != "whereabouts":
         return []
     try:
-        ranges = ipam_ranges(nad.ipam)
+        ranges = ranges_of(nad) if ranges_of is not None else ipam_ranges(nad.ipam)
     except (ConfigError, ValueError, TypeError):
         return []
     network_name = str((nad.ipam or {}).get("network_name") or "")
@@ -361,7 +370,8 @@ def forecast(free: int | None, holders_created: Iterable[str | None], *, now: da
 
 
 def inspect(pools: Iterable[Pool | Mapping[str, Any]], nads: Iterable[NAD], pods: Iterable[Any], *,
-            now: datetime | None = None, pod_scope: Collection[str] | None = None) -> list[PoolReport]:
+            now: datetime | None = None, pod_scope: Collection[str] | None = None,
+            ranges_of: Any = None) -> list[PoolReport]:
     """Every pool, judged: its NADs, size, each allocation's state, duplicates, free and forecast.
 
     `pods`: PodFacts, PodView or dicts (namespace, name, phase, node, annotations,
@@ -371,7 +381,7 @@ def inspect(pools: Iterable[Pool | Mapping[str, Any]], nads: Iterable[NAD], pods
     by_pod = {(f.namespace, f.name): f for f in (_as_facts(p) for p in pods)}
     users: dict[str, list[tuple[str, str, IPRange]]] = {}
     for nad in nads:
-        for name, network_name, rng in _nad_pools(nad):
+        for name, network_name, rng in _nad_pools(nad, ranges_of):
             users.setdefault(name, []).append((f"{nad.namespace or ''}/{nad.name}", network_name, rng))
     # addresses per network_name across pools (overlapping ranges hand out one address once)
     reports: list[PoolReport] = []

@@ -11,6 +11,7 @@
         proxy.throttle(3, retry_after=1)        # the next 3 requests answer 429 with Retry-After
         proxy.injected                          # Counter of injected faults per kind
         proxy.served[("list", "pods")]          # what reached the sandbox, per (verb, resource)
+        proxy.initial["pods"]                   # lists and watch-lists (sendInitialEvents) asked for
 
 Why a proxy and not sandbox settings: the faults must reach the client exactly as a real API server
 or load balancer would produce them (bytes on a socket), while the sandbox itself stays untouched
@@ -98,6 +99,10 @@ class FaultProxy:
         # requests that reached the sandbox and were answered by it, per (verb, resource): what the
         # server side saw, for tests that must not read a client's internal counters
         self.served: Counter[tuple[str, str]] = Counter()
+        # requests for a resource's whole state, per resource: lists, and watches with
+        # sendInitialEvents=true (the streaming watch-list a client uses instead of a list); counted
+        # as they arrive, answered by the sandbox or by an injected fault
+        self.initial: Counter[str] = Counter()
         self._lock = threading.Lock()
         # pending faults (guarded by _lock)
         self._gone = 0
@@ -405,6 +410,10 @@ class FaultProxy:
         with self._lock:
             self.requests += 1
         is_watch = request.query.get("watch", "").lower() in ("true", "1")
+        verb, resource = request_verb(request.method, request.path, is_watch)
+        if verb == "list" or (is_watch and request.query.get("sendInitialEvents", "").lower() in ("true", "1")):
+            with self._lock:
+                self.initial[resource] += 1
         delay = self._delay()
         if delay:
             await asyncio.sleep(delay)

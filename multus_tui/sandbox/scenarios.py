@@ -61,8 +61,9 @@ network-status (Multus is not installed), their networks annotations silently ig
   scheduler's "Insufficient intel.com/sriov_dpdk".
 
 ``large:N``: N pods over ~N/50 namespaces (``bench-000``...) and ~N/10 NADs (``net-000``... in
-each namespace), on ~N/100 nodes (at least 4, each with ``eth0`` and ``k8s-vlan1`` and its NodeNetworkState), all
-already Running with network-status written:
+each namespace), on ~N/30 nodes (at least 4, each with ``eth0`` and ``k8s-vlan1`` and its NodeNetworkState), all
+already Running with network-status written: the proportions of the largest clusters Kubernetes supports
+(150,000 pods on 5,000 nodes, 30 pods per node; 3,000 namespaces; 15,000 NADs), at any N;
 built directly in the store, not through the simulated kubelet, so 10,000 pods load in seconds.
 """
 
@@ -157,7 +158,19 @@ def kubectl_applied(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def node_ip(index: int) -> str:
-    return f"192.168.122.{10 + index}"
+    """The node's InternalIP: 192.168.122.<10+index> for the small scenarios, 172.16.0.0/12 beyond
+    (large:N has up to N/30 nodes: 5,000 at 150,000 pods)."""
+    if index <= 245:
+        return f"192.168.122.{10 + index}"
+    return f"172.{16 + index // 65536}.{index // 256 % 256}.{index % 256}"
+
+
+def pod_cidr(index: int) -> str:
+    """The node's podCIDR: 10.244.<index>.0/24 up to node-255, 10.192.0.0/10 beyond (clear of the
+    NADs' 10.100-158 subnets of large:N)."""
+    if index <= 255:
+        return f"10.244.{index}.0/24"
+    return f"10.{192 + index // 256}.{index % 256}.0/24"
 
 
 def host(index: int, vlan: bool = True) -> Host:
@@ -169,7 +182,7 @@ def host(index: int, vlan: bool = True) -> Host:
 
 
 def node(index: int) -> dict[str, Any]:
-    """Node `node-<index>`, podCIDR 10.244.<index>.0/24 (its interfaces are its host's: `host`)."""
+    """Node `node-<index>`, podCIDR `pod_cidr(index)` (its interfaces are its host's: `host`)."""
     name = f"node-{index}"
     ip = node_ip(index)
     return {
@@ -186,7 +199,7 @@ def node(index: int) -> dict[str, Any]:
                 **({"node-role.kubernetes.io/control-plane": ""} if index == 1 else {}),
             },
         },
-        "spec": {"podCIDR": f"10.244.{index}.0/24", "podCIDRs": [f"10.244.{index}.0/24"]},
+        "spec": {"podCIDR": pod_cidr(index), "podCIDRs": [pod_cidr(index)]},
         "status": {
             "addresses": [{"type": "InternalIP", "address": ip}, {"type": "Hostname", "address": name}],
             "capacity": {"cpu": "4", "memory": "8131040Ki", "pods": "110", "ephemeral-storage": "41152812Ki"},
@@ -375,7 +388,7 @@ def load_large(store: ObjectStore, hosts: Hosts, count: int) -> None:
     n_ns = max(1, round(count / 50))
     n_nads = max(1, round(count / 10))
     per_ns = max(1, -(-n_nads // n_ns))
-    n_nodes = max(4, round(count / 100))
+    n_nodes = max(4, round(count / 30))
     for ns in SYSTEM_NAMESPACES:
         store.create("namespaces", _namespace(ns))
     store.create("customresourcedefinitions", nad_crd())
@@ -427,7 +440,7 @@ def load_large(store: ObjectStore, hosts: Hosts, count: int) -> None:
             names = nads_by_ns.get(ns) or []
             idx = i % n_nodes
             node_name = f"node-{idx + 1}"
-            pod_ip = f"10.244.{(idx + 1) % 256}.{node_next[idx] % 254 + 1}"
+            pod_ip = f"{pod_cidr(idx + 1).rsplit('.', 1)[0]}.{node_next[idx] % 254 + 1}"
             node_next[idx] += 1
             uid = f"00000000-0000-4000-8000-{i:012d}"
             ann: dict[str, str] = {}

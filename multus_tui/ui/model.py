@@ -10,23 +10,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+# one shape for a namespace's home row, whether the LiveStore keeps it or it is counted here
+from multus_tui.cluster.store import NamespaceCounts as NamespaceSummary
 from multus_tui.multus import events
 from multus_tui.multus.attachments import is_secondary
 from multus_tui.multus.failures import parse_failure
 
+__all__ = ["NamespaceSummary"]
+
 
 def is_multus_event(ev: Any) -> bool:
     return events.is_multus_event(ev.reason, ev.source_component)
-
-
-@dataclass(frozen=True)
-class NamespaceSummary:
-    name: str
-    phase: str
-    nads: int
-    pods: int
-    pods_with_attachments: int
-    failing: int
 
 
 # Joining a pod's annotations with its events costs a parse; screens re-derive every row on each
@@ -53,6 +47,11 @@ def pod_attachments(store: Any, pod: Any) -> list[Any]:
 
 
 def namespace_summaries(store: Any) -> list[NamespaceSummary]:
+    """Every namespace's row of the home screen. A LiveStore keeps the counts up to date as pods
+    change (the cost is the number of namespaces, issue 18); any other store is counted here."""
+    counts = getattr(store, "namespace_counts", None)
+    if counts is not None:
+        return list(counts())
     nads: dict[str, int] = {}
     for v in store.nads():
         nads[v.namespace] = nads.get(v.namespace, 0) + 1
@@ -182,8 +181,35 @@ class NadUsage:
     ips: set[tuple[str, str, str]]
 
 
+def network_usage(store: Any, network: str) -> NadUsage | None:
+    """One network's NadUsage: its pods from the store's index and the addresses its attached ones
+    hold (only those pods are joined: a NAD's detail costs its users, not the cluster)."""
+    users = getattr(store, "network_users", None)
+    if users is None:
+        return nad_usage(store).get(network)
+    pods = users(network)
+    if not pods:
+        return None
+    u = NadUsage([(p.namespace, p.name) for p in pods], set())
+    for p in pods:
+        for net, ips in store.attached_addresses(p.namespace, p.name):
+            if net == network:
+                for ip in ips:
+                    u.ips.add((p.namespace, p.name, str(ip).split("/")[0]))
+    return u
+
+
 def nad_usage(store: Any) -> dict[str, NadUsage]:
-    """For each network "ns/name": the pods attached to (or requesting) it and the addresses in use."""
+    """For each network "ns/name": the pods attached to (or requesting) it and the addresses in use.
+    With a LiveStore, from its index and each pod's attached addresses (joined once per pod version):
+    call it off the UI thread on a big cluster, the first time joins every pod."""
+    if getattr(store, "network_use", None) is not None:
+        out: dict[str, NadUsage] = {}
+        for net in store.network_use():
+            u = network_usage(store, net)
+            if u is not None:
+                out[net] = u
+        return out
     usage: dict[str, NadUsage] = {}
     for p in store.pods():
         for a in pod_attachments(store, p):

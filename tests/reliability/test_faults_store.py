@@ -39,8 +39,9 @@ def converge(sb, store: LiveStore) -> None:
 
 
 def lists(proxy) -> int:
-    """How many lists the server answered (counted at the proxy, outside the store)."""
-    return sum(n for (verb, _), n in proxy.served.items() if verb == "list")
+    """How many syncs from scratch the server answered: lists and watch-lists (sendInitialEvents),
+    counted at the proxy, outside the store."""
+    return sum(proxy.initial.values())
 
 
 @pytest.fixture

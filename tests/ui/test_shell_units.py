@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.widgets.data_table import ColumnKey
 
 from multus_tui.cluster.store import Change
 from multus_tui.ui.messages import StoreChanged
@@ -101,3 +102,29 @@ def test_bidi_overrides_are_shown_as_escapes_not_obeyed():
     shown = sanitize("evil\u202e-pod\u2066")
     assert shown == "evil\\u202e-pod\\u2066"
     assert plain("x\u200fy").plain == "x\\u200fy"
+
+
+async def test_live_table_columns_widen_always_and_shrink_in_small_tables():
+    """A wider cell widens its column; a narrower one narrows it only in a table of at most
+    shrink_max rows (DataTable re-measured the whole column for every narrower cell: N*N on a big
+    table, issue 18)."""
+    app = TableApp()
+    async with app.run_test() as pilot:
+        t = app.query_one(LiveTable)
+        await pilot.pause()
+        t.sync(rows(*[(f"k{i}", str(i), "wide value here") for i in range(20)]))
+        await pilot.pause()
+        col = t.columns[ColumnKey("b")]
+        wide = col.content_width
+        t.sync(rows(*[(f"k{i}", str(i), "v") for i in range(20)]))
+        await pilot.pause()
+        assert col.content_width < wide  # small table: shrinks as DataTable does
+        t.shrink_max = 10
+        t.sync(rows(*[(f"k{i}", str(i), "a wider value than before") for i in range(20)]))
+        await pilot.pause()
+        widest = col.content_width
+        assert widest > wide
+        t.sync(rows(*[(f"k{i}", str(i), "v") for i in range(20)]))
+        await pilot.pause()
+        assert col.content_width == widest  # bigger than shrink_max: widen only
+        assert "v" in t.render_line(1 + t.get_row_index("k3")).text

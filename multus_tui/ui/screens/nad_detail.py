@@ -25,7 +25,7 @@ from multus_tui.ui.ecosystem import nad_ecosystem
 from multus_tui.ui.model import (
     ipam_type,
     master_or_bridge,
-    nad_usage,
+    network_usage,
     plugin_chain,
     pod_attachments,
     pool_text,
@@ -137,7 +137,7 @@ class NadDetailScreen(BaseScreen):
         nad = v.nad
         ipam = nad.ipam
         key = f"{v.namespace}/{v.name}"
-        usage = nad_usage(store).get(key)
+        usage = network_usage(store, key)
         pool, pool_style = pool_text(usage, ipam)
         summary.update(Text.assemble(
             ("plugins ", "dim"), sanitize(plugin_chain(nad)), ("   ipam ", "dim"), sanitize(ipam_type(nad)),
@@ -190,7 +190,8 @@ class NadDetailScreen(BaseScreen):
 
     def _show_users(self, store: LiveStore, key: str) -> None:
         rows = []
-        for p in store.pods():
+        users = getattr(store, "network_users", None)  # a LiveStore's index: only this NAD's pods
+        for p in (users(key) if users is not None else store.pods()):
             for i, a in enumerate(pod_attachments(store, p)):
                 if a.network == key:
                     rows.append((f"{p.namespace}/{p.name}|{i}", [

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from multus_tui.ui.model import (
@@ -35,6 +38,10 @@ POD_COLUMNS = [("pod", "POD"), ("node", "NODE"), ("phase", "STATUS"), ("network"
                ("interface", "IF"), ("ips", "IPS"), ("mac", "MAC"), ("default", "DEFAULT"), ("state", "STATE")]
 EVENT_COLUMNS = [("age", "LAST SEEN"), ("type", "TYPE"), ("reason", "REASON"), ("object", "OBJECT"),
                  ("count", "COUNT"), ("message", "MESSAGE")]
+
+
+# Above this many pods the attachments tab's usage (every pod joined) is computed in a thread.
+BACKGROUND_OVER = 20_000
 
 
 def pod_row_key(pod: str, index: int, network: str) -> str:
@@ -178,12 +185,31 @@ class NamespaceScreen(BaseScreen):
             return
         self._stale.discard(tab)
         if tab == "attachments":
-            self._table_for(tab).sync(self.nad_rows(store, nad_usage(store)))
+            if getattr(store, "pod_count", lambda: 0)() > BACKGROUND_OVER:
+                self._nad_rows_in_background(store)  # joining every pod's attachments: not on the UI thread
+            else:
+                self._table_for(tab).sync(self.nad_rows(store, nad_usage(store)))
         elif tab == "pods":
             dirty, self._pods_dirty = self._pods_dirty, set()
             self._table_for(tab).sync(self.pod_rows(store, dirty))
         else:
             self._table_for(tab).sync(self.event_rows(store))
+
+    @dataclass
+    class NadRows(Message):
+        """The attachments tab's rows, joined in a worker."""
+
+        rows: list[tuple[str, list[Text]]]
+
+    @work(thread=True, exclusive=True, group="nad-rows", exit_on_error=False, description="NAD usage")
+    def _nad_rows_in_background(self, store: LiveStore) -> None:
+        """The attachments tab's rows of a big cluster, in a thread (the first time, every pod's
+        attachments are joined; then only the pods that changed); the newest wins."""
+        self.post_message(self.NadRows(self.nad_rows(store, nad_usage(store))))
+
+    def on_namespace_screen_nad_rows(self, message: NadRows) -> None:
+        if self.is_attached:
+            self._table_for("attachments").sync(message.rows)
 
     def nad_rows(self, store: Any, usage: dict) -> list[tuple[str, list[Text]]]:
         rows = []

@@ -5,12 +5,15 @@ diagnosis, filtered to this pod). Actions: shell, delete, YAML."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import Static
 
 from multus_tui.multus.errors import AnnotationError
@@ -39,6 +42,8 @@ class PodDetailScreen(BaseScreen):
         super().__init__()
         self.namespace = namespace
         self.pod_name = name
+        self._annotations_rv: str | None = None  # the pod version whose whole annotations were asked for
+        self._full_annotations: dict | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -102,11 +107,50 @@ class PodDetailScreen(BaseScreen):
                       plain(e.reason), Text(str(e.count)), plain(e.message)])
             for e in events
         ])
+        if getattr(store, "pod_object", None) is None:
+            self._show_annotations(p.annotations)
+        elif p.resource_version != self._annotations_rv:
+            # the mirror keeps only the annotations multus-tui reads: the whole set is a GET away
+            self._annotations_rv = p.resource_version
+            if self._full_annotations is None:
+                self._show_annotations(p.annotations, loading=True)
+            self._fetch_annotations(store)
+
+    @dataclass
+    class Fetched(Message):
+        """The pod's whole annotations, read in a worker (None and `error` when the GET failed)."""
+
+        annotations: dict | None
+        error: str | None
+
+    @work(thread=True, exclusive=True, group="pod-object", exit_on_error=False, description="reading the pod")
+    def _fetch_annotations(self, store: LiveStore) -> None:
+        try:
+            obj = store.pod_object(self.namespace, self.pod_name)
+        except Exception as exc:  # noqa: BLE001 - the mirror's own annotations stay shown, with why
+            self.post_message(self.Fetched(None, str(getattr(exc, "message", exc))))
+            return
+        self.post_message(self.Fetched((obj.get("metadata") or {}).get("annotations") or {}, None))
+
+    def on_pod_detail_screen_fetched(self, message: Fetched) -> None:
+        if message.annotations is None:
+            store = self.store
+            p = store.pod(self.namespace, self.pod_name) if store is not None else None
+            self._show_annotations(p.annotations if p is not None else {}, error=message.error)
+            return
+        self._full_annotations = message.annotations
+        self._show_annotations(message.annotations)
+
+    def _show_annotations(self, annotations: Any, *, loading: bool = False, error: str | None = None) -> None:
         ann = Text()
-        for k in sorted(p.annotations):
+        for k in sorted(annotations):
             ann.append(sanitize(k), style="bold")
             ann.append(": ")
-            ann.append(sanitize(p.annotations[k], keep_newlines=True) + "\n")
+            ann.append(sanitize(annotations[k], keep_newlines=True) + "\n")
+        if loading:
+            ann.append("(reading the others from the cluster…)", style="dim")
+        elif error:
+            ann.append(f"(only the Multus annotations: {sanitize(error)})", style="dim")
         self.query_one("#annotations", Static).update(ann or Text("(none)", style="dim"))
 
     def _failures_text(self, store: LiveStore, pod: PodView, events: list[EventView]) -> Text:
