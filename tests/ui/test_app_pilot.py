@@ -454,3 +454,30 @@ async def test_namespace_closed_before_its_first_refresh_does_not_crash(seed):
         await wait_for(pilot, lambda: isinstance(app.focused, LiveTable) and app.focused.id == "pod-table",
                        what="the reopened screen's table focused")
         assert app.is_running and app._exception is None
+
+
+async def test_a_late_tab_activation_leaves_the_focus_in_the_filter(seed):
+    """`/` pressed before the initial tab's activation arrived: the filter keeps the focus, so the rest of
+    what is typed is the filter's text (in a real terminal `a` of "static" opened the attach builder)."""
+    from textual.widgets import TabbedContent
+
+    from multus_tui.ui.widgets import FilterBar
+
+    _sb, kc = seed
+    app = make_app(kc)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen) and "default" in table_rows(
+            app.screen.query_one("#namespaces", LiveTable)), what="default on home")
+        app.push_screen(NamespaceScreen("default"))
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen) and fully_mounted(app.screen)
+                                and app.screen, what="namespace screen")
+        await pilot.press("slash")
+        tabs = screen.query_one("#tabs", TabbedContent)
+        # what Textual posts when the initial tab becomes active, arriving after the `/`
+        screen.post_message(TabbedContent.TabActivated(tabs, tabs.get_tab(tabs.active)))
+        await pilot.pause()
+        await pilot.pause()
+        await pilot.press(*"static")
+        assert isinstance(screen.focused, FilterBar), screen.focused
+        assert screen.query_one(FilterBar).value == "static"
+        assert isinstance(app.screen, NamespaceScreen)

@@ -127,8 +127,15 @@ class NamespaceScreen(BaseScreen):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if self.active_tab in self._stale:
             self.refresh_from_store([])
-        self.call_after_refresh(self.focus_main)
+        self.call_after_refresh(self._focus_table_unless_filtering)
         self.refresh_bindings()
+
+    def _focus_table_unless_filtering(self) -> None:
+        # The initial tab's activation arrives after mount: a user who already pressed `/` is typing in
+        # the filter, and moving the focus would send the rest of the text to the table as key presses
+        # (`a` opened the attach builder in a real terminal).
+        if not isinstance(self.focused, FilterBar):
+            self.focus_main()
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab
