@@ -148,11 +148,13 @@ def goto(t: Term, path: str) -> None:
 
 
 def choose(t: Term, text: str) -> None:
-    """In a focused Select: open it, type to find the option, take it. Each step waits for the screen
-    to show the one before it (a loaded machine draws late: text typed before the list is open is lost)."""
-    closed = t.screen()
+    """In a focused Select: open it, type to find the option, take it. Each step waits for the one
+    before it to show (a loaded machine draws late, and text typed before the list is open is lost):
+    the list is open when the help line no longer names the Select (the focus is in the list), and
+    closed when it names it again."""
+    closed = help_line(t.screen())
     t.keys("Enter")
-    opened = t.wait(lambda s: s != closed, 15, f"the options list to open (to choose {text!r})")
+    opened = t.wait(lambda s: help_line(s) != closed, 15, f"the options list to open (to choose {text!r})")
     t.type(text)
     try:  # typing moves the highlight, unless it already was on the option
         t.wait(lambda s: s != opened, 2)
@@ -160,7 +162,7 @@ def choose(t: Term, text: str) -> None:
         pass
     time.sleep(0.2)
     t.keys("Enter")
-
+    t.wait(lambda s: help_line(s) == closed, 15, f"the options list to close (chose {text!r})")
 
 def new_macvlan_nad(t: Term, namespace: str, name: str, ipam: str, ready: str) -> None:
     """From home: the namespace, `c`, then the fields every story's NAD shares (name, cniVersion 0.3.1,
