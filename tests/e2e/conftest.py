@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import need
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SOCKET = f"multus-tui-e2e-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -85,13 +86,7 @@ class Sandbox:
         return json.loads(self.kubectl("get", kind, name, "-n", namespace, "-o", "json"))
 
     def wait(self, cond: Callable[[], object], timeout: float, what: str) -> object:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            got = cond()
-            if got:
-                return got
-            time.sleep(0.3)
-        raise AssertionError(f"timed out waiting for {what}")
+        return wait_until(cond, timeout, what, interval=0.3)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tests.conftest import need
 from tests.e2e.test_tmux_demo import CLEAN_ENV, SOCKET, tmux, wait_screen
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,13 +28,7 @@ def _kubectl(kc: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _wait(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_until(predicate, timeout, what, interval=0.2)
 
 
 def _allocations(kc: Path) -> list[str]:
