@@ -70,3 +70,14 @@ def kubectl(sandbox: Sandbox) -> Callable[..., subprocess.CompletedProcess[str]]
         return proc
 
     return run
+
+
+@pytest.fixture
+def api(sandbox: Sandbox) -> Iterator[Any]:
+    """The official client on the test module's `sandbox` (its kubeconfig, as a user loads it)."""
+    from kubernetes import client, config
+
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=str(sandbox.kubeconfig_path), client_configuration=cfg)
+    with client.ApiClient(cfg) as api_client:
+        yield api_client

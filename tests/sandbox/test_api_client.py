@@ -13,14 +13,6 @@ from kubernetes.client.rest import ApiException
 NAD_GROUP, NAD_VERSION, NAD_PLURAL = "k8s.cni.cncf.io", "v1", "network-attachment-definitions"
 
 
-@pytest.fixture
-def api(sandbox) -> client.ApiClient:
-    cfg = client.Configuration()
-    config.load_kube_config(config_file=str(sandbox.kubeconfig_path), client_configuration=cfg)
-    with client.ApiClient(cfg) as api_client:
-        yield api_client
-
-
 def _pod(name: str, labels: dict[str, str] | None = None) -> dict:
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": labels or {}},
             "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kubernetes import client, config, watch
+from kubernetes import client, watch
 from kubernetes.client.rest import ApiException
 
 from multus_tui.sandbox import upstream
@@ -85,14 +85,6 @@ WIDGET_CRD = {
 def _widget(name: str = "w1", **spec) -> dict:
     return {"apiVersion": f"{GROUP}/v1", "kind": "Widget", "metadata": {"name": name},
             "spec": {"size": 3, **spec}}
-
-
-@pytest.fixture
-def api(sandbox) -> client.ApiClient:
-    cfg = client.Configuration()
-    config.load_kube_config(config_file=str(sandbox.kubeconfig_path), client_configuration=cfg)
-    with client.ApiClient(cfg) as api_client:
-        yield api_client
 
 
 @pytest.fixture

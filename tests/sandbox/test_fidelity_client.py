@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from kubernetes import client, config, watch
-
-
-@pytest.fixture
-def api(sandbox) -> client.ApiClient:
-    cfg = client.Configuration()
-    config.load_kube_config(config_file=str(sandbox.kubeconfig_path), client_configuration=cfg)
-    with client.ApiClient(cfg) as api_client:
-        yield api_client
+from kubernetes import client, watch
 
 
 def _pod(name: str) -> dict:
