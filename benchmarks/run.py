@@ -65,6 +65,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--no-tui", action="store_true", help="only the status figures")
     ap.add_argument("--no-status", action="store_true", help="only the TUI figures (and the sandbox's)")
     ap.add_argument("--home", action="store_true", help="also time the home screen (back from the pods view)")
+    ap.add_argument("--stage-timeout", type=float, default=300.0,
+                    help="the TUI client gives up on a stage (table, burst) after this many seconds, naming it")
     a = ap.parse_args(argv)
     a.pods = a.pods or (1000 if a.quick else 10000)
     a.reps = a.reps or (1 if a.quick else 3)
@@ -203,14 +205,16 @@ def tui_figures(a: argparse.Namespace, sb: SandboxProcess, expect_rows: int) -> 
         log(f"TUI, repetition {rep + 1}/{a.reps} (load {loadavg()})")
         cmd = [sys.executable, str(HERE / "tui_client.py"), "--kubeconfig", sb.kubeconfig,
                "--namespace", a.namespace, "--expect-rows", str(expect_rows), "--expect-pods", str(a.pods),
-               "--burst", str(a.burst), "--round", str(rep + 1), "--connections", str(a.connections)]
+               "--burst", str(a.burst), "--round", str(rep + 1), "--connections", str(a.connections),
+               "--timeout", str(a.stage_timeout)]
         if not a.home:
             cmd.append("--no-home")
         t0 = time.monotonic()
         p = subprocess.run([*cmd, "--t0", repr(t0)], capture_output=True, text=True, env=child_env(),
                            cwd=str(HERE), timeout=900)
         if p.returncode != 0:
-            raise RuntimeError(f"tui_client failed ({p.returncode}): {p.stderr.strip()[-1500:]}")
+            raise RuntimeError(f"tui_client failed ({p.returncode}): {p.stderr.strip()[-3000:]}")
+        log("  " + "\n  ".join(line for line in p.stderr.splitlines() if line.startswith("[tui_client")))
         res = json.loads(p.stdout.strip().splitlines()[-1])
         runs.append(res)
         log(f"  {res}")

@@ -38,6 +38,12 @@ HERE = Path(__file__).resolve().parent
 
 
 APP: Any = None
+
+
+def stage(what: str) -> None:
+    """Progress on stderr, so a run that stalls says in which stage (the parent prints our stderr)."""
+    print(f"[tui_client +{time.monotonic() - T_START:.1f}s] {what}", file=sys.stderr, flush=True)
+
 GC_PAUSES: list[tuple[int, float, float]] = []  # (generation, seconds, monotonic end)
 
 
@@ -85,7 +91,10 @@ async def run(a: argparse.Namespace) -> dict[str, Any]:
     store = ctx.store
     async with app.run_test(size=(180, 50)) as pilot:
         # as `multus-tui` then `:ns NS` and `2` as soon as the home screen is up
-        await wait_until(lambda: isinstance(app.screen, HomeScreen) and app.screen.is_mounted, a.timeout)
+        stage("app started, waiting for the home screen")
+        if await wait_until(lambda: isinstance(app.screen, HomeScreen) and app.screen.is_mounted, a.timeout) is None:
+            raise SystemExit(f"no home screen after {a.timeout}s (screen {app.screen!r})")
+        stage(f"home screen up; opening {a.namespace} pods")
         app.open_namespace_screen(a.namespace, "pods")
 
         def pods_table() -> Any:
@@ -103,6 +112,7 @@ async def run(a: argparse.Namespace) -> dict[str, Any]:
             t = pods_table()
             raise SystemExit(f"pods table incomplete after {a.timeout}s: {t.row_count if t else None} rows")
         out["first_table_s"] = t_table - t0
+        stage(f"pods table complete ({pods_table().row_count} rows)")
         out["table_rows"] = pods_table().row_count
         out["rss_loaded_mb"] = rss_mb()[0]
         import gc
@@ -131,7 +141,9 @@ async def run(a: argparse.Namespace) -> dict[str, Any]:
                 total += int(cells[2].plain or 0)
             return total >= a.expect_pods
 
+        stage("home screen, waiting for the counts to add up")
         t_home = await wait_until(home_complete, a.timeout)
+        stage(f"home counts {'complete' if t_home else f'INCOMPLETE after {a.timeout}s'}")
         out["home_refresh_s"] = (t_home - t_home0) if t_home else None
 
         if a.burst:
@@ -219,6 +231,7 @@ async def burst(a: argparse.Namespace, app: Any, store: Any, table: Any) -> dict
          "--round", str(a.round), "--connections", str(a.connections)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=child_env(), cwd=str(HERE))
     assert writer.stdin is not None and writer.stdout is not None
+    stage("burst: waiting for the writer")
     ready = json.loads(await loop.run_in_executor(None, writer.stdout.readline))
     keys = threading.Thread(target=presser, daemon=True)
     keys.start()
@@ -231,12 +244,16 @@ async def burst(a: argparse.Namespace, app: Any, store: Any, table: Any) -> dict
         prof.start()
     writer.stdin.write("go\n")
     writer.stdin.flush()
+    stage("burst: writing")
     result_line = await loop.run_in_executor(None, writer.stdout.readline)
     writer.wait(30)
     wres = json.loads(result_line)
     last = wres["last_write"]
+    stage(f"burst: {wres['written']} written ({wres['errors']} errors); waiting for the table")
     t_table = await wait_until(table_reflects, a.timeout)
+    stage(f"burst: table {'reflects' if t_table else f'still misses {len(visible)} rows after {a.timeout}s'}")
     ok_store = await loop.run_in_executor(None, store_done.wait, a.timeout)
+    stage(f"burst: store {'reflects' if ok_store else f'still misses {len(remaining)} pods after {a.timeout}s'}")
     stop_keys.set()
     keys.join()
     if prof is not None:

@@ -25,7 +25,8 @@ MAYBE_NONE = {"status_vs_kubectl", "status_vs_kubectl_table", "home_usable_s"}
 def test_run_produces_the_summary_line():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--pods", "300", "--quick",
-                        "--burst", "200"], capture_output=True, text=True, cwd=str(ROOT), env=env, timeout=230)
+                        "--burst", "200", "--stage-timeout", "60"], capture_output=True, text=True, cwd=str(ROOT), env=env,
+                       timeout=230)
     assert p.returncode == 0, p.stderr[-3000:]
     lines = [json.loads(line) for line in p.stdout.strip().splitlines()]
     figures = {rec.get("figure") for rec in lines[:-1]}

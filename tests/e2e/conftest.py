@@ -113,7 +113,10 @@ class Term:
         cmd = " ".join(shlex.quote(a) for a in [installed_script(), *args])
         # Textual draws on stderr: it stays the terminal. A traceback lands there after the app leaves
         # the alternate screen, which `history()` reads back.
-        script = f"{cmd}; echo $? > {shlex.quote(str(self.rc_file))}; exec sleep 600"
+        # The exit code lands in a temporary file first and is renamed into place, so the rc file never
+        # exists empty (the redirection creates it before echo writes it; a reader in between saw "").
+        rc_tmp = shlex.quote(str(self.rc_file) + ".tmp")
+        script = f"{cmd}; echo $? > {rc_tmp}; mv {rc_tmp} {shlex.quote(str(self.rc_file))}; exec sleep 600"
         env_args = [a for k, v in env.items() for a in ("-e", f"{k}={v}")]
         _tmux("new-session", "-d", "-s", self.session, "-x", str(WIDTH), "-y", str(HEIGHT), *env_args,
               "bash", "--norc", "-c", script)
