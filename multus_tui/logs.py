@@ -5,8 +5,8 @@ to `$XDG_STATE_HOME/multus-tui/debug.log` (mode 0600). Every record passes a `Re
 the file handler's formatter redacts again after formatting, so messages, their arguments,
 tracebacks and stack info are all covered: bearer/basic credentials, `Authorization:` headers,
 `token`/`password`/`client-key-data`/`*-certificate-data` values, PEM private keys and certificates,
-and every secret registered with `register_secret` (or with the cluster layer's own registry, which
-the kubeconfig loader fills with the token it read).
+and every secret registered with `register_secret` (the kubeconfig loader registers the token it read;
+`multus_tui.cluster.errors` re-exports these two functions, so there is one registry).
 
 `setup(debug=False)` installs a root handler that drops records: without any handler Python's
 "last resort" would print library warnings (urllib3 retries...) onto the TUI's screen.
@@ -51,17 +51,13 @@ def register_secret(value: str | None) -> None:
     if value and len(value) >= 6:
         with _LOCK:
             _SECRETS.add(value)
+            if value.lower().startswith("bearer ") and len(value) >= 13:  # the token without its scheme too
+                _SECRETS.add(value[7:])
 
 
 def _registered() -> list[str]:
     with _LOCK:
-        out = set(_SECRETS)
-    # the cluster layer's registry, when that layer is loaded (never import it from here: layering)
-    errors = sys.modules.get("multus_tui.cluster.errors")
-    extra = getattr(errors, "_SECRETS", None)
-    if extra:
-        out |= set(extra)
-    return sorted(out, key=len, reverse=True)
+        return sorted(_SECRETS, key=len, reverse=True)
 
 
 def redact(text: str) -> str:

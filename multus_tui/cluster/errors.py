@@ -3,8 +3,8 @@
 `from_exception` maps what the kubernetes client and urllib3 raise (ApiException with a metav1.Status
 body, connection refused, timeouts, TLS failures, kubeconfig errors) to a `ClusterError` whose
 `message` is one line. Credentials never reach a message: every text that leaves this module goes
-through `redact`, which removes bearer tokens and any secret registered with `register_secret`
-(the kubeconfig loader registers the token it read).
+through `redact` (multus_tui.logs: bearer tokens, token/password values, PEM blocks, JWTs and any secret
+registered with `register_secret`; the kubeconfig loader registers the token it read).
 """
 
 from __future__ import annotations
@@ -12,37 +12,13 @@ from __future__ import annotations
 import json
 import re
 import socket
-import threading
 from typing import Any
 
-_SECRETS: set[str] = set()
-_SECRETS_LOCK = threading.Lock()
-_BEARER = re.compile(r"(?i)(bearer|basic)\s+[A-Za-z0-9._~+/=:-]+")
-_TOKEN_KV = re.compile(r"(?i)(\"?(?:token|password|client-key-data|clientKeyData)\"?\s*[:=]\s*)\"?[^\s\",}]+\"?")
+# One registry of credentials and one redactor for the whole program (multus_tui.logs, standard
+# library only): what the kubeconfig loader registers is removed from errors, logs and the screen alike.
+from multus_tui.logs import redact, register_secret
 
-
-def register_secret(value: str | None) -> None:
-    """Remember a credential so `redact` removes it from any message (tokens shorter than 6 chars are
-    not registered: removing e.g. "a" from every message would do more harm than good)."""
-    if value and len(value) >= 6:
-        with _SECRETS_LOCK:
-            _SECRETS.add(value)
-            if value.lower().startswith("bearer "):
-                _SECRETS.add(value[7:])
-
-
-def redact(text: str) -> str:
-    """Return `text` without bearer tokens, token/password key values or registered secrets."""
-    if not text:
-        return text
-    with _SECRETS_LOCK:
-        secrets = sorted(_SECRETS, key=len, reverse=True)
-    for s in secrets:
-        if s in text:
-            text = text.replace(s, "***")
-    text = _BEARER.sub(lambda m: m.group(1) + " ***", text)
-    return _TOKEN_KV.sub(lambda m: m.group(1) + "***", text)
-
+__all__ = ["ClusterError", "from_exception", "redact", "register_secret"]
 
 class ClusterError(Exception):
     """A failure talking to the cluster, with a one-line `message` fit for a status bar.

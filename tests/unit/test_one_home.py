@@ -87,3 +87,21 @@ def test_safe_text_keeps_what_is_printable():
     assert escape("vlan1 · ünïcode 名前 ✗ \u00a0nbsp") == "vlan1 · ünïcode 名前 ✗ \u00a0nbsp"
     assert escape("a\tb\nc") == "a\\x09b\\x0ac"
     assert escape("a\tb\nc", keep="\n", names={"\t": "\\t"}) == "a\\tb\nc"
+
+
+def _function_homes(name: str) -> set[str]:
+    return {path for path, tree in _trees() for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef) and node.name == name and node.col_offset == 0}
+
+
+def test_credentials_have_one_registry_and_one_redactor():
+    """What the kubeconfig loader registers (through the cluster layer) is removed by the redactor every
+    layer uses, and neither function is defined twice."""
+    from multus_tui import logs
+    from multus_tui.cluster import errors
+
+    assert _function_homes("register_secret") == {"logs.py"}
+    assert _function_homes("redact") == {"logs.py"}
+    errors.register_secret("Bearer s3cr3t-token-value-1234")
+    assert "s3cr3t" not in logs.redact("GET /api failed: token was s3cr3t-token-value-1234 here")
+    assert "s3cr3t" not in errors.ClusterError("refused s3cr3t-token-value-1234").message
