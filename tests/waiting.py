@@ -73,3 +73,9 @@ async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = TI
         await pilot.pause(INTERVAL)
     raise AssertionError(f"timed out after {timeout:g} s waiting for {what or predicate}"
                          + (f" (last error: {last_exc!r})" if last_exc else ""))
+
+
+def toasts(app: Any) -> list[str]:
+    """The text of every notification the user sees on the current screen (the rendered Toast widgets,
+    found by type name through the public query API), for `wait_for(pilot, lambda: ... in toasts(app))`."""
+    return [str(t.render()) for t in app.screen.query("Toast")]

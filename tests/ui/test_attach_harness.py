@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from textual.app import App
 
+from multus_tui.ui.app import style_paths
 from multus_tui.ui.attach import AttachBuilderScreen
 from multus_tui.ui.context import AppContext
-
-STYLES = Path(__file__).resolve().parents[2] / "styles" / "attach.tcss"
 
 
 def offline_ctx(readonly: bool = False) -> AppContext:
@@ -18,7 +16,7 @@ def offline_ctx(readonly: bool = False) -> AppContext:
 
 
 class AttachApp(App):
-    CSS_PATH = str(STYLES)
+    CSS_PATH = style_paths()  # the app's whole cascade, as MultusApp loads it  # type: ignore[assignment]
 
     def __init__(self, ctx: Any, namespace: str = "default",
                  preselect: list[tuple[str, str]] | None = None) -> None:

@@ -5,18 +5,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from textual.app import App
 from textual.widgets import Button, Checkbox, Input, Select
 
 from multus_tui.multus.nad import NAD
+from multus_tui.ui.app import style_paths
 from multus_tui.ui.builder import NadBuilderScreen, field_id
 from multus_tui.ui.context import AppContext
 from tests.waiting import wait_for  # the builder tests import it from here (one shared helper)
 
-STYLES = Path(__file__).resolve().parents[2] / "styles" / "builder.tcss"
 SIZE = (140, 50)
 
 
@@ -27,7 +26,7 @@ def offline_ctx(readonly: bool = False) -> AppContext:
 class BuilderApp(App[None]):
     """Hosts one NadBuilderScreen; records what it dismissed with and what was copied."""
 
-    CSS_PATH = str(STYLES)
+    CSS_PATH = style_paths()  # the app's whole cascade, as MultusApp loads it  # type: ignore[assignment]
 
     def __init__(self, ctx: Any, nad: NAD | None = None, namespace: str | None = None,
                  template: str | None = None) -> None:
@@ -82,7 +81,9 @@ async def settle(pilot: Any) -> None:
             break
         assert time.monotonic() < deadline, f"workers still running: {list(pilot.app.workers)}"
         await pilot.app.workers.wait_for_complete()
-    builder(pilot).refresh_preview()
+    # the debounced preview fires by itself (its timer, as for a user who stops typing); the tests never
+    # render it themselves, so a broken debounce fails them
+    await wait_for(pilot, lambda: not builder(pilot).preview_pending, what="the debounced preview")
 
 
 #: type every character as a key press (slow under load); otherwise only the last one is a key press

@@ -12,6 +12,7 @@ from textual.widgets import Button
 
 from multus_tui.multus import templates
 from multus_tui.multus.nad import NAD
+from multus_tui.ui.app import style_paths
 from multus_tui.ui.builder import DeleteNadScreen, NadBuilderScreen, ReviewScreen, pods_using
 from multus_tui.ui.screens.dialogs import ConfirmScreen
 from tests.ui.test_builder_harness import SIZE, online_ctx, wait_for
@@ -65,7 +66,7 @@ async def test_builder_opened_from_the_app_shell_applies_a_template(seed: tuple[
 
 
 class DeleteApp(App[None]):
-    CSS_PATH = str(Path(__file__).resolve().parents[2] / "styles" / "builder.tcss")
+    CSS_PATH = style_paths()  # the app's whole cascade, as MultusApp loads it  # type: ignore[assignment]
 
     def __init__(self, ctx: Any, view: Any) -> None:
         super().__init__()

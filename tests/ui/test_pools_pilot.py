@@ -14,6 +14,7 @@ from multus_tui.ui.screens.nad_detail import NadDetailScreen
 from multus_tui.ui.screens.pools import PoolsScreen
 from multus_tui.ui.widgets import LiveTable
 from tests.ui.ui_harness import SIZE, make_app, start_sandbox, table_rows, wait_for
+from tests.waiting import toasts
 
 POOL = "kube-system/192.168.20.0-28"
 
@@ -102,8 +103,8 @@ async def test_a_pool_changed_meanwhile_is_not_touched(stale):
         sb.store.mutate("ippools", "kube-system", "192.168.20.0-28",
                         lambda p: p["metadata"].setdefault("labels", {}).update(touched="yes"))
         screen.release(report, entry)
-        await wait_for(pilot, lambda: any("changed since it was loaded" in str(n.message)
-                                          for n in app._notifications), what="refusal notice")
+        await wait_for(pilot, lambda: any("changed since it was loaded" in t for t in toasts(app)),
+                       what="refusal notice")
         assert "4" in sb.store.get("ippools", "kube-system", "192.168.20.0-28")["spec"]["allocations"]
 
 

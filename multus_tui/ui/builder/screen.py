@@ -131,6 +131,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         self.draft = Draft(source)
         self.findings: list[Finding] = []
         self._timer: Timer | None = None
+        self._shown_yaml: str | None = None  # the YAML the preview shows
         self._raw_timer: Timer | None = None
         self._raw_error: str | None = None
         self._raw_synced_text: str | None = None
@@ -233,13 +234,21 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
             self._timer.stop()
         self._timer = self.set_timer(PREVIEW_DEBOUNCE, self.refresh_preview)
 
+    @property
+    def preview_pending(self) -> bool:
+        """The preview and findings do not show the draft yet (an edit waits for the debounce, or a
+        rebuild's message has not arrived)."""
+        return self._timer is not None or self._shown_yaml != self.output_nad().render_yaml()
+
     def refresh_preview(self) -> None:
-        """Render the YAML and run the validator now (tests call it instead of waiting)."""
+        """Render the YAML and run the validator now (the debounce timer, or an edit that changes the
+        form's structure)."""
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
         nad = self.output_nad()
-        self.query_one("#preview", Static).update(plain(nad.render_yaml(), keep_newlines=True))  # bidi etc. escaped
+        self._shown_yaml = nad.render_yaml()
+        self.query_one("#preview", Static).update(plain(self._shown_yaml, keep_newlines=True))  # bidi etc. escaped
         self.findings = self._with_node_facts(nad, validate_nad(nad))
         self._show_findings()
         unknown = self.form.unknown_keys()
