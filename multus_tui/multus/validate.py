@@ -23,6 +23,7 @@ from typing import Any
 
 from multus_tui.multus.nad import NAD
 from multus_tui.multus.names import LABEL_RE, SUBDOMAIN_RE
+from multus_tui.multus.paths import split_path
 from multus_tui.multus.policy import (
     EINVAL_TEXT,
     ERANGE_TEXT,
@@ -670,33 +671,10 @@ def has_errors(findings: Iterable[Finding]) -> bool:
 
 
 # ---------------------------------------------------------------------- fixes
-_SEG_RE = re.compile(r"""\.?([^.\[\]]+)|\[(\d+)\]|\[('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\]""")
-
-
-def _segments(path: str) -> list[str | int]:
-    """`plugins[0].ipam.ranges[0][1].subnet` / `sysctl['net.x']` / `metadata.annotations["k"]` -> parts."""
-    import ast
-
-    out: list[str | int] = []
-    pos = 0
-    while pos < len(path):
-        m = _SEG_RE.match(path, pos)
-        if m is None or m.end() == pos:
-            raise ValueError(f"cannot read path {path!r} at {pos}")
-        if m.group(1) is not None:
-            out.append(m.group(1))
-        elif m.group(2) is not None:
-            out.append(int(m.group(2)))
-        else:
-            out.append(ast.literal_eval(m.group(3)))
-        pos = m.end()
-    return out
-
-
 def apply_fix(config: dict[str, Any], fix: Fix) -> dict[str, Any]:
     """A copy of the CNI config (spec.config as data) with `fix` applied; paths are config paths."""
     out = copy.deepcopy(config)
-    segs = _segments(fix.path)
+    segs = split_path(fix.path)
     parent: Any = out
     for s in segs[:-1]:
         parent = parent[s]
@@ -712,7 +690,7 @@ def apply_fix(config: dict[str, Any], fix: Fix) -> dict[str, Any]:
         parent.update(items)
     elif fix.op == "move":
         value = parent.pop(last)
-        dest = _segments(str(fix.value))
+        dest = split_path(str(fix.value))
         target: Any = out
         for s in dest[:-1]:
             target = target[s]

@@ -14,7 +14,7 @@ from collections.abc import Set as AbstractSet
 from typing import Any
 
 from multus_tui.multus.nad import NAD
-from multus_tui.ui.builder.paths import Step, del_in, get_in, join_path, set_in, split_path
+from multus_tui.multus.paths import Step, del_in, get_in, join_path, set_in, split_path
 
 #: keys that live at list level in a conflist (everything else belongs to a plugin)
 LIST_KEYS = ("cniVersion", "cniVersions", "name", "disableCheck", "disableGC", "loadOnlyInlinedPlugins")
