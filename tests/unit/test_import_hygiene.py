@@ -1,7 +1,11 @@
-"""The layers of design.md, proven at run time in a fresh interpreter (as harlequin does)."""
+"""The layers of design.md, proven twice: statically by import-linter's contracts in pyproject.toml
+(every import statement, those inside functions too), and at run time in a fresh interpreter (what a
+command really loads)."""
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +47,13 @@ def test_lint_command_stays_light():
     """`multus-tui lint` in a pipeline should not pay for the TUI or the API client."""
     tops = _top(_modules_after_import("multus_tui.commands.lint"))
     assert "textual" not in tops and "kubernetes" not in tops
+
+
+def test_the_static_import_contracts_hold():
+    """`lint-imports` reads [tool.importlinter] in pyproject.toml; it exits 1 naming each broken
+    contract and the import chain that breaks it."""
+    root = Path(__file__).resolve().parents[2]
+    exe = shutil.which("lint-imports") or str(Path(sys.executable).with_name("lint-imports"))
+    out = subprocess.run([exe, "--no-cache"], cwd=root, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+    assert "0 broken" in out.stdout, out.stdout[-4000:]
