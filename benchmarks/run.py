@@ -210,11 +210,11 @@ def tui_figures(a: argparse.Namespace, sb: SandboxProcess, expect_rows: int) -> 
         if not a.home:
             cmd.append("--no-home")
         t0 = time.monotonic()
-        p = subprocess.run([*cmd, "--t0", repr(t0)], capture_output=True, text=True, env=child_env(),
+        # its stderr (stage progress, a hang's stacks) goes straight to ours, so it is seen as it happens
+        p = subprocess.run([*cmd, "--t0", repr(t0)], stdout=subprocess.PIPE, text=True, env=child_env(),
                            cwd=str(HERE), timeout=900)
         if p.returncode != 0:
-            raise RuntimeError(f"tui_client failed ({p.returncode}): {p.stderr.strip()[-3000:]}")
-        log("  " + "\n  ".join(line for line in p.stderr.splitlines() if line.startswith("[tui_client")))
+            raise RuntimeError(f"tui_client failed ({p.returncode}); its stderr is above")
         res = json.loads(p.stdout.strip().splitlines()[-1])
         runs.append(res)
         log(f"  {res}")

@@ -25,6 +25,7 @@ T_START = time.monotonic()
 
 import argparse  # noqa: E402 - the clock starts before any import
 import asyncio  # noqa: E402
+import faulthandler  # noqa: E402
 import json  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -302,7 +303,11 @@ def main() -> int:
     ap.add_argument("--no-home", action="store_true", help="skip the home screen step (burst on the first screen)")
     ap.add_argument("--profile", metavar="PATH", help="write a pyinstrument profile of the whole run to PATH")
     a = ap.parse_args()
+    # a stuck event loop cannot time its own stages out: past twice the stage timeout, print every
+    # thread's stack to stderr and exit, so a hung run says where it hung
+    faulthandler.dump_traceback_later(2 * a.timeout, exit=True)
     res = asyncio.run(run(a))
+    faulthandler.cancel_dump_traceback_later()
     print(json.dumps(res), flush=True)
     return 0
 
