@@ -25,7 +25,7 @@ STATES = ("attached", "pending", "failed", "unknown")
 def _attachment_record(a: Any) -> dict[str, Any]:
     state = a.state
     # "unknown": network-status cannot be parsed, so what attached cannot be told; said as such,
-    # never shown as attached (issue 14)
+    # never shown as attached
     if state not in STATES:
         # "not-requested": present in network-status without a selection (a default network, a
         # hot-plugged one): it is there, so for a script it is attached

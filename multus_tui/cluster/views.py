@@ -86,7 +86,7 @@ def _waiting_reason(status: dict) -> str | None:
 def kept_annotations(annotations: Mapping[str, str] | None) -> dict[str, str]:
     """The pod annotations multus-tui reads (Multus' own and the look-alikes doctor reports), the
     rest dropped: a real pod's annotations are mostly other tools' (last-applied configurations,
-    checksums), and 150,000 pods must fit in the mirror (issue 18). A pod's detail fetches the
+    checksums), and 150,000 pods must fit in the mirror. A pod's detail fetches the
     whole object."""
     if not annotations:
         return _NO_ANNOTATIONS
@@ -117,7 +117,7 @@ def _read(key: str) -> bool:
 
 
 class PodView(msgspec.Struct, frozen=True, gc=False):
-    """A pod as the views need it, and nothing more (issue 18: ~1 KB a pod instead of the ~10 KB of
+    """A pod as the views need it, and nothing more (~1 KB a pod instead of the ~10 KB of
     the decoded object). `annotations` holds only the annotations multus-tui reads
     (`kept_annotations`); the whole object is a GET away (`LiveStore.pod_object`).
 

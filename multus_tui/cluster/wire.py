@@ -1,6 +1,6 @@
 """From the bytes the API server sends to views, decoding only what the views keep.
 
-A pod list of 150,000 pods is ~360 MB of JSON (issue 18). `json.loads` turns every byte of it into
+A pod list of 150,000 pods is ~360 MB of JSON. `json.loads` turns every byte of it into
 Python objects that are thrown away a moment later (containers, conditions, managedFields...). Pods
 are decoded here with msgspec into typed structs that name only the fields a PodView is made of:
 everything else is skipped by the parser without being built (7 us a pod instead of 23 for
@@ -225,7 +225,7 @@ def list_views(cluster: Any, kind: str, namespace: str | None = None, *, limit: 
     """Every object of a list as views, and the list's resourceVersion: fetched in pages of `limit`
     (one page ahead in a thread while the last one is decoded: the network and the server's
     work overlap with the decoding) and decoded with the typed decoders, so the peak is a page of
-    JSON, never the whole list (issue 18). `raw`: plain dicts instead of views."""
+    JSON, never the whole list. `raw`: plain dicts instead of views."""
     import queue
     import threading
 

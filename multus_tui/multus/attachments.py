@@ -229,7 +229,7 @@ def secondary_summary(pod_namespace: str, annotations: Mapping[str, str] | None,
     `[a for a in join_attachments(...) if is_secondary(a)]` and its failed ones come to, in that
     order, without the join when the pod has no event (the common case: only an event can fail a
     requested attachment, 3.2). The home screen's counts of 150,000 pods are kept up to date with
-    it as pods change (issue 18)."""
+    it as pods change."""
     if events:
         atts = [a for a in join_attachments(pod_namespace, annotations, phase, events) if is_secondary(a)]
         return tuple(a.network for a in atts), sum(1 for a in atts if a.state == FAILED)

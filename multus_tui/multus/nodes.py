@@ -254,7 +254,7 @@ def link_gaps(nad: NAD, nodes: Iterable[NodeFacts], cache: dict[str, LinkPresenc
     (NodeNetworkState); nodes that report nothing are not counted either way.
 
     `cache`: presences already computed over the same `nodes`, by link (filled here): 15,000 NADs
-    naming the same master on 5,000 nodes look at the nodes once, not 15,000 times (issue 18)."""
+    naming the same master on 5,000 nodes look at the nodes once, not 15,000 times."""
     needs = required_links(nad)
     if not needs:
         return []

@@ -172,7 +172,7 @@ _WIRE = msgspec.json.Decoder(list[_Wire])
 def _fast(value: str) -> list[NetworkStatus] | None:
     """What status_from_dict makes of each entry, when every entry is the usual shape (one C
     decode, no validation left to do); None: take the general path. 150,000 pods' statuses are
-    read as the store fills (issue 18)."""
+    read as the store fills."""
     try:
         entries = _WIRE.decode(value)
     except (msgspec.ValidationError, msgspec.DecodeError):

@@ -292,7 +292,7 @@ def _pod_ips(pod: PodFacts) -> set[str]:
 
 def _as_facts(p: Any) -> PodFacts:
     if isinstance(p, PodFacts) or type(p).__name__ == "PodView":
-        return p  # the cluster layer's PodView has every attribute: no copy of 150,000 (issue 18)
+        return p  # the cluster layer's PodView has every attribute: no copy of 150,000
     get = p.get if isinstance(p, Mapping) else (lambda k, d=None: getattr(p, k, d))
     return PodFacts(str(get("namespace", "") or ""), str(get("name", "") or ""), str(get("phase", "Running") or ""),
                     get("node", None), dict(get("annotations", None) or {}), get("creation_timestamp", None))

@@ -2,7 +2,7 @@
 
 Committed objects are never mutated in place: each write stores a new dict. That lets readers
 (list serialisation, watch fan-out) use references taken under the lock after releasing it, and
-lets each committed object carry its serialised bytes, computed once (issue 9: listing 10,000
+lets each committed object carry its serialised bytes, computed once (listing 10,000
 pods must not be the bottleneck).
 """
 
@@ -267,7 +267,7 @@ def field_matches(obj: dict, reqs: list[FieldReq]) -> bool:
 
 def _key_range(keys: list[Key], namespace: str | None, after: Key | None) -> slice:
     """The slice of sorted `keys` in `namespace` (None: all) strictly after `after`: two bisections, so a
-    page of a 150,000-pod list costs its own length, not the whole table's (issue 18)."""
+    page of a 150,000-pod list costs its own length, not the whole table's."""
     lo, hi = 0, len(keys)
     if namespace:
         lo = bisect.bisect_left(keys, (namespace, ""))
@@ -301,7 +301,7 @@ class ObjectStore:
         self._rv = itertools.count(1)
         self._current_rv = 0
         # The change history per resource is bounded by count and by size, as etcd's compaction bounds
-        # old revisions: 400 patches of a 250 KB annotation must not keep 100 MB forever (issue 14).
+        # old revisions: 400 patches of a 250 KB annotation must not keep 100 MB forever.
         # Watches and continue tokens from a compacted resourceVersion get 410 Gone.
         self._history_len = watch_history
         self._history_bytes = history_bytes

@@ -61,7 +61,7 @@ def nad_ecosystem(store: Any, view: Any) -> tuple[Text, list[tuple[str, list[Tex
             out.append_text(plain(f"resourceName {resource}: the nodes are not readable, so who advertises it is "
                                   "unknown", "yellow"))
         else:
-            pods = store.pods()  # read by attribute: no copy of every pod of the cluster (issue 18)
+            pods = store.pods()  # read by attribute: no copy of every pod of the cluster
             events = [e.as_event_dict() for e in store.events() if e.reason == "FailedScheduling"]
             uses = sriov.resource_uses([nad], store.nodes(), pods, events)
             use = uses[0] if uses else sriov.ResourceUse(resource)
