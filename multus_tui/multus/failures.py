@@ -12,9 +12,9 @@ events with them so the parser and the simulator cannot drift apart.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 # ---------------------------------------------------------------------------------- builders
 
@@ -260,3 +260,58 @@ def failures_from_events(events: list[Mapping[str, Any]] | None) -> list[Failure
             picked.append((event_time(ev), failure))
     picked.sort(key=lambda tf: tf[0], reverse=True)
     return [f for _, f in picked]
+
+
+class _Event(Protocol):
+    type: str
+    message: str
+
+
+class _NadLike(Protocol):
+    namespace: str
+    name: str
+
+    @property
+    def nad(self) -> Any: ...
+
+
+E = TypeVar("E", bound=_Event)
+N = TypeVar("N", bound=_NadLike)
+
+
+def distinct_failures(events: Iterable[E]) -> list[tuple[Failure, E]]:
+    """Each distinct (network, cause) failure read out of the Warning events, with the first event
+    that said it (events as the cluster layer's EventView, or anything with `type` and `message`)."""
+    out: list[tuple[Failure, E]] = []
+    seen: set[tuple[str, str]] = set()
+    for ev in events:
+        if ev.type != "Warning":
+            continue
+        f = parse_failure(ev.message or "")
+        if f is None:
+            continue
+        k = (str(f.network), str(f.cause))
+        if k not in seen:
+            seen.add(k)
+            out.append((f, ev))
+    return out
+
+
+def nad_for_network(nads: Iterable[N], network: str, pod_namespace: str) -> N | None:
+    """The NAD a network name from a failure refers to: `ns/name`, a bare name in the pod's namespace,
+    or a CNI network name (the `name` inside spec.config, which is what plugin errors print)."""
+    if not network:
+        return None
+    nads = list(nads)
+    if "/" in network:
+        ns, name = network.split("/", 1)
+        for v in nads:
+            if v.namespace == ns and v.name == name:
+                return v
+    for v in nads:
+        if v.namespace == pod_namespace and v.name == network:
+            return v
+    for v in nads:
+        if v.nad.cni_name == network:  # None for a config that cannot be read
+            return v
+    return None

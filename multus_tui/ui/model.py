@@ -14,7 +14,7 @@ from typing import Any
 from multus_tui.cluster.store import NamespaceCounts as NamespaceSummary
 from multus_tui.multus import events
 from multus_tui.multus.attachments import is_secondary
-from multus_tui.multus.failures import parse_failure
+from multus_tui.multus.failures import distinct_failures, nad_for_network
 
 __all__ = ["NamespaceSummary"]
 
@@ -271,44 +271,7 @@ def multus_events(store: Any, namespace: str | None = None, involved_name: str |
     return newest_first(evs)
 
 
-def nad_for_network(store: Any, network: str, pod_namespace: str) -> Any | None:
-    """The NAD a network name from an event (`ns/name`, a bare name, or a CNI network name) refers to."""
-    if not network:
-        return None
-    nads = list(store.nads())
-    if "/" in network:
-        ns, name = network.split("/", 1)
-        for v in nads:
-            if v.namespace == ns and v.name == name:
-                return v
-    for v in nads:
-        if v.namespace == pod_namespace and v.name == network:
-            return v
-    for v in nads:
-        try:
-            if v.nad.cni_name == network:
-                return v
-        except Exception:
-            continue
-    return None
-
-
 def failure_for(store: Any, pod: Any, events: Iterable[Any]) -> list[tuple[Any, Any | None, Any]]:
     """Each failure found in the pod's Warning events: (Failure, NADView or None, event)."""
-    out = []
-    seen: set[tuple[str, str]] = set()
-    for ev in events:
-        if ev.type != "Warning":
-            continue
-        try:
-            f = parse_failure(ev.message)
-        except Exception:
-            f = None
-        if f is None:
-            continue
-        k = (str(f.network), str(f.cause))
-        if k in seen:
-            continue
-        seen.add(k)
-        out.append((f, nad_for_network(store, f.network or "", pod.namespace), ev))
-    return out
+    return [(f, nad_for_network(store.nads(), f.network or "", pod.namespace), ev)
+            for f, ev in distinct_failures(events)]
