@@ -80,29 +80,24 @@ class AddChained:
 
 
 @dataclass(frozen=True)
-class AddItem:
+class _AtPath:
+    vpath: str
+
+
+class AddItem(_AtPath):
     """Append an empty object to the list at `vpath`."""
 
-    vpath: str
 
-
-@dataclass(frozen=True)
-class AddRangeSet:
+class AddRangeSet(_AtPath):
     """Append a range set holding one empty range to the list of sets at `vpath`."""
 
-    vpath: str
 
-
-@dataclass(frozen=True)
-class RemoveItem:
+class RemoveItem(_AtPath):
     """Delete the list entry at `vpath` (and the list when it becomes empty)."""
 
-    vpath: str
 
-
-@dataclass(frozen=True)
-class AddMapEntry:
-    vpath: str
+class AddMapEntry(_AtPath):
+    """Add a `keyN: ""` entry to the map at `vpath`."""
 
 
 @dataclass(frozen=True)
