@@ -15,7 +15,8 @@ Shape:
   honours (and what each enables), whether IPAM is required/optional/none, whether it needs the
   `k8s.v1.cni.cncf.io/resourceName` annotation, and cross-field `rules` that need more than one
   field (they live here, next to the fields they relate). Severities follow policy.py.
-* `PLUGINS` (main), `CHAINED`, `IPAMS`: dicts keyed by type; `spec_for(type)` finds any of them.
+* `PLUGINS` (main), `CHAINED`, `IPAMS`: read-only tables keyed by type, each spec complete where it
+  is declared (rules included); `spec_for(type)` finds any of them.
   OpenShift's `cnv-bridge` and `cnv-tuning` are the bridge and tuning binaries installed under
   other names (kubevirt/cluster-network-addons-operator data/linux-bridge/002-linux-bridge.yaml):
   their specs are the same, with `alias_of` set.
@@ -32,6 +33,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any, Literal
 
 from multus_tui.multus.errors import ConfigError
@@ -959,271 +961,6 @@ _ROUTE_OVERRIDE = PluginSpec(
     upstream=f"{ROUTE_OVERRIDE_AT}:cmd/route-override/route-override.go#RouteOverrideConfig",
 )
 
-# ------------------------------------------------------------------ IPAM
-_STATIC = PluginSpec(
-    type="static",
-    role="ipam",
-    title="static",
-    help="Fixed addresses from the NAD, or per pod via `ips` (CIDR notation).",
-    # Declared on the main plugin (the IPAM sees its parent's runtimeConfig, reference 2.7).
-    capabilities={"ips": "pod `ips` become this pod's addresses (replacing the NAD's)"},
-    fields=(
-        FieldSpec("addresses", "list", help="fixed addresses (every pod using this NAD gets them)",
-                  item_spec=FieldSpec("address", "object", fields=(
-                      FieldSpec("address", "cidr", required=True, placeholder="192.168.0.20/24",
-                                help="address with prefix length (CIDR)"),
-                      FieldSpec("gateway", "ip", placeholder="192.168.0.254", help="gateway for this address"),
-                  ))),
-        ROUTES,
-        DNS,
-    ),
-    source="4.13",
-    upstream=f"{CNI_PLUGINS_AT}:plugins/ipam/static/main.go#IPAMConfig",
-    internal=("Name",),
-)
-_RANGE_FIELDS = (
-    FieldSpec("subnet", "cidr", required=True, placeholder="192.168.0.0/24", help="network address with prefix"),
-    FieldSpec("rangeStart", "ip", placeholder="192.168.0.20", help="first address handed out (default .1)"),
-    FieldSpec("rangeEnd", "ip", placeholder="192.168.0.49", help="last address handed out (default: last usable)"),
-    FieldSpec("gateway", "ip", placeholder="192.168.0.254", help="gateway (default: first host), never handed out"),
-)
-_HOST_LOCAL = PluginSpec(
-    type="host-local",
-    role="ipam",
-    title="host-local",
-    help="Allocate from a range, tracked per node in a local file (pools are NOT shared across nodes).",
-    fields=(
-        FieldSpec("ranges", "list", help="range sets; one address per set (add a set for IPv6)",
-                  item_spec=FieldSpec("rangeset", "list", item_spec=FieldSpec("range", "object",
-                                                                               fields=_RANGE_FIELDS))),
-        FieldSpec("subnet", "cidr", help="legacy single range: subnet", advanced=True),
-        FieldSpec("rangeStart", "ip", help="legacy single range: first address", advanced=True),
-        FieldSpec("rangeEnd", "ip", help="legacy single range: last address", advanced=True),
-        FieldSpec("gateway", "ip", help="legacy single range: gateway", advanced=True),
-        ROUTES,
-        FieldSpec("dataDir", "str", default="/var/lib/cni/networks", help="lease directory on the node",
-                  advanced=True),
-        FieldSpec("resolvConf", "str", help="resolv.conf to report DNS from", advanced=True),
-    ),
-    capabilities={"ips": "pod `ips` request specific addresses", "ipRanges": "runtime ranges are prepended"},
-    source="4.14",
-    upstream=f"{CNI_PLUGINS_AT}:plugins/ipam/host-local/backend/allocator/config.go#IPAMConfig",
-    internal=("Name",),
-)
-_DHCP = PluginSpec(
-    type="dhcp",
-    role="ipam",
-    title="DHCP",
-    help="Lease from a DHCP server on the master's L2; needs the CNI dhcp daemon on every node.",
-    fields=(
-        FieldSpec("daemonSocketPath", "str", default="/run/cni/dhcp.sock", help="dhcp daemon socket",
-                  advanced=True),
-        FieldSpec("request", "list", advanced=True, help="options to request",
-                  item_spec=FieldSpec("request", "object", fields=(
-                      FieldSpec("option", "str", required=True, help="DHCP option name or number"),
-                      FieldSpec("skipDefault", "bool", help="do not request the default set"),
-                  ))),
-        FieldSpec("provide", "list", advanced=True, help="options to send",
-                  item_spec=FieldSpec("provide", "object", fields=(
-                      FieldSpec("option", "str", required=True, help="DHCP option name or number"),
-                      FieldSpec("value", "str", help="literal value"),
-                      FieldSpec("fromArg", "str", help="take the value from this CNI arg"),
-                  ))),
-        FieldSpec("priority", "int", min=0, help="metric of the routes from the lease", advanced=True),
-    ),
-    source="4.15",
-    upstream=f"{CNI_PLUGINS_AT}:plugins/ipam/dhcp/main.go#IPAMConfig",
-)
-# whereabouts reads range_start/range_end as strings and drops what does not parse as an IP
-# (types.go backwardsCompatibleIPAddress): a bad bound is ignored, not refused.
-_WB_RANGE_FIELDS = (
-    FieldSpec("range", "str", required=True, placeholder="192.168.2.0/24",
-              help="CIDR, or first-last/prefix (e.g. 192.168.2.225-192.168.2.230/28)"),
-    FieldSpec("range_start", "ip", lenient=True, help="first address inside range"),
-    FieldSpec("range_end", "ip", lenient=True, help="last address inside range"),
-    FieldSpec("exclude", "cidr-list", help="CIDRs never handed out"),
-)
-_WHEREABOUTS = PluginSpec(
-    type="whereabouts",
-    role="ipam",
-    title="whereabouts",
-    help="Cluster-wide pool (IPPool CRDs): no address is handed out twice across nodes.",
-    fields=(
-        # `range` is required unless ipRanges is given: the whereabouts rule says so once
-        replace(_WB_RANGE_FIELDS[0], required=False),
-        *_WB_RANGE_FIELDS[1:],
-        FieldSpec("ipRanges", "list", help="more ranges (dual stack / several pools)",
-                  item_spec=FieldSpec("ipRange", "object", fields=_WB_RANGE_FIELDS), advanced=True),
-        FieldSpec("gateway", "ip", help="gateway reported for allocated addresses"),
-        ROUTES,
-        DNS,
-        FieldSpec("addresses", "list", advanced=True, help="static addresses added on top",
-                  item_spec=FieldSpec("address", "object", fields=(
-                      FieldSpec("address", "cidr", required=True, help="address with prefix"),
-                      FieldSpec("gateway", "ip", help="gateway"),
-                  ))),
-        FieldSpec("enable_overlapping_ranges", "bool", default=True, advanced=True,
-                  help="never hand out one IP twice across overlapping ranges"),
-        FieldSpec("network_name", "str", advanced=True, help="separate pool for an identical CIDR (multi-tenant)"),
-        FieldSpec("node_slice_size", "str", advanced=True, placeholder="/22", help="Fast IPAM slice (experimental)"),
-        FieldSpec("leader_lease_duration", "int", min=0, default=1500, advanced=True, help="ms"),
-        FieldSpec("leader_renew_deadline", "int", min=0, default=1000, advanced=True, help="ms"),
-        FieldSpec("leader_retry_period", "int", min=0, default=500, advanced=True, help="ms"),
-        FieldSpec("log_file", "str", advanced=True, help="log file on the node"),
-        FieldSpec("log_level", "enum", choices=("debug", "verbose", "error", "panic"), advanced=True,
-                  lenient=True, help="log level (another value keeps the default)"),
-        FieldSpec("reconciler_cron_expression", "str", advanced=True, help="ip-reconciler schedule"),
-        FieldSpec("sleep_for_race", "int", min=0, advanced=True, help="test hook"),
-        FieldSpec("configuration_path", "str", advanced=True, help="flat config file"),
-        FieldSpec("kubernetes", "object", advanced=True, help="API access (normally from the flat file)",
-                  fields=(FieldSpec("kubeconfig", "str", help="kubeconfig path"),
-                          FieldSpec("k8s_api_root", "str", help="API root"))),
-    ),
-    source="4.16",
-    upstream=f"{WHEREABOUTS_AT}:pkg/types/types.go#IPAMConfig",
-    # decoded, then overwritten (Gateway from gateway, Name from the network, pod from CNI_ARGS)
-    internal=("Name", "Gateway", "PodName", "PodNamespace"),
-)
-
-
-
-def _alias(spec: PluginSpec, name: str, who: str) -> PluginSpec:
-    return replace(spec, type=name, alias_of=spec.type, title=f"{spec.title} ({who})",
-                   help=f"{who}'s name for the {spec.type} plugin (the same binary). {spec.help}")
-
-
-_CNV_BRIDGE = _alias(_BRIDGE, "cnv-bridge", "OpenShift Virtualization")
-_CNV_TUNING = _alias(_TUNING, "cnv-tuning", "OpenShift Virtualization")
-
-#: main (interface-creating) plugins
-PLUGINS: dict[str, PluginSpec] = {s.type: s for s in (_MACVLAN, _IPVLAN, _BRIDGE, _HOST_DEVICE, _VLAN, _PTP,
-                                                     _OVS, _SRIOV, _DUMMY, _BOND, _IB_SRIOV, _OVN, _CNV_BRIDGE)}
-#: chained (meta) plugins: need a prevResult, must come after a main plugin
-CHAINED: dict[str, PluginSpec] = {s.type: s for s in (_TUNING, _SBR, _PORTMAP, _BANDWIDTH, _ROUTE_OVERRIDE,
-                                                     _CNV_TUNING)}
-#: IPAM types
-IPAMS: dict[str, PluginSpec] = {s.type: s for s in (_STATIC, _HOST_LOCAL, _WHEREABOUTS, _DHCP)}
-
-#: plugins known to be chained-only besides those we spec (ovs mirrors, firewall, vrf)
-OTHER_CHAINED = frozenset({"ovs-mirror-producer", "ovs-mirror-consumer", "firewall", "vrf"})
-
-#: keys every plugin object may carry beyond its own fields: libcni's types.NetConf (cniVersion, name,
-#: type, capabilities, ipam, dns, prevResult, cni.dev/valid-attachments), what libcni and Multus add
-#: (args, runtimeConfig) and what Multus injects from a resourceName (deviceID, pciBusID)
-GENERIC_KEYS = ("cniVersion", "name", "type", "capabilities", "ipam", "dns", "args", "runtimeConfig",
-                "prevResult", "cni.dev/valid-attachments", "deviceID", "pciBusID")
-
-
-def spec_for(type_: str | None) -> PluginSpec | None:
-    """The spec of a main, chained or IPAM type, or None when we have none."""
-    if not isinstance(type_, str):
-        return None
-    return PLUGINS.get(type_) or CHAINED.get(type_) or IPAMS.get(type_)
-
-
-# ------------------------------------------------------------------ form <-> config helpers
-def parse_value(spec: FieldSpec, text: str) -> Any:
-    """Turn form text into the JSON value for `spec`; "" means "unset" (None).
-
-    Raises ConfigError with a one-line message the form can show next to the field.
-    """
-    text = text.strip()
-    if text == "":
-        return None
-    kind = spec.kind
-    if kind == "int":
-        try:
-            value = int(text, 10)
-        except ValueError:
-            raise ConfigError(f"{spec.name}: a whole number is needed") from None
-        if spec.min is not None and value < spec.min:
-            raise ConfigError(f"{spec.name}: must be ≥ {spec.min}")
-        if spec.max is not None and value > spec.max:
-            raise ConfigError(f"{spec.name}: must be ≤ {spec.max}")
-        return value
-    if kind == "bool":
-        low = text.lower()
-        if low in ("true", "yes", "on", "1"):
-            return True
-        if low in ("false", "no", "off", "0"):
-            return False
-        raise ConfigError(f"{spec.name}: true or false")
-    if kind == "enum":
-        for c in spec.choices:
-            if c == text or (spec.case_insensitive and c.lower() == text.lower()):
-                return c
-        raise ConfigError(f"{spec.name}: one of {', '.join(spec.choices)}")
-    if kind == "cidr":
-        if not is_cidr(text):
-            raise ConfigError(f"{spec.name}: CIDR needed, e.g. 192.168.0.0/24")
-        return text
-    if kind == "ip":
-        if not is_ip(text):
-            raise ConfigError(f"{spec.name}: an IP address is needed")
-        return text
-    if kind == "mac":
-        if not is_mac(text):
-            raise ConfigError(f"{spec.name}: MAC like 02:00:00:00:00:01 needed")
-        return text
-    if kind == "ifname":
-        if not is_ifname(text):
-            raise ConfigError(f"{spec.name}: 1-15 characters, no '/', ':' or spaces")
-        return text
-    if kind in ("ip-list", "cidr-list"):
-        items = [t.strip() for t in text.split(",") if t.strip()]
-        check = is_ip if kind == "ip-list" else is_cidr
-        bad = [i for i in items if not check(i)]
-        if bad:
-            raise ConfigError(f"{spec.name}: not {'an IP' if kind == 'ip-list' else 'a CIDR'}: {bad[0]}")
-        return items
-    if kind in ("list", "map", "object"):
-        try:
-            value = json.loads(text)
-        except ValueError as exc:
-            raise ConfigError(f"{spec.name}: JSON needed ({exc})") from None
-        want = list if kind == "list" else dict
-        if not isinstance(value, want):
-            raise ConfigError(f"{spec.name}: a JSON {'array' if want is list else 'object'} is needed")
-        return value
-    return text
-
-
-def format_value(spec: FieldSpec, value: Any) -> str:
-    """The form text for a JSON value (inverse of parse_value; None -> "")."""
-    if value is None:
-        return ""
-    if spec.kind == "bool" and isinstance(value, bool):
-        return "true" if value else "false"
-    if spec.kind in ("ip-list", "cidr-list") and isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return ", ".join(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
-    return json.dumps(value)
-
-
-def apply_values(spec: PluginSpec, obj: dict[str, Any] | None, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Return a copy of `obj` with the spec'd fields set from `values` (None removes a key).
-
-    Existing keys keep their position and unknown keys are kept (lossless editing); new keys
-    are appended in spec order. `type` is set first when absent.
-    """
-    out: dict[str, Any] = {"type": spec.type}
-    if obj:
-        out = dict(obj)
-        out.setdefault("type", spec.type)
-    for f in spec.fields:
-        if f.name not in values:
-            continue
-        v = values[f.name]
-        if v is None or v == "":
-            out.pop(f.name, None)
-        else:
-            out[f.name] = v
-    return out
-
-
 # ------------------------------------------------------------------ IPAM cross-field rules
 def _net(value: Any, strict: bool) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     if not isinstance(value, str) or "/" not in value:
@@ -1534,11 +1271,275 @@ def _rule_dhcp(ipam: dict[str, Any]) -> Iterable[Issue]:
                 "master's L2 ('error dialing DHCP daemon' otherwise)", "dhcp-daemon")
 
 
-def _with_rules(spec: PluginSpec, *rules: Rule) -> PluginSpec:
-    return replace(spec, rules=spec.rules + rules)
+# ------------------------------------------------------------------ IPAM
+_STATIC = PluginSpec(
+    type="static",
+    role="ipam",
+    title="static",
+    help="Fixed addresses from the NAD, or per pod via `ips` (CIDR notation).",
+    # Declared on the main plugin (the IPAM sees its parent's runtimeConfig, reference 2.7).
+    capabilities={"ips": "pod `ips` become this pod's addresses (replacing the NAD's)"},
+    fields=(
+        FieldSpec("addresses", "list", help="fixed addresses (every pod using this NAD gets them)",
+                  item_spec=FieldSpec("address", "object", fields=(
+                      FieldSpec("address", "cidr", required=True, placeholder="192.168.0.20/24",
+                                help="address with prefix length (CIDR)"),
+                      FieldSpec("gateway", "ip", placeholder="192.168.0.254", help="gateway for this address"),
+                  ))),
+        ROUTES,
+        DNS,
+    ),
+    source="4.13",
+    upstream=f"{CNI_PLUGINS_AT}:plugins/ipam/static/main.go#IPAMConfig",
+    rules=(_rule_static,),
+    internal=("Name",),
+)
+_RANGE_FIELDS = (
+    FieldSpec("subnet", "cidr", required=True, placeholder="192.168.0.0/24", help="network address with prefix"),
+    FieldSpec("rangeStart", "ip", placeholder="192.168.0.20", help="first address handed out (default .1)"),
+    FieldSpec("rangeEnd", "ip", placeholder="192.168.0.49", help="last address handed out (default: last usable)"),
+    FieldSpec("gateway", "ip", placeholder="192.168.0.254", help="gateway (default: first host), never handed out"),
+)
+_HOST_LOCAL = PluginSpec(
+    type="host-local",
+    role="ipam",
+    title="host-local",
+    help="Allocate from a range, tracked per node in a local file (pools are NOT shared across nodes).",
+    fields=(
+        FieldSpec("ranges", "list", help="range sets; one address per set (add a set for IPv6)",
+                  item_spec=FieldSpec("rangeset", "list", item_spec=FieldSpec("range", "object",
+                                                                               fields=_RANGE_FIELDS))),
+        FieldSpec("subnet", "cidr", help="legacy single range: subnet", advanced=True),
+        FieldSpec("rangeStart", "ip", help="legacy single range: first address", advanced=True),
+        FieldSpec("rangeEnd", "ip", help="legacy single range: last address", advanced=True),
+        FieldSpec("gateway", "ip", help="legacy single range: gateway", advanced=True),
+        ROUTES,
+        FieldSpec("dataDir", "str", default="/var/lib/cni/networks", help="lease directory on the node",
+                  advanced=True),
+        FieldSpec("resolvConf", "str", help="resolv.conf to report DNS from", advanced=True),
+    ),
+    capabilities={"ips": "pod `ips` request specific addresses", "ipRanges": "runtime ranges are prepended"},
+    source="4.14",
+    upstream=f"{CNI_PLUGINS_AT}:plugins/ipam/host-local/backend/allocator/config.go#IPAMConfig",
+    rules=(_rule_host_local, _rule_ipam_routes),
+    internal=("Name",),
+)
+_DHCP = PluginSpec(
+    type="dhcp",
+    role="ipam",
+    title="DHCP",
+    help="Lease from a DHCP server on the master's L2; needs the CNI dhcp daemon on every node.",
+    fields=(
+        FieldSpec("daemonSocketPath", "str", default="/run/cni/dhcp.sock", help="dhcp daemon socket",
+                  advanced=True),
+        FieldSpec("request", "list", advanced=True, help="options to request",
+                  item_spec=FieldSpec("request", "object", fields=(
+                      FieldSpec("option", "str", required=True, help="DHCP option name or number"),
+                      FieldSpec("skipDefault", "bool", help="do not request the default set"),
+                  ))),
+        FieldSpec("provide", "list", advanced=True, help="options to send",
+                  item_spec=FieldSpec("provide", "object", fields=(
+                      FieldSpec("option", "str", required=True, help="DHCP option name or number"),
+                      FieldSpec("value", "str", help="literal value"),
+                      FieldSpec("fromArg", "str", help="take the value from this CNI arg"),
+                  ))),
+        FieldSpec("priority", "int", min=0, help="metric of the routes from the lease", advanced=True),
+    ),
+    source="4.15",
+    upstream=f"{CNI_PLUGINS_AT}:plugins/ipam/dhcp/main.go#IPAMConfig",
+    rules=(_rule_dhcp,),
+)
+# whereabouts reads range_start/range_end as strings and drops what does not parse as an IP
+# (types.go backwardsCompatibleIPAddress): a bad bound is ignored, not refused.
+_WB_RANGE_FIELDS = (
+    FieldSpec("range", "str", required=True, placeholder="192.168.2.0/24",
+              help="CIDR, or first-last/prefix (e.g. 192.168.2.225-192.168.2.230/28)"),
+    FieldSpec("range_start", "ip", lenient=True, help="first address inside range"),
+    FieldSpec("range_end", "ip", lenient=True, help="last address inside range"),
+    FieldSpec("exclude", "cidr-list", help="CIDRs never handed out"),
+)
+_WHEREABOUTS = PluginSpec(
+    type="whereabouts",
+    role="ipam",
+    title="whereabouts",
+    help="Cluster-wide pool (IPPool CRDs): no address is handed out twice across nodes.",
+    fields=(
+        # `range` is required unless ipRanges is given: the whereabouts rule says so once
+        replace(_WB_RANGE_FIELDS[0], required=False),
+        *_WB_RANGE_FIELDS[1:],
+        FieldSpec("ipRanges", "list", help="more ranges (dual stack / several pools)",
+                  item_spec=FieldSpec("ipRange", "object", fields=_WB_RANGE_FIELDS), advanced=True),
+        FieldSpec("gateway", "ip", help="gateway reported for allocated addresses"),
+        ROUTES,
+        DNS,
+        FieldSpec("addresses", "list", advanced=True, help="static addresses added on top",
+                  item_spec=FieldSpec("address", "object", fields=(
+                      FieldSpec("address", "cidr", required=True, help="address with prefix"),
+                      FieldSpec("gateway", "ip", help="gateway"),
+                  ))),
+        FieldSpec("enable_overlapping_ranges", "bool", default=True, advanced=True,
+                  help="never hand out one IP twice across overlapping ranges"),
+        FieldSpec("network_name", "str", advanced=True, help="separate pool for an identical CIDR (multi-tenant)"),
+        FieldSpec("node_slice_size", "str", advanced=True, placeholder="/22", help="Fast IPAM slice (experimental)"),
+        FieldSpec("leader_lease_duration", "int", min=0, default=1500, advanced=True, help="ms"),
+        FieldSpec("leader_renew_deadline", "int", min=0, default=1000, advanced=True, help="ms"),
+        FieldSpec("leader_retry_period", "int", min=0, default=500, advanced=True, help="ms"),
+        FieldSpec("log_file", "str", advanced=True, help="log file on the node"),
+        FieldSpec("log_level", "enum", choices=("debug", "verbose", "error", "panic"), advanced=True,
+                  lenient=True, help="log level (another value keeps the default)"),
+        FieldSpec("reconciler_cron_expression", "str", advanced=True, help="ip-reconciler schedule"),
+        FieldSpec("sleep_for_race", "int", min=0, advanced=True, help="test hook"),
+        FieldSpec("configuration_path", "str", advanced=True, help="flat config file"),
+        FieldSpec("kubernetes", "object", advanced=True, help="API access (normally from the flat file)",
+                  fields=(FieldSpec("kubeconfig", "str", help="kubeconfig path"),
+                          FieldSpec("k8s_api_root", "str", help="API root"))),
+    ),
+    source="4.16",
+    upstream=f"{WHEREABOUTS_AT}:pkg/types/types.go#IPAMConfig",
+    rules=(_rule_whereabouts,),
+    # decoded, then overwritten (Gateway from gateway, Name from the network, pod from CNI_ARGS)
+    internal=("Name", "Gateway", "PodName", "PodNamespace"),
+)
 
 
-IPAMS["static"] = _with_rules(_STATIC, _rule_static)
-IPAMS["host-local"] = _with_rules(_HOST_LOCAL, _rule_host_local, _rule_ipam_routes)
-IPAMS["whereabouts"] = _with_rules(_WHEREABOUTS, _rule_whereabouts)
-IPAMS["dhcp"] = _with_rules(_DHCP, _rule_dhcp)
+
+def _alias(spec: PluginSpec, name: str, who: str) -> PluginSpec:
+    return replace(spec, type=name, alias_of=spec.type, title=f"{spec.title} ({who})",
+                   help=f"{who}'s name for the {spec.type} plugin (the same binary). {spec.help}")
+
+
+_CNV_BRIDGE = _alias(_BRIDGE, "cnv-bridge", "OpenShift Virtualization")
+_CNV_TUNING = _alias(_TUNING, "cnv-tuning", "OpenShift Virtualization")
+
+
+def _table(*plugin_specs: PluginSpec) -> Mapping[str, PluginSpec]:
+    """A read-only table by type: each spec is complete where it is declared, nothing patches it later."""
+    return MappingProxyType({s.type: s for s in plugin_specs})
+
+
+#: main (interface-creating) plugins
+PLUGINS = _table(_MACVLAN, _IPVLAN, _BRIDGE, _HOST_DEVICE, _VLAN, _PTP, _OVS, _SRIOV, _DUMMY, _BOND, _IB_SRIOV, _OVN,
+                 _CNV_BRIDGE)
+#: chained (meta) plugins: need a prevResult, must come after a main plugin
+CHAINED = _table(_TUNING, _SBR, _PORTMAP, _BANDWIDTH, _ROUTE_OVERRIDE, _CNV_TUNING)
+#: IPAM types
+IPAMS = _table(_STATIC, _HOST_LOCAL, _WHEREABOUTS, _DHCP)
+
+#: plugins known to be chained-only besides those we spec (ovs mirrors, firewall, vrf)
+OTHER_CHAINED = frozenset({"ovs-mirror-producer", "ovs-mirror-consumer", "firewall", "vrf"})
+
+#: keys every plugin object may carry beyond its own fields: libcni's types.NetConf (cniVersion, name,
+#: type, capabilities, ipam, dns, prevResult, cni.dev/valid-attachments), what libcni and Multus add
+#: (args, runtimeConfig) and what Multus injects from a resourceName (deviceID, pciBusID)
+GENERIC_KEYS = ("cniVersion", "name", "type", "capabilities", "ipam", "dns", "args", "runtimeConfig",
+                "prevResult", "cni.dev/valid-attachments", "deviceID", "pciBusID")
+
+
+def spec_for(type_: str | None) -> PluginSpec | None:
+    """The spec of a main, chained or IPAM type, or None when we have none."""
+    if not isinstance(type_, str):
+        return None
+    return PLUGINS.get(type_) or CHAINED.get(type_) or IPAMS.get(type_)
+
+
+# ------------------------------------------------------------------ form <-> config helpers
+def parse_value(spec: FieldSpec, text: str) -> Any:
+    """Turn form text into the JSON value for `spec`; "" means "unset" (None).
+
+    Raises ConfigError with a one-line message the form can show next to the field.
+    """
+    text = text.strip()
+    if text == "":
+        return None
+    kind = spec.kind
+    if kind == "int":
+        try:
+            value = int(text, 10)
+        except ValueError:
+            raise ConfigError(f"{spec.name}: a whole number is needed") from None
+        if spec.min is not None and value < spec.min:
+            raise ConfigError(f"{spec.name}: must be ≥ {spec.min}")
+        if spec.max is not None and value > spec.max:
+            raise ConfigError(f"{spec.name}: must be ≤ {spec.max}")
+        return value
+    if kind == "bool":
+        low = text.lower()
+        if low in ("true", "yes", "on", "1"):
+            return True
+        if low in ("false", "no", "off", "0"):
+            return False
+        raise ConfigError(f"{spec.name}: true or false")
+    if kind == "enum":
+        for c in spec.choices:
+            if c == text or (spec.case_insensitive and c.lower() == text.lower()):
+                return c
+        raise ConfigError(f"{spec.name}: one of {', '.join(spec.choices)}")
+    if kind == "cidr":
+        if not is_cidr(text):
+            raise ConfigError(f"{spec.name}: CIDR needed, e.g. 192.168.0.0/24")
+        return text
+    if kind == "ip":
+        if not is_ip(text):
+            raise ConfigError(f"{spec.name}: an IP address is needed")
+        return text
+    if kind == "mac":
+        if not is_mac(text):
+            raise ConfigError(f"{spec.name}: MAC like 02:00:00:00:00:01 needed")
+        return text
+    if kind == "ifname":
+        if not is_ifname(text):
+            raise ConfigError(f"{spec.name}: 1-15 characters, no '/', ':' or spaces")
+        return text
+    if kind in ("ip-list", "cidr-list"):
+        items = [t.strip() for t in text.split(",") if t.strip()]
+        check = is_ip if kind == "ip-list" else is_cidr
+        bad = [i for i in items if not check(i)]
+        if bad:
+            raise ConfigError(f"{spec.name}: not {'an IP' if kind == 'ip-list' else 'a CIDR'}: {bad[0]}")
+        return items
+    if kind in ("list", "map", "object"):
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            raise ConfigError(f"{spec.name}: JSON needed ({exc})") from None
+        want = list if kind == "list" else dict
+        if not isinstance(value, want):
+            raise ConfigError(f"{spec.name}: a JSON {'array' if want is list else 'object'} is needed")
+        return value
+    return text
+
+
+def format_value(spec: FieldSpec, value: Any) -> str:
+    """The form text for a JSON value (inverse of parse_value; None -> "")."""
+    if value is None:
+        return ""
+    if spec.kind == "bool" and isinstance(value, bool):
+        return "true" if value else "false"
+    if spec.kind in ("ip-list", "cidr-list") and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ", ".join(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return json.dumps(value)
+
+
+def apply_values(spec: PluginSpec, obj: dict[str, Any] | None, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a copy of `obj` with the spec'd fields set from `values` (None removes a key).
+
+    Existing keys keep their position and unknown keys are kept (lossless editing); new keys
+    are appended in spec order. `type` is set first when absent.
+    """
+    out: dict[str, Any] = {"type": spec.type}
+    if obj:
+        out = dict(obj)
+        out.setdefault("type", spec.type)
+    for f in spec.fields:
+        if f.name not in values:
+            continue
+        v = values[f.name]
+        if v is None or v == "":
+            out.pop(f.name, None)
+        else:
+            out[f.name] = v
+    return out

@@ -30,6 +30,14 @@ def test_every_required_type_has_a_spec() -> None:
     assert all(s.role == "ipam" for s in IPAMS.values())
 
 
+def test_the_tables_are_read_only() -> None:
+    # each spec is complete where it is declared: nothing (at import or later) patches a table
+    for table in (PLUGINS, CHAINED, IPAMS):
+        with pytest.raises(TypeError):
+            table["static"] = IPAMS["dhcp"]  # type: ignore[index]
+    assert IPAMS["static"].type == "static"
+
+
 def _walk(fields: tuple[FieldSpec, ...]):
     for f in fields:
         yield f

@@ -60,6 +60,63 @@ class FieldBinding:
     escaped: bool = False  # the text is a JSON string literal (the value holds control characters)
 
 
+# ------------------------------------------------------------------ what a form button does
+@dataclass(frozen=True)
+class MovePlugin:
+    """Move chained plugin `index` one place earlier (step -1) or later (step +1)."""
+
+    index: int
+    step: int
+
+
+@dataclass(frozen=True)
+class RemovePlugin:
+    index: int
+
+
+@dataclass(frozen=True)
+class AddChained:
+    """Add the chained plugin picked in the select next to the button."""
+
+
+@dataclass(frozen=True)
+class _AtPath:
+    vpath: str
+
+
+class AddItem(_AtPath):
+    """Append an empty object to the list at `vpath`."""
+
+
+class AddRangeSet(_AtPath):
+    """Append a range set holding one empty range to the list of sets at `vpath`."""
+
+
+class RemoveItem(_AtPath):
+    """Delete the list entry at `vpath` (and the list when it becomes empty)."""
+
+
+class AddMapEntry(_AtPath):
+    """Add a `keyN: ""` entry to the map at `vpath`."""
+
+
+@dataclass(frozen=True)
+class RemoveMapEntry:
+    vpath: str
+    index: int
+
+
+FormAction = MovePlugin | RemovePlugin | AddChained | AddItem | AddRangeSet | RemoveItem | AddMapEntry | RemoveMapEntry
+
+
+class ActionButton(Button):
+    """A form button that carries what pressing it does."""
+
+    def __init__(self, label: str, form_action: FormAction, **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.form_action = form_action
+
+
 def _collapsible_id(vpath: str, what: str) -> str:
     return field_id(vpath) + "-" + what
 
@@ -356,11 +413,11 @@ class NadForm(VerticalScroll):
             title = f"{i}. {shown(str(ptype))}" + (f" — {spec.title}" if spec else "")
             header = Horizontal(
                 Label(Text(title, style="bold"), classes="chained-title"),
-                Button("↑", name=f"up:{i}", classes="chain-btn", compact=True, tooltip="run earlier",
+                ActionButton("↑", MovePlugin(i, -1), classes="chain-btn", compact=True, tooltip="run earlier",
                        id=f"chain-up-{i}"),
-                Button("↓", name=f"down:{i}", classes="chain-btn", compact=True, tooltip="run later",
+                ActionButton("↓", MovePlugin(i, 1), classes="chain-btn", compact=True, tooltip="run later",
                        id=f"chain-down-{i}"),
-                Button("✕", name=f"remove-plugin:{i}", classes="chain-btn", compact=True,
+                ActionButton("✕", RemovePlugin(i), classes="chain-btn", compact=True,
                        tooltip="remove this plugin", id=f"chain-remove-{i}"),
                 classes="chained-header",
             )
@@ -377,7 +434,7 @@ class NadForm(VerticalScroll):
             Select([(f"{t} — {s.title}", t) for t, s in specs.CHAINED.items()], prompt="add a chained plugin…",
                    id="add-chained", compact=True,
                    tooltip="chain a plugin after the main one (choosing adds it): sbr, tuning, portmap, bandwidth"),
-            Button("Add", id="btn-add-chained", compact=True),
+            ActionButton("Add", AddChained(), id="btn-add-chained", compact=True),
             classes="add-chained",
         )
 
@@ -493,7 +550,7 @@ class NadForm(VerticalScroll):
             ipath = f"{vpath}[{i}]"
             rows.append(Vertical(
                 Horizontal(Label(Text(f"{f.item_spec.name} {i + 1}", style="italic"), classes="item-title"),
-                           Button("✕", name=f"remove:{ipath}", compact=True, classes="item-remove",
+                           ActionButton("✕", RemoveItem(ipath), compact=True, classes="item-remove",
                                   id=field_id(ipath) + "-remove", tooltip="remove this entry"),
                            classes="item-header"),
                 *self._fields(f.item_spec.fields, ipath, obj),
@@ -501,7 +558,7 @@ class NadForm(VerticalScroll):
             ))
         msg = Static("", id=field_id(vpath) + "-msg", classes="field-msg")
         msg.display = False
-        add = Button(f"+ {f.item_spec.name}", name=f"add:{vpath}", compact=True, classes="item-add",
+        add = ActionButton(f"+ {f.item_spec.name}", AddItem(vpath), compact=True, classes="item-add",
                      id=field_id(vpath) + "-add", tooltip=f.help)
         return Vertical(Label(Text(f.name, style="italic"), classes="list-title"), msg, *rows, add,
                         classes="list-field")
@@ -513,13 +570,13 @@ class NadForm(VerticalScroll):
         for s, ranges in enumerate(sets):
             spath = f"{vpath}[{s}]"
             header = Horizontal(Label(Text(f"range set {s + 1}", style="italic"), classes="item-title"),
-                                Button("✕ set", name=f"remove:{spath}", compact=True, classes="item-remove",
+                                ActionButton("✕ set", RemoveItem(spath), compact=True, classes="item-remove",
                                        id=field_id(spath) + "-remove", tooltip="remove this range set"),
                                 classes="item-header")
             blocks.append(Vertical(header, self._object_list(inner, spath, ranges), classes="range-set"))
         msg = Static("", id=field_id(vpath) + "-msg", classes="field-msg")
         msg.display = False
-        add = Button("+ range set", name=f"addset:{vpath}", compact=True, classes="item-add",
+        add = ActionButton("+ range set", AddRangeSet(vpath), compact=True, classes="item-add",
                      id=field_id(vpath) + "-add", tooltip="one more address per pod (e.g. IPv6 for dual stack)")
         return Vertical(Label(Text(f.name, style="italic"), classes="list-title"), msg, *blocks, add,
                         classes="list-field")
@@ -531,12 +588,12 @@ class NadForm(VerticalScroll):
                                  binding=FieldBinding(vpath, f, "mapkey", i))
             val_in = self._input(vpath, v, placeholder="value", binding=FieldBinding(vpath, f, "mapval", i))
             rows.append(Horizontal(key_in, val_in,
-                                   Button("✕", name=f"mapremove:{vpath}:{i}", compact=True, classes="item-remove",
+                                   ActionButton("✕", RemoveMapEntry(vpath, i), compact=True, classes="item-remove",
                                           id=f"{field_id(vpath)}-r{i}"),
                                    classes="map-row"))
         msg = Static("", id=field_id(vpath) + "-msg", classes="field-msg")
         msg.display = False
-        add = Button(f"+ {f.name}", name=f"mapadd:{vpath}", compact=True, classes="item-add",
+        add = ActionButton(f"+ {f.name}", AddMapEntry(vpath), compact=True, classes="item-add",
                      id=field_id(vpath) + "-add", tooltip=f.help)
         return Vertical(Label(Text(f.name, style="italic"), classes="list-title"), msg, *rows, add,
                         classes="list-field")
@@ -827,73 +884,70 @@ class NadForm(VerticalScroll):
 
     @on(Button.Pressed)
     def _button(self, event: Button.Pressed) -> None:
-        name = event.button.name or ""
-        bid = event.button.id or ""
-        d = self.draft
-        if bid == "btn-add-chained":
-            event.stop()
+        if not isinstance(event.button, ActionButton):
+            return
+        event.stop()
+        action = event.button.form_action
+        if isinstance(action, AddChained):
             sel = self.query_one("#add-chained", Select)
             if not isinstance(sel.value, str):
                 self.app.notify("Pick a chained plugin to add first.", severity="warning")
                 return
             self._add_chained(sel.value)
             return
-        if ":" not in name:
-            return
-        event.stop()
-        action, _, arg = name.partition(":")
-        focus: str | None = None
-        only: set[str] = {"sec-network", "sec-chained"}
-        if action in ("up", "down"):
-            index = int(arg)
-            if not d.move_plugin(index, -1 if action == "up" else 1):
-                return
-            focus = f"chain-{action}-{index + (-1 if action == 'up' else 1)}"
-        elif action == "remove-plugin":
-            d.remove_plugin(int(arg))
-        elif action == "add":
-            only = self.section_of(arg)
-            items = d.get(arg)
-            items = list(items) if isinstance(items, list) else []
-            d.set(arg, [*items, {}])
-            focus = field_id(f"{arg}[{len(items)}].")  # the new row's first field
-        elif action == "addset":
-            only = self.section_of(arg)
-            sets = d.get(arg)
-            sets = list(sets) if isinstance(sets, list) else []
-            d.set(arg, [*sets, [{}]])
-            focus = field_id(f"{arg}[{len(sets)}][0].")
-        elif action == "remove":
-            only = self.section_of(arg)
-            d.delete(arg)
-            parent = arg.rsplit("[", 1)[0]
-            if d.get(parent) == []:
-                d.delete(parent)
-            focus = field_id(parent) + "-add"  # the list's "+ add": nothing destructive keeps the focus
-        elif action == "mapadd":
-            only = self.section_of(arg)
-            current = d.get(arg)
-            current = dict(current) if isinstance(current, dict) else {}
-            n = 1
-            while f"key{n}" in current:
-                n += 1
-            current[f"key{n}"] = ""
-            d.set(arg, current)
-            focus = f"{field_id(arg)}-k{len(current) - 1}"
-        elif action == "mapremove":
-            vpath, _, idx = arg.rpartition(":")
-            only = self.section_of(vpath)
-            current = d.get(vpath)
-            if isinstance(current, dict):
-                keys = list(current)
-                i = int(idx)
-                if i < len(keys):
-                    del current[keys[i]]
-                if not current:
-                    d.delete(vpath)
-        else:
-            return
-        self.run_worker(self._structural(focus, only), group="builder-form", exclusive=True)
+        done = self._apply(action)
+        if done is not None:
+            focus, only = done
+            self.run_worker(self._structural(focus, only), group="builder-form", exclusive=True)
+
+    def _apply(self, action: FormAction) -> tuple[str | None, set[str]] | None:
+        """Edit the draft as `action` says: (the widget to focus, the sections to rebuild), None if nothing changed."""
+        d = self.draft
+        chain = {"sec-network", "sec-chained"}
+        match action:
+            case MovePlugin(index, step):
+                if not d.move_plugin(index, step):
+                    return None
+                return f"chain-{'up' if step < 0 else 'down'}-{index + step}", chain
+            case RemovePlugin(index):
+                d.remove_plugin(index)
+                return None, chain
+            case AddItem(vpath):
+                items = d.get(vpath)
+                items = list(items) if isinstance(items, list) else []
+                d.set(vpath, [*items, {}])
+                return field_id(f"{vpath}[{len(items)}]."), self.section_of(vpath)  # the new row's first field
+            case AddRangeSet(vpath):
+                sets = d.get(vpath)
+                sets = list(sets) if isinstance(sets, list) else []
+                d.set(vpath, [*sets, [{}]])
+                return field_id(f"{vpath}[{len(sets)}][0]."), self.section_of(vpath)
+            case RemoveItem(vpath):
+                d.delete(vpath)
+                parent = vpath.rsplit("[", 1)[0]
+                if d.get(parent) == []:
+                    d.delete(parent)
+                # the list's "+ add": nothing destructive keeps the focus
+                return field_id(parent) + "-add", self.section_of(vpath)
+            case AddMapEntry(vpath):
+                current = d.get(vpath)
+                current = dict(current) if isinstance(current, dict) else {}
+                n = 1
+                while f"key{n}" in current:
+                    n += 1
+                current[f"key{n}"] = ""
+                d.set(vpath, current)
+                return f"{field_id(vpath)}-k{len(current) - 1}", self.section_of(vpath)
+            case RemoveMapEntry(vpath, index):
+                current = d.get(vpath)
+                if isinstance(current, dict):
+                    keys = list(current)
+                    if index < len(keys):
+                        del current[keys[index]]
+                    if not current:
+                        d.delete(vpath)
+                return None, self.section_of(vpath)
+        return None
 
     # ------------------------------------------------------------------ findings at the field
     def widget_for_path(self, vpath: str) -> str | None:
