@@ -42,6 +42,7 @@ from multus_tui.multus.manifests import (
 )
 from multus_tui.multus.nad import NAD
 from multus_tui.multus.selection import NETWORKS_ANNOTATION, Selection, parse_networks
+from multus_tui.multus.status import NETWORK_STATUS_ANNOTATION
 from multus_tui.multus.validate import Finding, validate_nad, validate_selections
 from multus_tui.multus.yamlread import MAX_TEXT
 from multus_tui.safetext import escape
@@ -49,7 +50,7 @@ from multus_tui.safetext import escape
 #: annotation keys Multus writes or reads that are not typos of the networks key
 _MULTUS_KEYS = {
     NETWORKS_ANNOTATION,
-    "k8s.v1.cni.cncf.io/network-status",
+    NETWORK_STATUS_ANNOTATION,
     "k8s.v1.cni.cncf.io/networks-status",
     "k8s.v1.cni.cncf.io/resourceName",
     "v1.multus-cni.io/default-network",

@@ -13,17 +13,18 @@ from typing import Any
 
 from aiohttp import web
 
+from multus_tui.multus.status import NETWORK_STATUS_ANNOTATION
+
 from . import errors
 from .store import dumps
 
 EXEC_PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
-NETWORK_STATUS = "k8s.v1.cni.cncf.io/network-status"
 
 
 def _pod_interfaces(pod: dict) -> list[dict[str, Any]]:
     ann = (pod.get("metadata") or {}).get("annotations") or {}
     try:
-        entries = json.loads(ann.get(NETWORK_STATUS) or "[]")
+        entries = json.loads(ann.get(NETWORK_STATUS_ANNOTATION) or "[]")
     except (ValueError, RecursionError):
         entries = []
     ifaces: list[dict[str, Any]] = []

@@ -33,6 +33,10 @@ def test_the_networks_annotation_name_is_spelled_once():
     assert _constant_homes("k8s.v1.cni.cncf.io/networks") == {"multus/selection.py"}
 
 
+def test_the_network_status_annotation_name_is_spelled_once():
+    assert _constant_homes("k8s.v1.cni.cncf.io/network-status") == {"multus/status.py"}
+
+
 @pytest.mark.parametrize("pattern", [LABEL, SUBDOMAIN])
 def test_the_dns_patterns_are_defined_once_outside_the_sandbox(pattern):
     assert _constant_homes(pattern, skip="sandbox/") == {"multus/names.py"}
