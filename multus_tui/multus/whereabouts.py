@@ -271,11 +271,25 @@ class PoolReport:
 _DECODE = msgspec.json.Decoder().decode
 
 
+class _Addresses(msgspec.Struct, gc=False):
+    """The two keys of a network-status entry getFlatIPSet reads, in their usual types."""
+
+    default: bool | None = None
+    ips: list[str] | None = None
+
+
+_ADDRESSES = msgspec.json.Decoder(list[_Addresses]).decode
+
+
 def _pod_ips(pod: PodFacts) -> set[str]:
     """getFlatIPSet: every address of the pod's non-default network-status entries."""
     raw = (pod.annotations or {}).get(NETWORK_STATUS_ANNOTATION)
     if not raw:
         return set()
+    try:  # the usual shape, decoding nothing else (every pod of every pool is read, issue 18)
+        return {ip.split("/", 1)[0] for e in _ADDRESSES(raw) if not e.default for ip in e.ips or ()}
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        pass  # another shape: read generically below, as it always was
     try:
         entries = _DECODE(raw)
     except msgspec.DecodeError:  # what msgspec refuses json may still read (NaN...): as before
