@@ -81,13 +81,15 @@ def join_attachments(
     phase: str | None,
     events: list[Mapping] | None,
     cni_names: Mapping[str, str] | None = None,
+    selections: list[Selection] | None = None,
 ) -> list[AttachmentState]:
     """Attachment states of one pod: the cluster default first, then each requested selection in
     order, then reported entries nobody requested (e.g. Multus `defaultNetworks`).
 
     `events` are this pod's events as plain dicts (reason, message, type, lastTimestamp/eventTime);
     `cni_names` optionally maps "ns/nad" to the CNI network name in its config, so plugin errors
-    (which name the CNI network) land on the right attachment.
+    (which name the CNI network) land on the right attachment. `selections`: what
+    `parse_networks(networks annotation, pod_namespace)` gave, when the caller parsed it already.
     """
     annotations = annotations or {}
     cni_names = cni_names or {}
@@ -97,7 +99,9 @@ def join_attachments(
     sels: list[Selection] = []
     annotation_error: AttachmentState | None = None
     raw = annotations.get(NETWORKS_ANNOTATION)
-    if raw is not None:
+    if selections is not None and raw is not None:
+        sels = selections
+    elif raw is not None:
         try:
             sels = parse_networks(raw, pod_namespace)
         except AnnotationError as exc:

@@ -37,6 +37,7 @@ import contextvars
 import difflib
 import functools
 import ipaddress
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -381,7 +382,8 @@ def diagnose(
                 sels = parse_networks(value, rec.namespace)
             except AnnotationError as exc:
                 err = str(exc)
-        states = join_attachments(rec.namespace, rec.annotations, rec.phase, pod_events, cni_names)
+        states = join_attachments(rec.namespace, rec.annotations, rec.phase, pod_events, cni_names,
+                                  sels if err is None and value is not None else None)
         attached = [(s, _nad_of(s, by_key)) for s in states
                     if s.state == ATTACHED and not s.default and s.index is not None]
         ctxs.append(_Pod(rec, sels, err, states, rec.phase not in _TERMINAL_PHASES, rec.phase == "Running", attached))
@@ -460,13 +462,13 @@ def _pods_text(items: Iterable[str], limit: int = 6) -> str:
 # ------------------------------------------------------------------------------------ check 1
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_DOTTED_QUAD = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}").fullmatch  # no leading zeros, each < 256
+
+
 def _is_ip(text: str) -> bool:
     """parse_ip(text) is not None, without building the address for the usual dotted quad."""
-    parts = text.split(".")
-    if len(parts) == 4 and all(p.isdigit() and p.isascii() and (p == "0" or p[0] != "0") and int(p) < 256
-                               for p in parts):
-        return True
-    return parse_ip(text) is not None
+    return _DOTTED_QUAD(text) is not None or parse_ip(text) is not None
 
 
 def _check_duplicates(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _Out) -> None:

@@ -22,6 +22,7 @@ reservation object no pool allocation backs (it blocks its address forever), or 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -353,6 +354,7 @@ def pool_names_of(nad: NAD) -> list[str]:
     return [name for name, _, _ in _nad_pools(nad)]
 
 
+@functools.lru_cache(maxsize=4096)  # pods created in one second share it: 150,000 holders, few distinct
 def _created(ts: str | None) -> datetime | None:
     if not ts:
         return None
@@ -400,13 +402,14 @@ def inspect(pools: Iterable[Pool | Mapping[str, Any]], nads: Iterable[NAD], pods
     # addresses per network_name across pools (overlapping ranges hand out one address once)
     reports: list[PoolReport] = []
     seen_ip: dict[tuple[str, str], list[str]] = {}
-    for pool in sorted(pool_list, key=lambda p: (p.namespace, p.name)):
+    pool_list.sort(key=lambda p: (p.namespace, p.name))
+    for pool in pool_list:
         using = users.get(pool.name, [])
         network_name = using[0][1] if using else _network_name_of(pool)
         for a in pool.allocations:
             if a.ip is not None:
                 seen_ip.setdefault((network_name, a.ip), []).append(pool.ref)
-    for pool in sorted(pool_list, key=lambda p: (p.namespace, p.name)):
+    for pool in pool_list:
         using = users.get(pool.name, [])
         network_name = using[0][1] if using else _network_name_of(pool)
         size = using[0][2].size() if using else None
