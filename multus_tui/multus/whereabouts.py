@@ -449,6 +449,9 @@ def orphaned_reservations(reservations: Iterable[Reservation | Mapping[str, Any]
                           reports: Sequence[PoolReport]) -> list[Reservation]:
     """Reservation objects no pool allocation backs (same namespace, name from its address and
     network): whereabouts never hands their address out again until someone deletes them."""
+    reservations = list(reservations)
+    if not reservations:
+        return []  # nothing to back: no need to name the 150,000 allocations (issue 18)
     backed: set[tuple[str, str]] = set()
     for r in reports:
         for e in r.entries:
