@@ -403,22 +403,27 @@ def inspect(pools: Iterable[Pool | Mapping[str, Any]], nads: Iterable[NAD], pods
     reports: list[PoolReport] = []
     seen_ip: dict[tuple[str, str], list[str]] = {}
     pool_list.sort(key=lambda p: (p.namespace, p.name))
+    network_names = []
     for pool in pool_list:
         using = users.get(pool.name, [])
         network_name = using[0][1] if using else _network_name_of(pool)
+        network_names.append(network_name)
+        ref = pool.ref
         for a in pool.allocations:
             if a.ip is not None:
-                seen_ip.setdefault((network_name, a.ip), []).append(pool.ref)
-    for pool in pool_list:
+                seen_ip.setdefault((network_name, a.ip), []).append(ref)
+    for pool, network_name in zip(pool_list, network_names):
         using = users.get(pool.name, [])
-        network_name = using[0][1] if using else _network_name_of(pool)
         size = using[0][2].size() if using else None
         per_iface: dict[tuple[str, str], int] = {}
         for a in pool.allocations:
             per_iface[(a.pod_ref, a.ifname)] = per_iface.get((a.pod_ref, a.ifname), 0) + 1
         entries = []
+        holders = []  # when the pods holding live allocations were created
         for a in pool.allocations:
             st = judge(a, by_pod, pod_scope)
+            if st.state == LIVE:  # judged live: its pod is in by_pod
+                holders.append(by_pod[a.pod].creation_timestamp)  # type: ignore[index]
             dup = ""
             if a.ip is not None and len(seen_ip.get((network_name, a.ip), [])) > 1:
                 others = [r for r in seen_ip[(network_name, a.ip)] if r != pool.ref]
@@ -429,8 +434,6 @@ def inspect(pools: Iterable[Pool | Mapping[str, Any]], nads: Iterable[NAD], pods
             if dup:
                 st = AllocationState(st.allocation, st.state, st.node, st.detail, dup)
             entries.append(st)
-        holders = [by_pod[e.allocation.pod].creation_timestamp for e in entries
-                   if e.state == LIVE and e.allocation.pod in by_pod]
         report = PoolReport(pool, tuple(sorted({u[0] for u in using})), network_name, size, tuple(entries))
         reports.append(PoolReport(report.pool, report.nads, report.network_name, report.size, report.entries,
                                   forecast(report.free, holders, now=now)))
