@@ -372,8 +372,9 @@ def diagnose(
     ctxs: list[_Pod] = []
     for raw in pods:
         rec = _as_pod(raw)
-        pod_events = [e for uid, e in evs.get((rec.namespace, rec.name), ())
-                      if not uid or not rec.uid or uid == rec.uid]  # events of an older pod of that name
+        named = evs.get((rec.namespace, rec.name)) if evs else None
+        pod_events = [e for uid, e in named if not uid or not rec.uid or uid == rec.uid] if named else []
+        # (events of an older pod of that name are not this pod's)
         sels: list[Selection] = []
         err = None
         value = rec.annotations.get(NETWORKS_ANNOTATION)

@@ -412,7 +412,7 @@ def inspect(pools: Iterable[Pool | Mapping[str, Any]], nads: Iterable[NAD], pods
         for a in pool.allocations:
             if a.ip is not None:
                 seen_ip.setdefault((network_name, a.ip), []).append(ref)
-    for pool, network_name in zip(pool_list, network_names):
+    for pool, network_name in zip(pool_list, network_names, strict=True):
         using = users.get(pool.name, [])
         size = using[0][2].size() if using else None
         per_iface: dict[tuple[str, str], int] = {}
