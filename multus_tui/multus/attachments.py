@@ -146,14 +146,13 @@ def join_attachments(
     offset = len(extras)
 
     # --- failures
-    failures = failures_from_events(events) if not statuses else []
+    failures = failures_from_events(events) if events and not statuses else []
     running = phase in ("Running", "Succeeded")
 
     # --- cluster default
     if defaults:
         for st in defaults:
-            out.append(AttachmentState(network=st.name, interface=st.interface, ips=list(st.ips), mac=st.mac,
-                                       default=True, state=ATTACHED, status=st))
+            out.append(AttachmentState(st.name, st.interface, list(st.ips), st.mac, True, ATTACHED, status=st))
     else:
         sandbox_failed = bool(failures)
         out.append(AttachmentState(
@@ -177,12 +176,12 @@ def join_attachments(
     blocking_mapped = blocking is not None and any(v is blocking for v in failed_idx.values())
 
     for i, sel in enumerate(sels):
-        expected_if = sel.interface or f"net{i + 1 + offset}"
         st = matched.get(i)
-        if st is not None:
-            out.append(AttachmentState(network=refs[i], interface=st.interface or expected_if, ips=list(st.ips),
-                                       mac=st.mac, state=ATTACHED, index=i, selection=sel, status=st))
+        if st is not None:  # (positional: 150,000 pods are joined at once, issue 18)
+            out.append(AttachmentState(refs[i], st.interface or sel.interface or f"net{i + 1 + offset}",
+                                       list(st.ips), st.mac, False, ATTACHED, None, i, sel, st))
             continue
+        expected_if = sel.interface or f"net{i + 1 + offset}"
         # ips/mac stay empty: what the selection requests is not what the pod has.
         state = AttachmentState(network=refs[i], interface=expected_if, index=i, selection=sel)
         if status_error:
