@@ -111,7 +111,7 @@ def collect_findings(source: Any, namespace: str | None, *, namespace_isolation:
     namespace-isolation settings are Multus' own (the API cannot tell them; default off).
     """
     # a whole-cluster diagnosis decodes and allocates millions of acyclic objects: the collector would
-    # walk them again and again (at 150,000 pods a third of the decoding time, issue 18)
+    # walk them again and again (at 150,000 pods a third of the decoding time)
     with gc_paused():
         return _collect(source, namespace, namespace_isolation, global_namespaces)
 

@@ -177,7 +177,7 @@ def join_attachments(
 
     for i, sel in enumerate(sels):
         st = matched.get(i)
-        if st is not None:  # (positional: 150,000 pods are joined at once, issue 18)
+        if st is not None:  # (positional: a whole-cluster diagnosis joins 150,000 pods at once)
             out.append(AttachmentState(refs[i], st.interface or sel.interface or f"net{i + 1 + offset}",
                                        list(st.ips), st.mac, False, ATTACHED, None, i, sel, st))
             continue

@@ -199,7 +199,7 @@ class _Pod:
     selections: list[Selection]
     parse_error: str | None
     states: list[AttachmentState]
-    # derived once per pod, asked for by several checks (150,000 pods, issue 18)
+    # derived once per pod, asked for by several checks
     live: bool = True
     running: bool = False
     attached: list[tuple[AttachmentState, NAD | None]] = field(default_factory=list)  # with each one's NAD

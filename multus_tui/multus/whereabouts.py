@@ -287,7 +287,7 @@ def _pod_ips(pod: PodFacts) -> set[str]:
     raw = (pod.annotations or {}).get(NETWORK_STATUS_ANNOTATION)
     if not raw:
         return set()
-    try:  # the usual shape, decoding nothing else (every pod of every pool is read, issue 18)
+    try:  # the usual shape, decoding nothing else (every pod of every pool is read)
         return {ip.split("/", 1)[0] for e in _ADDRESSES(raw) if not e.default for ip in e.ips or ()}
     except (msgspec.ValidationError, msgspec.DecodeError):
         pass  # another shape: read generically below, as it always was
@@ -454,7 +454,7 @@ def orphaned_reservations(reservations: Iterable[Reservation | Mapping[str, Any]
     network): whereabouts never hands their address out again until someone deletes them."""
     reservations = list(reservations)
     if not reservations:
-        return []  # nothing to back: no need to name the 150,000 allocations (issue 18)
+        return []  # nothing to back: no allocation needs its reservation name
     backed: set[tuple[str, str]] = set()
     for r in reports:
         for e in r.entries:

@@ -252,7 +252,7 @@ def _stable(finding: dict[str, Any]) -> dict[str, Any]:
 def test_every_situation_at_once_gives_the_recorded_findings(sandbox_factory: Any) -> None:
     """Every fixture applied to one cluster: `doctor -A -o json` gives exactly the findings recorded
     in all-at-once.json (sorted, uids out), messages and fixes included. The record pins what the
-    doctor says while its checks are made faster (issue 18); a deliberate change to a check's text
+    doctor says while its checks are made faster; a deliberate change to a check's text
     rewrites it: MULTUS_TUI_RECORD_DOCTOR=1 pytest -k at_once."""
     sb, kc = sandbox_factory("empty")
     cordon_node_4(kc)
