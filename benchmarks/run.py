@@ -107,6 +107,14 @@ def timed(fn: Any) -> tuple[float, Any]:
     return time.perf_counter() - t0, out
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the child processes waited for so far."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def run_cmd(cmd: list[str], ok: tuple[int, ...] = (0,), **kw: Any) -> float:
     t0 = time.perf_counter()
     p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **kw)
@@ -146,9 +154,13 @@ def status_figures(a: argparse.Namespace, sb: SandboxProcess, raw: Raw) -> dict[
             t["kubectl_table"].append(run_cmd([kubectl, "--kubeconfig", kc, "get", "pods", "-A"]))
         t["status_cmd"].append(run_cmd([sys.executable, "-m", "multus_tui", "status", "-A", "-o", "json",
                                         "--kubeconfig", kc], env=child_env(), cwd=str(REPO)))
-        # doctor exits 1 when it finds errors (large:N has none, but a finding is not a failure here)
+        # doctor exits 1 when it finds errors (large:N has none, but a finding is not a failure here);
+        # its CPU time too (user + system): on shared cores the wall time says as much about the load
+        cpu0 = children_cpu()
+        t.setdefault("doctor_cpu", [])
         t["doctor_cmd"].append(run_cmd([sys.executable, "-m", "multus_tui", "doctor", "-A", "-o", "json",
                                         "--kubeconfig", kc], ok=(0, 1), env=child_env(), cwd=str(REPO)))
+        t["doctor_cpu"].append(children_cpu() - cpu0)
         tc, recs = timed(lambda: collect_status(cluster, None))
         t["collect_cluster"].append(tc)
         n_records = len(recs)
@@ -178,7 +190,7 @@ def status_figures(a: argparse.Namespace, sb: SandboxProcess, raw: Raw) -> dict[
     emit("status_cmd", what="multus-tui status -A -o json > /dev/null (wall)", seconds=med["status_cmd"],
          runs=t["status_cmd"], spread=noise["status_cmd"], records=n_records)
     emit("doctor_cmd", what="multus-tui doctor -A -o json > /dev/null (wall: the whole cluster)",
-         seconds=med["doctor_cmd"], runs=t["doctor_cmd"], spread=noise["doctor_cmd"])
+         seconds=med["doctor_cmd"], runs=t["doctor_cmd"], spread=noise["doctor_cmd"], cpu_s=med["doctor_cpu"])
     emit("collect_status", what="collect_status(Cluster, all namespaces) in process", seconds=med["collect_cluster"],
          runs=t["collect_cluster"], spread=noise["collect_cluster"])
     emit("store_sync", what="LiveStore start to wait_synced (namespaces, NADs, pods, events)",

@@ -81,13 +81,15 @@ def join_attachments(
     phase: str | None,
     events: list[Mapping] | None,
     cni_names: Mapping[str, str] | None = None,
+    selections: list[Selection] | None = None,
 ) -> list[AttachmentState]:
     """Attachment states of one pod: the cluster default first, then each requested selection in
     order, then reported entries nobody requested (e.g. Multus `defaultNetworks`).
 
     `events` are this pod's events as plain dicts (reason, message, type, lastTimestamp/eventTime);
     `cni_names` optionally maps "ns/nad" to the CNI network name in its config, so plugin errors
-    (which name the CNI network) land on the right attachment.
+    (which name the CNI network) land on the right attachment. `selections`: what
+    `parse_networks(networks annotation, pod_namespace)` gave, when the caller parsed it already.
     """
     annotations = annotations or {}
     cni_names = cni_names or {}
@@ -97,7 +99,9 @@ def join_attachments(
     sels: list[Selection] = []
     annotation_error: AttachmentState | None = None
     raw = annotations.get(NETWORKS_ANNOTATION)
-    if raw is not None:
+    if selections is not None and raw is not None:
+        sels = selections
+    elif raw is not None:
         try:
             sels = parse_networks(raw, pod_namespace)
         except AnnotationError as exc:
@@ -142,14 +146,13 @@ def join_attachments(
     offset = len(extras)
 
     # --- failures
-    failures = failures_from_events(events) if not statuses else []
+    failures = failures_from_events(events) if events and not statuses else []
     running = phase in ("Running", "Succeeded")
 
     # --- cluster default
     if defaults:
         for st in defaults:
-            out.append(AttachmentState(network=st.name, interface=st.interface, ips=list(st.ips), mac=st.mac,
-                                       default=True, state=ATTACHED, status=st))
+            out.append(AttachmentState(st.name, st.interface, list(st.ips), st.mac, True, ATTACHED, status=st))
     else:
         sandbox_failed = bool(failures)
         out.append(AttachmentState(
@@ -173,12 +176,12 @@ def join_attachments(
     blocking_mapped = blocking is not None and any(v is blocking for v in failed_idx.values())
 
     for i, sel in enumerate(sels):
-        expected_if = sel.interface or f"net{i + 1 + offset}"
         st = matched.get(i)
-        if st is not None:
-            out.append(AttachmentState(network=refs[i], interface=st.interface or expected_if, ips=list(st.ips),
-                                       mac=st.mac, state=ATTACHED, index=i, selection=sel, status=st))
+        if st is not None:  # (positional: a whole-cluster diagnosis joins 150,000 pods at once)
+            out.append(AttachmentState(refs[i], st.interface or sel.interface or f"net{i + 1 + offset}",
+                                       list(st.ips), st.mac, False, ATTACHED, None, i, sel, st))
             continue
+        expected_if = sel.interface or f"net{i + 1 + offset}"
         # ips/mac stay empty: what the selection requests is not what the pod has.
         state = AttachmentState(network=refs[i], interface=expected_if, index=i, selection=sel)
         if status_error:

@@ -37,6 +37,7 @@ import contextvars
 import difflib
 import functools
 import ipaddress
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -198,18 +199,14 @@ class _Pod:
     selections: list[Selection]
     parse_error: str | None
     states: list[AttachmentState]
+    # derived once per pod, asked for by several checks
+    live: bool = True
+    running: bool = False
+    attached: list[tuple[AttachmentState, NAD | None]] = field(default_factory=list)  # with each one's NAD
 
     @property
     def ref(self) -> str:
         return pod_ref(self.rec.namespace, self.rec.name)
-
-    @property
-    def live(self) -> bool:
-        return self.rec.phase not in _TERMINAL_PHASES
-
-    @property
-    def running(self) -> bool:
-        return self.rec.phase == "Running"
 
 
 class _Out:
@@ -375,8 +372,9 @@ def diagnose(
     ctxs: list[_Pod] = []
     for raw in pods:
         rec = _as_pod(raw)
-        pod_events = [e for uid, e in evs.get((rec.namespace, rec.name), ())
-                      if not uid or not rec.uid or uid == rec.uid]  # events of an older pod of that name
+        named = evs.get((rec.namespace, rec.name)) if evs else None
+        pod_events = [e for uid, e in named if not uid or not rec.uid or uid == rec.uid] if named else []
+        # (events of an older pod of that name are not this pod's)
         sels: list[Selection] = []
         err = None
         value = rec.annotations.get(NETWORKS_ANNOTATION)
@@ -385,8 +383,11 @@ def diagnose(
                 sels = parse_networks(value, rec.namespace)
             except AnnotationError as exc:
                 err = str(exc)
-        states = join_attachments(rec.namespace, rec.annotations, rec.phase, pod_events, cni_names)
-        ctxs.append(_Pod(rec, sels, err, states))
+        states = join_attachments(rec.namespace, rec.annotations, rec.phase, pod_events, cni_names,
+                                  sels if err is None and value is not None else None)
+        attached = [(s, _nad_of(s, by_key)) for s in states
+                    if s.state == ATTACHED and not s.default and s.index is not None]
+        ctxs.append(_Pod(rec, sels, err, states, rec.phase not in _TERMINAL_PHASES, rec.phase == "Running", attached))
 
     token, memo = _RANGE_CACHE.set({}), _NAD_MEMO.set({})
     try:
@@ -448,10 +449,6 @@ def _check_host_links(nads: list[NAD], nodes: Sequence[NodeFacts]) -> list[Docto
     return out
 
 
-def _attached(c: _Pod) -> list[AttachmentState]:
-    return [s for s in c.states if s.state == ATTACHED and not s.default and s.index is not None]
-
-
 def _nad_of(state: AttachmentState, by_key: Mapping[tuple[str, str], NAD]) -> NAD | None:
     ns, _, name = state.network.partition("/")
     return by_key.get((ns, name))
@@ -466,13 +463,13 @@ def _pods_text(items: Iterable[str], limit: int = 6) -> str:
 # ------------------------------------------------------------------------------------ check 1
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_DOTTED_QUAD = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}").fullmatch  # no leading zeros, each < 256
+
+
 def _is_ip(text: str) -> bool:
     """parse_ip(text) is not None, without building the address for the usual dotted quad."""
-    parts = text.split(".")
-    if len(parts) == 4 and all(p.isdigit() and p.isascii() and (p == "0" or p[0] != "0") and int(p) < 256
-                               for p in parts):
-        return True
-    return parse_ip(text) is not None
+    return _DOTTED_QUAD(text) is not None or parse_ip(text) is not None
 
 
 def _check_duplicates(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _Out) -> None:
@@ -480,8 +477,7 @@ def _check_duplicates(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], o
     for c in ctxs:
         if not c.live:
             continue
-        for st in _attached(c):
-            nad = _nad_of(st, by_key)
+        for st, nad in c.attached:
             key = l2_key(nad) or ("nad", st.network)
             for ip in st.ips:
                 if not _is_ip(ip):
@@ -526,8 +522,7 @@ def _check_host_local_nodes(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], N
     for c in ctxs:
         if not c.live or not c.rec.node:
             continue
-        for st in _attached(c):
-            nad = _nad_of(st, by_key)
+        for st, nad in c.attached:
             if nad is not None and _ipam_type(nad) == "host-local":
                 users.setdefault(st.network, []).append(c)
     for ref, cs in sorted(users.items()):
@@ -582,14 +577,13 @@ def _check_pools(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _
                     exhausted[st.network].append(c)
         if not c.live:
             continue
-        for st in _attached(c):
-            nad = _nad_of(st, by_key)
+        for st, nad in c.attached:
             if nad is None:
                 continue
             itype = _ipam_type(nad)
             if itype == "host-local" and c.rec.node:
                 hl_used.setdefault((st.network, c.rec.node), set()).add((c.ref, st.interface or ""))
-            elif itype == "whereabouts":
+            elif itype == "whereabouts" and whereabouts:  # else its IPPools tell (check 11)
                 key = wa_key.get(id(nad)) if id(nad) in wa_key else wa_key.setdefault(id(nad), _wa_pool(nad))
                 if key is not None:
                     wa_used.setdefault(key, set()).update(st.ips)
@@ -673,7 +667,7 @@ def _check_shared_static(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD]
             target = s.target(c.rec.namespace)
             nad = by_key.get(target)
             # A pod passing `ips` replaces the configured addresses (capability or CNI_ARGS, 4.13).
-            if nad is None or s.ips or not _fixed_addresses(nad):
+            if nad is None or s.ips or not _memo(nad, "fixed", _fixed_addresses):
                 continue
             if c not in users.setdefault(target, []):
                 users[target].append(c)
@@ -816,6 +810,8 @@ def misspelled_key(key: str) -> bool:
 
 
 def _check_silent(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _Out) -> None:
+    # replicas share their networks annotation: its problems are judged once per value and namespace
+    problems_of: dict[tuple[str | None, str], list[Any]] = {}
     for c in ctxs:
         if not c.live:
             continue
@@ -844,7 +840,11 @@ def _check_silent(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: 
                     f"{who}: the {NETWORKS_ANNOTATION} annotation cannot be parsed: {c.parse_error}",
                     "fix the annotation: short form ns/name@ifname,... or a JSON list of {\"name\": ...} objects.")
             continue
-        for p in selection_problems(c.selections):
+        judged = (rec.annotations.get(NETWORKS_ANNOTATION), rec.namespace)
+        problems = problems_of.get(judged)
+        if problems is None:
+            problems = problems_of[judged] = selection_problems(c.selections)
+        for p in problems:
             if p.severity == "info":
                 continue
             idx = _index_of(p.path)
@@ -887,6 +887,8 @@ def _selection_fix(code: str) -> str:
 
 
 def _dropped(c: _Pod, i: int, s: Selection, nad: NAD, out: _Out) -> None:
+    if not s.ips and not s.mac:
+        return  # nothing asked for that a NAD could drop (the usual selection)
     who = f"{c.rec.namespace}/{c.rec.name}"
     ref = f"{nad.namespace}/{nad.name}"
     caps = nad.capabilities

@@ -22,6 +22,7 @@ reservation object no pool allocation backs (it blocks its address forever), or 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -271,11 +272,25 @@ class PoolReport:
 _DECODE = msgspec.json.Decoder().decode
 
 
+class _Addresses(msgspec.Struct, gc=False):
+    """The two keys of a network-status entry getFlatIPSet reads, in their usual types."""
+
+    default: bool | None = None
+    ips: list[str] | None = None
+
+
+_ADDRESSES = msgspec.json.Decoder(list[_Addresses]).decode
+
+
 def _pod_ips(pod: PodFacts) -> set[str]:
     """getFlatIPSet: every address of the pod's non-default network-status entries."""
     raw = (pod.annotations or {}).get(NETWORK_STATUS_ANNOTATION)
     if not raw:
         return set()
+    try:  # the usual shape, decoding nothing else (every pod of every pool is read)
+        return {ip.split("/", 1)[0] for e in _ADDRESSES(raw) if not e.default for ip in e.ips or ()}
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        pass  # another shape: read generically below, as it always was
     try:
         entries = _DECODE(raw)
     except msgspec.DecodeError:  # what msgspec refuses json may still read (NaN...): as before
@@ -339,6 +354,7 @@ def pool_names_of(nad: NAD) -> list[str]:
     return [name for name, _, _ in _nad_pools(nad)]
 
 
+@functools.lru_cache(maxsize=4096)  # pods created in one second share it: 150,000 holders, few distinct
 def _created(ts: str | None) -> datetime | None:
     if not ts:
         return None
@@ -386,22 +402,28 @@ def inspect(pools: Iterable[Pool | Mapping[str, Any]], nads: Iterable[NAD], pods
     # addresses per network_name across pools (overlapping ranges hand out one address once)
     reports: list[PoolReport] = []
     seen_ip: dict[tuple[str, str], list[str]] = {}
-    for pool in sorted(pool_list, key=lambda p: (p.namespace, p.name)):
+    pool_list.sort(key=lambda p: (p.namespace, p.name))
+    network_names = []
+    for pool in pool_list:
         using = users.get(pool.name, [])
         network_name = using[0][1] if using else _network_name_of(pool)
+        network_names.append(network_name)
+        ref = pool.ref
         for a in pool.allocations:
             if a.ip is not None:
-                seen_ip.setdefault((network_name, a.ip), []).append(pool.ref)
-    for pool in sorted(pool_list, key=lambda p: (p.namespace, p.name)):
+                seen_ip.setdefault((network_name, a.ip), []).append(ref)
+    for pool, network_name in zip(pool_list, network_names, strict=True):
         using = users.get(pool.name, [])
-        network_name = using[0][1] if using else _network_name_of(pool)
         size = using[0][2].size() if using else None
         per_iface: dict[tuple[str, str], int] = {}
         for a in pool.allocations:
             per_iface[(a.pod_ref, a.ifname)] = per_iface.get((a.pod_ref, a.ifname), 0) + 1
         entries = []
+        holders = []  # when the pods holding live allocations were created
         for a in pool.allocations:
             st = judge(a, by_pod, pod_scope)
+            if st.state == LIVE:  # judged live: its pod is in by_pod
+                holders.append(by_pod[a.pod].creation_timestamp)  # type: ignore[index]
             dup = ""
             if a.ip is not None and len(seen_ip.get((network_name, a.ip), [])) > 1:
                 others = [r for r in seen_ip[(network_name, a.ip)] if r != pool.ref]
@@ -412,8 +434,6 @@ def inspect(pools: Iterable[Pool | Mapping[str, Any]], nads: Iterable[NAD], pods
             if dup:
                 st = AllocationState(st.allocation, st.state, st.node, st.detail, dup)
             entries.append(st)
-        holders = [by_pod[e.allocation.pod].creation_timestamp for e in entries
-                   if e.state == LIVE and e.allocation.pod in by_pod]
         report = PoolReport(pool, tuple(sorted({u[0] for u in using})), network_name, size, tuple(entries))
         reports.append(PoolReport(report.pool, report.nads, report.network_name, report.size, report.entries,
                                   forecast(report.free, holders, now=now)))
@@ -432,6 +452,9 @@ def orphaned_reservations(reservations: Iterable[Reservation | Mapping[str, Any]
                           reports: Sequence[PoolReport]) -> list[Reservation]:
     """Reservation objects no pool allocation backs (same namespace, name from its address and
     network): whereabouts never hands their address out again until someone deletes them."""
+    reservations = list(reservations)
+    if not reservations:
+        return []  # nothing to back: no allocation needs its reservation name
     backed: set[tuple[str, str]] = set()
     for r in reports:
         for e in r.entries:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -235,3 +236,38 @@ def test_no_multus_scenario(sandbox_factory: Any) -> None:
     assert [f.check for f in direct] == ["multus-not-installed"]
     assert "pod/default/samplepod" in direct[0].objects
     assert [f.to_dict() for f in from_store] == [f.to_dict() for f in direct]
+
+
+ALL_AT_ONCE = DOCTOR / "all-at-once.json"
+_UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_CUT_UID = re.compile(r"\(event: \.\.\.[0-9a-f-]+")  # an event text cut in the middle of a pod uid
+
+
+def _stable(finding: dict[str, Any]) -> dict[str, Any]:
+    """A finding without what differs from run to run (the uids the sandbox gives pods)."""
+    text = _CUT_UID.sub("(event: ...", _UID.sub("<uid>", finding["message"]))
+    return {**finding, "message": text}
+
+
+def test_every_situation_at_once_gives_the_recorded_findings(sandbox_factory: Any) -> None:
+    """Every fixture applied to one cluster: `doctor -A -o json` gives exactly the findings recorded
+    in all-at-once.json (sorted, uids out), messages and fixes included. The record pins what the
+    doctor says while its checks are made faster; a deliberate change to a check's text
+    rewrites it: MULTUS_TUI_RECORD_DOCTOR=1 pytest -k at_once."""
+    sb, kc = sandbox_factory("empty")
+    cordon_node_4(kc)
+    for path in sorted(DOCTOR.glob("*.yaml")):
+        kubectl(kc, "apply", "-f", str(path))
+    cluster = _open(kc)
+    try:
+        settled(cluster)
+    finally:
+        cluster.close()
+    proc = _cli("--kubeconfig", kc, "-A", "-o", "json")
+    assert proc.returncode == 1, proc.stderr
+    got = sorted((_stable(f) for f in json.loads(proc.stdout)), key=lambda f: json.dumps(f, sort_keys=True))
+    if os.environ.get("MULTUS_TUI_RECORD_DOCTOR") == "1":
+        ALL_AT_ONCE.write_text(json.dumps(got, indent=1) + "\n")
+    want = json.loads(ALL_AT_ONCE.read_text())
+    assert len({f["check"] for f in want}) >= 15  # the record covers most checks, not a lucky few
+    assert got == want

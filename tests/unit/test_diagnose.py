@@ -179,6 +179,20 @@ def test_no_duplicate_on_different_masters_or_addresses() -> None:
     assert only(diagnose([POOL, other], [a, b, c]), "duplicate-address") == []
 
 
+@pytest.mark.parametrize("ip, counted", [
+    ("192.168.0.20", True), ("0.0.0.0", True), ("255.255.255.255", True), ("fd00::14", True),
+    ("192.168.0.020", False), ("192.168.0.256", False), ("192.168.0", False), ("192.168.0.20.1", False),
+    ("192.168.0.20\n", False), ("192.168.0.\u0662", False), ("", False),
+])
+def test_duplicates_count_what_parse_ip_calls_an_address(ip: str, counted: bool) -> None:
+    """Two pods holding the same text on one L2: a duplicate exactly when the text is an address as
+    Go's net.ParseIP reads it (no leading zeros, each octet < 256, ASCII digits only)."""
+    a = pod("default", "a", "kube-system/vlan1-internal-pool", status=[("kube-system/vlan1-internal-pool", "net1", [ip])])
+    b = pod("default", "b", "kube-system/vlan1-internal-pool", node="node-2",
+            status=[("kube-system/vlan1-internal-pool", "net1", [ip])])
+    assert len(only(diagnose([POOL], [a, b]), "duplicate-address")) == (1 if counted else 0)
+
+
 def test_finished_pods_hold_no_address() -> None:
     a = pod("default", "a", "kube-system/vlan1-internal-pool",
             status=[("kube-system/vlan1-internal-pool", "net1", ["192.168.0.20"])])
