@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from multus_tui.multus.pod import NormalisedPod
+
 if TYPE_CHECKING:  # the domain modules are imported lazily so that a view never costs a parse up front
     from multus_tui.multus.attachments import AttachmentState
     from multus_tui.multus.nad import NAD
@@ -173,6 +175,9 @@ class PodView(msgspec.Struct, frozen=True, gc=False):
         evs = [e.as_event_dict() for e in events
                if not e.involved_uid or not self.uid or e.involved_uid == self.uid]
         return join_attachments(self.namespace, self.annotations, self.phase, evs)
+
+
+NormalisedPod.register(PodView)  # diagnosis and the whereabouts judge read it as it is
 
 
 _INTERNED: dict[str, str] = {}

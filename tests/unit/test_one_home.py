@@ -109,3 +109,20 @@ def test_credentials_have_one_registry_and_one_redactor():
     errors.register_secret("Bearer s3cr3t-token-value-1234")
     assert "s3cr3t" not in logs.redact("GET /api failed: token was s3cr3t-token-value-1234 here")
     assert "s3cr3t" not in errors.ClusterError("refused s3cr3t-token-value-1234").message
+
+
+def test_no_type_is_recognised_by_its_class_name():
+    """`type(x).__name__ == "PodView"` breaks silently on a rename; the domain asks isinstance of an
+    abstract type the cluster's view registers with (multus/pod.py)."""
+    found = {path for path, tree in _trees() for node in ast.walk(tree)
+             if isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "__name__"
+             and isinstance(node.left.value, ast.Call) and getattr(node.left.value.func, "id", "") == "type"}
+    assert found == set(), found
+
+
+def test_the_cluster_pod_view_is_read_as_it_is():
+    from multus_tui.cluster.views import PodView
+    from multus_tui.multus import diagnose, whereabouts
+
+    view = PodView("ns", "p", "uid", "node-1", "Running", True, {}, False, None, "1")
+    assert diagnose._as_pod(view) is view and whereabouts._as_facts(view) is view
