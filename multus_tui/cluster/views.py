@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from multus_tui.multus.pod import NormalisedPod
+from multus_tui.multus.pod import register_normalised
 
 if TYPE_CHECKING:  # the domain modules are imported lazily so that a view never costs a parse up front
     from multus_tui.multus.attachments import AttachmentState
@@ -177,7 +177,7 @@ class PodView(msgspec.Struct, frozen=True, gc=False):
         return join_attachments(self.namespace, self.annotations, self.phase, evs)
 
 
-NormalisedPod.register(PodView)  # diagnosis and the whereabouts judge read it as it is
+register_normalised(PodView)  # diagnosis and the whereabouts judge read it as it is
 
 
 _INTERNED: dict[str, str] = {}

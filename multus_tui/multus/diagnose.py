@@ -48,7 +48,7 @@ from multus_tui.multus.failures import Failure
 from multus_tui.multus.ipam import IPRange, ipam_ranges, pool_size
 from multus_tui.multus.nad import NAD, RESOURCE_NAME_ANNOTATION
 from multus_tui.multus.nodes import NodeFacts, link_gaps
-from multus_tui.multus.pod import NormalisedPod
+from multus_tui.multus.pod import is_normalised
 from multus_tui.multus.policy import severity_rank
 from multus_tui.multus.selection import (
     NETWORKS_ANNOTATION,
@@ -172,7 +172,7 @@ def has_errors(findings: Iterable[DoctorFinding]) -> bool:
 
 
 def _as_pod(obj: Any) -> PodRecord:
-    if isinstance(obj, (PodRecord, NormalisedPod)):
+    if isinstance(obj, PodRecord) or is_normalised(obj):
         return obj  # every attribute is there, normalised (the cluster's PodView): no copy of 150,000
     get = obj.get if isinstance(obj, Mapping) else (lambda k, d=None: getattr(obj, k, d))
     return PodRecord(
@@ -1068,7 +1068,7 @@ def _check_whereabouts(pools: Iterable[Any], reservations: Iterable[Any], nads: 
     from multus_tui.multus import whereabouts as wa
 
     out = _Out()
-    facts = [r if isinstance(r, NormalisedPod) else
+    facts = [r if is_normalised(r) else
              wa.PodFacts(r.namespace, r.name, r.phase, r.node, r.annotations, getattr(r, "creation_timestamp", None))
              for r in recs]
     reports = wa.inspect(pools, nads, facts, pod_scope=pod_scope, ranges_of=_ranges)

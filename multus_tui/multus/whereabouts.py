@@ -35,7 +35,7 @@ import msgspec
 from multus_tui.multus.errors import ConfigError
 from multus_tui.multus.ipam import IPRange, ipam_ranges
 from multus_tui.multus.nad import NAD
-from multus_tui.multus.pod import NormalisedPod
+from multus_tui.multus.pod import is_normalised
 from multus_tui.multus.status import NETWORK_STATUS_ANNOTATION
 
 GROUP = "whereabouts.cni.cncf.io"
@@ -307,7 +307,7 @@ def _pod_ips(pod: PodFacts) -> set[str]:
 
 
 def _as_facts(p: Any) -> PodFacts:
-    if isinstance(p, (PodFacts, NormalisedPod)):
+    if isinstance(p, PodFacts) or is_normalised(p):
         return p  # every attribute is there (the cluster's PodView): no copy of 150,000
     get = p.get if isinstance(p, Mapping) else (lambda k, d=None: getattr(p, k, d))
     return PodFacts(str(get("namespace", "") or ""), str(get("name", "") or ""), str(get("phase", "Running") or ""),

@@ -113,7 +113,7 @@ def test_credentials_have_one_registry_and_one_redactor():
 
 def test_no_type_is_recognised_by_its_class_name():
     """`type(x).__name__ == "PodView"` breaks silently on a rename; the domain asks isinstance of an
-    abstract type the cluster's view registers with (multus/pod.py)."""
+    registry the cluster's view is in (multus/pod.py)."""
     found = {path for path, tree in _trees() for node in ast.walk(tree)
              if isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "__name__"
              and isinstance(node.left.value, ast.Call) and getattr(node.left.value.func, "id", "") == "type"}
