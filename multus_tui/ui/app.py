@@ -325,7 +325,8 @@ class MultusApp(App[str | None]):
 
             return [] if store is None else collect_findings(store, scope)
 
-        return DoctorCache(self, diagnose, ready=self._store_synced)
+        return DoctorCache(self, diagnose, ready=self._store_synced,
+                           pods=lambda: 0 if store is None else store.pod_count())
 
     def on_doctor_diagnosed(self, message: DoctorDiagnosed) -> None:
         if message.source is self.doctor:

@@ -8,6 +8,10 @@ runs twice at once, and never runs for a view nobody is looking at:
 - a widget that shows findings subscribes with its scope (None: the whole cluster, or one namespace)
   and calls `request()` when it is shown or refreshed; a diagnosis starts only for a stale scope a
   subscriber on the top screen shows;
+- a passive subscriber (the home screen's one-line summary) does not start whole-cluster diagnoses on a
+  cluster of more than `AUTO_LIMIT_PODS` pods: there a diagnosis takes seconds of CPU and hundreds of
+  MB while the user is browsing; the summary says the checks run when the Doctor is opened, and shows
+  the findings of the last run once there is one;
 - diagnoses are spaced: the next one starts at least `max(min_interval, last duration)` after the
   previous one ended, so a cluster that never stops changing costs at most half a core, and a burst
   of pod updates costs one diagnosis, not one per batch (`request(force=True)`: the user asked, now);
@@ -32,14 +36,21 @@ from multus_tui.multus.policy import count_by_severity
 from multus_tui.ui.messages import DoctorDiagnosed, DoctorFindings
 
 MIN_INTERVAL_S = 2.0
+# Above this many pods the home summary alone does not start a whole-cluster diagnosis (about 4 s of
+# CPU at 30,000 pods on one core; benchmarks/README.md, doctor at scale).
+AUTO_LIMIT_PODS = 30_000
 # The scope of a whole-cluster diagnosis (the others are namespace names).
 ALL: str | None = None
 
 
-def summary_text(findings: list[DoctorFinding] | None, error: str | None = None) -> str:
-    """The one-line doctor summary of the home screen, e.g. "doctor: 2 errors, 3 warnings — D to open"."""
+def summary_text(findings: list[DoctorFinding] | None, error: str | None = None, *,
+                 on_request: int | None = None) -> str:
+    """The one-line doctor summary of the home screen, e.g. "doctor: 2 errors, 3 warnings — D to open".
+    `on_request`: no findings yet because the cluster (this many pods) is too big to check unasked."""
     if error:
         return f"doctor: could not run the checks ({error}) — D to open"
+    if findings is None and on_request is not None:
+        return f"doctor: {on_request:,} pods, so the checks run when you open it — D to open"
     if findings is None:
         return "doctor: running the checks…"
     if not findings:
@@ -63,13 +74,17 @@ class DoctorCache:
     """The app's shared diagnosis. `compute(scope)` is blocking and runs in a thread worker of `app`."""
 
     def __init__(self, app: App[Any], compute: Callable[[str | None], list[DoctorFinding]],
-                 min_interval: float = MIN_INTERVAL_S, ready: Callable[[], bool] | None = None) -> None:
+                 min_interval: float = MIN_INTERVAL_S, ready: Callable[[], bool] | None = None,
+                 pods: Callable[[], int] | None = None, auto_limit: int | None = None) -> None:
         self.app = app
         self.compute = compute
         # whether the data is there to diagnose (the store's first lists done): a diagnosis of a store
         # still filling would say "no findings" about a cluster it has not read yet
         self.ready = ready or (lambda: True)
         self.min_interval = min_interval
+        self.pods = pods or (lambda: 0)  # the cluster's pod count, for `auto_limit`
+        self.auto_limit = AUTO_LIMIT_PODS if auto_limit is None else auto_limit
+        self._passive: set[Widget] = set()
         self._scopes: dict[str | None, _Scope] = {ALL: _Scope()}
         self.running = False
         self.runs = 0  # diagnoses finished (tests and benchmarks read it)
@@ -92,10 +107,13 @@ class DoctorCache:
         return self._scopes[ALL].stale
 
     # --- subscribers ------------------------------------------------------------------------------
-    def subscribe(self, owner: Widget, scope: str | None = ALL) -> None:
+    def subscribe(self, owner: Widget, scope: str | None = ALL, *, passive: bool = False) -> None:
         """Post `DoctorFindings` to `owner` whenever a diagnosis of `scope` finishes, and at once if
-        one is already known. Its screen decides whether a diagnosis is wanted (on top or not)."""
+        one is already known. Its screen decides whether a diagnosis is wanted (on top or not); a
+        `passive` owner wants none of the whole cluster above `auto_limit` pods (`on_request`)."""
         self._subscribers[owner] = scope
+        if passive:
+            self._passive.add(owner)
         known = self._scopes.setdefault(scope, _Scope())
         if known.findings is not None or known.error is not None:
             owner.post_message(DoctorFindings(scope, list(known.findings or ()), known.error))
@@ -103,13 +121,22 @@ class DoctorCache:
 
     def unsubscribe(self, owner: Widget) -> None:
         self._subscribers.pop(owner, None)
+        self._passive.discard(owner)
+
+    def on_request(self) -> int | None:
+        """The pod count when passive owners start no whole-cluster diagnosis (the cluster is above
+        `auto_limit`), else None."""
+        n = self.pods()
+        return n if n > self.auto_limit else None
 
     def _wanted(self) -> list[str | None]:
         """The scopes a subscriber on the top screen shows."""
         if not self.app.screen_stack:
             return []
         top = self.app.screen
-        return [scope for owner, scope in self._subscribers.items() if owner is top or owner.screen is top]
+        big = self.on_request() is not None
+        return [scope for owner, scope in self._subscribers.items() if (owner is top or owner.screen is top)
+                and not (big and scope is ALL and owner in self._passive)]
 
     @property
     def idle(self) -> bool:

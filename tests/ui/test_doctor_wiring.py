@@ -219,6 +219,36 @@ async def test_detail_panels_and_home_summary_share_one_diagnosis(own_seed: Any)
         assert "doctor: no findings" in str(panel.render())
 
 
+async def test_above_the_limit_the_home_summary_waits_for_the_doctor_view(seed_kc: Any,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a very big cluster the home summary starts no whole-cluster diagnosis of its own (seconds of
+    CPU and hundreds of MB while the user browses): it says the checks run when the Doctor is opened;
+    D runs them, and back home the summary shows that run's findings. (The limit is lowered to the
+    seed's size: the behaviour, not the number, is under test.)"""
+    from multus_tui.ui import doctor_cache
+
+    monkeypatch.setattr(doctor_cache, "AUTO_LIMIT_PODS", 1)  # before the app makes its DoctorCache
+    _sb, kc = seed_kc
+    app = make_app(kc)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.doctor.auto_limit == 1
+        await live(pilot)
+        summary = app.screen.query_one("#doctor-summary", Static)
+        await wait_for(pilot, lambda: "so the checks run when you open it" in str(summary.render()),
+                       what="the summary says why it has no findings")
+        n = app.ctx.store.pod_count()
+        assert f"doctor: {n:,} pods" in str(summary.render())
+        await wait_for(pilot, lambda: app.doctor.idle, what="nothing scheduled")
+        assert app.doctor.runs == 0 and not app.doctor.running
+        await pilot.press("D")
+        screen = await doctor_screen(pilot)
+        await wait_for(pilot, lambda: app.doctor.runs >= 1 and screen.findings, what="the Doctor's run")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await wait_for(pilot, lambda: "error" in str(app.screen.query_one("#doctor-summary", Static).render()),
+                       what="the summary shows the run's findings")
+
+
 async def test_readonly_opens_the_builders_without_writes(seed_kc: Any) -> None:
     _, kc = seed_kc
     app = make_app(kc, readonly=True)

@@ -46,8 +46,10 @@ class HomeScreen(BaseScreen):
     def on_mount(self) -> None:
         self.refresh_from_store(None)
         if self.store is not None:
-            self.query_one("#doctor-summary", Static).update(Text(summary_text(None), style="dim"))
-            multus_app(self).doctor.subscribe(self, ALL)
+            doctor = multus_app(self).doctor
+            doctor.subscribe(self, ALL, passive=True)  # on a very big cluster only the Doctor view runs it
+            self.query_one("#doctor-summary", Static).update(
+                Text(summary_text(doctor.findings, doctor.error, on_request=doctor.on_request()), style="dim"))
 
     def on_unmount(self) -> None:
         multus_app(self).doctor.unsubscribe(self)
@@ -81,6 +83,10 @@ class HomeScreen(BaseScreen):
                          "No namespace matches." if self.filter_text else "No namespaces.")
         else:
             empty.update("")
+        doctor = multus_app(self).doctor
+        if doctor.findings is None and doctor.error is None:  # nothing to show yet: say why
+            self.query_one("#doctor-summary", Static).update(
+                Text(summary_text(None, on_request=doctor.on_request()), style="dim"))
 
     def action_open(self) -> None:
         if isinstance(self.focused, FilterBar):  # enter in the filter: done typing, back to the table
