@@ -2,34 +2,35 @@
 
 `sync(rows)` removes the rows whose keys are gone, `update_cell`s only the cells that changed,
 `add_row(key=...)`s the new ones, and re-orders only when the order changed: a live pod list
-never clears and refills, so the cursor and scroll position survive every update.
+never clears and refills, so the cursor and scroll position survive every update. One sync is one
+`batch_update`, so a store batch costs one repaint however many cells it changed.
 
-Changed cells are written without DataTable.update_cell: that bumps the table-wide update count,
-which is part of every render cache key, so one changed address re-rendered every visible line of
-the table (60% of the UI loop during a 5,000-update burst). Instead only the changed rows'
-cache entries are dropped and only their regions repainted.
+Only DataTable's public API is used (tests/ui/test_live_table_public.py checks the module for
+private names). Column widths are ours: DataTable's `update_width=True` re-measures the whole
+column for every cell that got narrower (N*N on a big table: 15,000 NAD rows stalled the UI for
+minutes), so the table counts the widths of each column's cells and sets the public
+`Column.content_width` itself, exact at any size at the cost of one counter update per changed cell.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from rich.text import Text
-from textual.render import measure
 from textual.widgets import DataTable
-from textual.widgets._data_table import default_cell_formatter
-from textual.widgets.data_table import CellKey, ColumnKey, RowKey
+from textual.widgets.data_table import ColumnKey
 
 
 class LiveTable(DataTable):
-    shrink_max = 2_000  # rows up to which a column narrows again when its widest cell shrinks
-
     def __init__(self, columns: Sequence[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self._column_spec = list(columns)  # (key, label)
         self._cells: dict[str, tuple[Text, ...]] = {}
         self._order: list[str] = []
+        # per column: how many of its cells have each width (the column is as wide as the widest)
+        self._widths: list[Counter[int]] = [Counter() for _ in self._column_spec]
         # counters a test can read to prove updates are incremental
         self.stats = {"added": 0, "removed": 0, "updated": 0, "sorted": 0}
 
@@ -37,93 +38,78 @@ class LiveTable(DataTable):
         for key, label in self._column_spec:
             self.add_column(label, key=key)
 
+    @property
+    def cells(self) -> Mapping[str, tuple[Text, ...]]:
+        """Every row's cells by row key, as last synced (a read-only view)."""
+        return MappingProxyType(self._cells)
+
     def sync(self, rows: Sequence[tuple[str, Sequence[Text]]]) -> None:
         desired = {k: tuple(c) for k, c in rows}
         order = [k for k, _ in rows]
         keys = [k for k, _ in self._column_spec]
+        widest: dict[int, str] = {}  # column index -> the key of its widest cell written in this sync
         with self.app.batch_update():
             for key in [k for k in self._cells if k not in desired]:
                 self.remove_row(key)
-                del self._cells[key]
+                self._count_widths(key, self._cells.pop(key), -1, widest)
                 self.stats["removed"] += 1
-            changed: set[str] = set()
             for key, cells in desired.items():
                 old = self._cells.get(key)
+                self._cells[key] = cells
                 if old is None:
                     self.add_row(*cells, key=key)
+                    self._count_widths(key, cells, +1, widest)
                     self.stats["added"] += 1
-                else:
-                    for col, new, prev in zip(keys, cells, old, strict=False):
-                        if new != prev:
-                            self._data[RowKey(key)][ColumnKey(col)] = new
-                            # measured on idle; caches are dropped only if a width really changes
-                            self._updated_cells.add(CellKey(RowKey(key), ColumnKey(col)))
-                            changed.add(key)
-                            self.stats["updated"] += 1
-                self._cells[key] = cells
-            if changed:
-                self._invalidate_rows(changed)
+                    continue
+                for i, (col, new, prev) in enumerate(zip(keys, cells, old, strict=False)):
+                    if new != prev:
+                        self.update_cell(key, col, new)
+                        self._widths[i][prev.cell_len] -= 1
+                        self._widen(i, key, new, widest)
+                        self.stats["updated"] += 1
+            self._apply_widths(widest)
             if order != self._order:
                 present = [k for k in self.ordered_keys() if k in desired]
                 if present != order:
                     self._reorder(order)
                 self._order = order
 
-    def _invalidate_rows(self, keys: set[str]) -> None:
-        """Forget the renders of these rows only, and repaint only their lines (see the module doc)."""
-        rkeys = {RowKey(k) for k in keys}
-        indexes = {i for i in (self._row_locations.get(k) for k in rkeys) if i is not None}
-        caches: tuple[tuple[Any, int, set[Any]], ...] = (
-            (self._cell_render_cache, 0, rkeys), (self._row_render_cache, 0, rkeys),
-            (self._row_renderable_cache, 1, indexes))
-        for cache, pos, drop in caches:
-            for ck in [ck for ck in cache.keys() if ck[pos] in drop]:
-                cache.discard(ck)
-        # lines are keyed by y and the cursor (so any key press rebuilds them anyway); they are only
-        # joined from the row renders kept above, cheap to rebuild
-        self._line_cache.clear()
-        for i in indexes:
-            self.refresh_row(i)
+    def _count_widths(self, key: str, cells: Sequence[Text], delta: int, widest: dict[int, str]) -> None:
+        for i, cell in enumerate(cells[: len(self._widths)]):
+            if delta > 0:
+                self._widen(i, key, cell, widest)
+            else:
+                self._widths[i][cell.cell_len] -= 1
 
-    # DataTable widens columns on idle, after rows may already have been rendered and cached with the
-    # old widths (its row cache key does not include widths), leaving e.g. the cursor row misaligned.
-    # Drop the render caches whenever a width really changed.
-    def _update_dimensions(self, new_rows: Any) -> None:
-        before = [c.content_width for c in self.columns.values()]
-        super()._update_dimensions(new_rows)
-        if [c.content_width for c in self.columns.values()] != before:
-            self._clear_caches()
+    def _widen(self, i: int, key: str, cell: Text, widest: dict[int, str]) -> None:
+        self._widths[i][cell.cell_len] += 1
+        best = widest.get(i)
+        if best is None or cell.cell_len > self._cells[best][i].cell_len:
+            widest[i] = key
 
-    def _update_column_widths(self, updated_cells: Any) -> None:
-        """DataTable's, without its cost on a big table: for every updated cell narrower than its
-        column it measures the whole column again (to let it shrink), so an update of N rows of an
-        N-row table measured N*N cells (15,000 NAD rows at 150,000 pods: the UI thread stalled for
-        minutes, issue 18). Here each updated cell is measured once and widens its column; a column
-        shrinks (one pass over it, not one per cell) only in a table of at most `shrink_max` rows."""
-        before = [c.content_width for c in self.columns.values()]
-        console = self.app.console
-        shrink: set[ColumnKey] = set()
-        for row_key, column_key in updated_cells:
-            column, row = self.columns.get(column_key), self.rows.get(row_key)
-            if column is None or row is None:
+    def _apply_widths(self, widest: dict[int, str]) -> None:
+        """Set each column as wide as its label or its widest cell. A width that changed is handed to
+        DataTable through a cell of exactly that width (`update_width=True` then costs one measure
+        and recomputes the table's size), so it is applied before anything renders with the old one."""
+        for i, (key, _) in enumerate(self._column_spec):
+            counter = self._widths[i]
+            for w in [w for w, n in counter.items() if n <= 0]:
+                del counter[w]
+            column = self.columns.get(ColumnKey(key))
+            if column is None:
                 continue
-            width = max(self._measure(console, self._data[row_key][column_key], row.height),
-                        measure(console, column.label, 1))
-            if width >= column.content_width:
-                column.content_width = width
-            elif self.row_count <= self.shrink_max:
-                shrink.add(column_key)
-        for column_key in shrink:
-            column = self.columns[column_key]
-            column.content_width = max([measure(console, column.label, 1)] + [
-                self._measure(console, self._data[rk][column_key], r.height) for rk, r in self.rows.items()])
-        self._require_update_dimensions = True
-        if [c.content_width for c in self.columns.values()] != before:
-            self._clear_caches()
-
-    @staticmethod
-    def _measure(console: Any, value: Any, height: int) -> int:
-        return measure(console, default_cell_formatter(value, wrap=height != 1, height=height), 1)
+            cells_width = max(counter, default=0)
+            width = max(column.label.cell_len, cells_width)
+            if width == column.content_width:
+                continue
+            column.content_width = width
+            holder = widest.get(i)
+            if holder is None or holder not in self._cells or self._cells[holder][i].cell_len != cells_width:
+                # the column narrowed: find a cell of its new width (one pass, only when it narrows)
+                holder = next((k for k, c in self._cells.items() if len(c) > i and c[i].cell_len == cells_width),
+                              None)
+            if holder is not None:
+                self.update_cell(holder, key, self._cells[holder][i], update_width=True)
 
     def ordered_keys(self) -> list[str]:
         return [str(r.key.value) for r in self.ordered_rows]
