@@ -41,16 +41,22 @@ async def test_live_table_updates_by_key_without_refilling():
         assert t.stats == {"added": 3, "removed": 1, "updated": 1, "sorted": 1}
 
 
-async def test_live_table_shows_a_changed_cell_and_keeps_the_others():
+async def test_live_table_cell_change_redraws_only_its_row():
+    """DataTable.update_cell invalidates every render cache of the table (a burst of pod updates
+    re-rendered every visible line 20 times a second); a changed cell must cost its row only."""
     app = TableApp()
     async with app.run_test() as pilot:
         t = app.query_one(LiveTable)
         await pilot.pause()
         t.sync(rows(*[(f"k{i}", str(i), f"v{i}") for i in range(10)]))
         await pilot.pause()
+        drawn = t.rows_rendered
+        assert drawn >= 10  # every row was drawn once
         t.sync(rows(*[(f"k{i}", str(i), "w3" if i == 3 else f"v{i}") for i in range(10)]))
         await pilot.pause()
         assert t.stats["updated"] == 1
+        assert t.rows_rendered - drawn == 1  # its row only
+        assert t.get_cell("k3", "b").plain == "w3" and t.get_row("k4")[1].plain == "v4"
         assert "w3" in t.render_line(1 + t.get_row_index("k3")).text  # the screen shows it
         assert "v4" in t.render_line(1 + t.get_row_index("k4")).text
         assert t.cells["k3"][1].plain == "w3" and t.cells["k4"][1].plain == "v4"

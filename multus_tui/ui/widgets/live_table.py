@@ -5,11 +5,19 @@
 never clears and refills, so the cursor and scroll position survive every update. One sync is one
 `batch_update`, so a store batch costs one repaint however many cells it changed.
 
-Only DataTable's public API is used (tests/ui/test_live_table_public.py checks the module for
-private names). Column widths are ours: DataTable's `update_width=True` re-measures the whole
-column for every cell that got narrower (N*N on a big table: 15,000 NAD rows stalled the UI for
-minutes), so the table counts the widths of each column's cells and sets the public
-`Column.content_width` itself, exact at any size at the cost of one counter update per changed cell.
+Only public Textual API is used (tests/ui/test_live_table_public.py checks the module for private
+names). DataTable keeps the rows, the cursor, the scrolling, the keys and the messages; the lines
+are drawn here, through the public line API (`render_line`): DataTable's render caches are keyed by
+a table-wide update count that every `update_cell` bumps, so one changed cell re-rendered every
+visible line (~16 ms a sync becomes ~150 ms on a loaded machine at 100 rows). Here each row's line
+is kept until its cells, its place, its widths or its styles change, so a changed cell costs its row.
+The cells are rendered exactly as DataTable renders them (the same component classes and styles),
+so the screen looks the same.
+
+Column widths are ours too: DataTable's `update_width=True` re-measures the whole column for every
+cell that got narrower (N*N on a big table: 15,000 NAD rows stalled the UI for minutes), so the
+table counts the widths of each column's cells and sets the public `Column.content_width` itself,
+exact at any size at the cost of one counter update per changed cell.
 """
 
 from __future__ import annotations
@@ -17,22 +25,39 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
+from typing import Any
 
+from rich.padding import Padding
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual import events
+from textual.coordinate import Coordinate
+from textual.geometry import Region, Size
+from textual.renderables.styled import Styled
+from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey
+from textual.widgets.data_table import ColumnKey, RowKey
 
 
 class LiveTable(DataTable):
     def __init__(self, columns: Sequence[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self._column_spec = list(columns)  # (key, label)
+        self._column_index = {key: i for i, (key, _) in enumerate(self._column_spec)}
         self._cells: dict[str, tuple[Text, ...]] = {}
         self._order: list[str] = []
         # per column: how many of its cells have each width (the column is as wide as the widest)
         self._widths: list[Counter[int]] = [Counter() for _ in self._column_spec]
         # counters a test can read to prove updates are incremental
         self.stats = {"added": 0, "removed": 0, "updated": 0, "sorted": 0}
+        self.rows_rendered = 0  # rows drawn anew (not from the per-row cache): a test reads it
+        # drawing: the row keys in display order, each row's last line, the styles of this paint
+        self._display: list[str] = []
+        self._lines: dict[str, tuple[tuple[Any, ...], Strip, int, Strip]] = {}  # signature, line, scroll x, shown
+        self._paint_styles: tuple[Any, ...] | None = None
+        self._last_paint: tuple[Any, ...] | None = None
+        self._hover_shown = False  # the mouse is over the table (DataTable hides its hover on keys)
 
     def on_mount(self) -> None:
         for key, label in self._column_spec:
@@ -46,51 +71,52 @@ class LiveTable(DataTable):
     def sync(self, rows: Sequence[tuple[str, Sequence[Text]]]) -> None:
         desired = {k: tuple(c) for k, c in rows}
         order = [k for k, _ in rows]
-        keys = [k for k, _ in self._column_spec]
-        widest: dict[int, str] = {}  # column index -> the key of its widest cell written in this sync
+        placed = False  # rows were added, removed or moved: the display order is read again
+        changed: list[str] = []
         with self.app.batch_update():
             for key in [k for k in self._cells if k not in desired]:
                 self.remove_row(key)
-                self._count_widths(key, self._cells.pop(key), -1, widest)
+                self._count_widths(self._cells.pop(key), -1)
+                self._lines.pop(key, None)
                 self.stats["removed"] += 1
+                placed = True
             for key, cells in desired.items():
                 old = self._cells.get(key)
-                self._cells[key] = cells
                 if old is None:
+                    self._cells[key] = cells
                     self.add_row(*cells, key=key)
-                    self._count_widths(key, cells, +1, widest)
+                    self._count_widths(cells, +1)
                     self.stats["added"] += 1
-                    continue
-                for i, (col, new, prev) in enumerate(zip(keys, cells, old, strict=False)):
-                    if new != prev:
-                        self.update_cell(key, col, new)
-                        self._widths[i][prev.cell_len] -= 1
-                        self._widen(i, key, new, widest)
-                        self.stats["updated"] += 1
-            self._apply_widths(widest)
+                    placed = True
+                elif cells != old:  # an unchanged row keeps its tuple, and so its drawn line
+                    self._cells[key] = cells
+                    self._count_widths(old, -1)
+                    self._count_widths(cells, +1)
+                    self.stats["updated"] += sum(1 for new, prev in zip(cells, old, strict=False) if new != prev)
+                    changed.append(key)
+            widened = self._apply_widths()
             if order != self._order:
                 present = [k for k in self.ordered_keys() if k in desired]
                 if present != order:
                     self._reorder(order)
+                    placed = True
                 self._order = order
-
-    def _count_widths(self, key: str, cells: Sequence[Text], delta: int, widest: dict[int, str]) -> None:
-        for i, cell in enumerate(cells[: len(self._widths)]):
-            if delta > 0:
-                self._widen(i, key, cell, widest)
+            if placed:
+                self._display = self.ordered_keys()
+            if placed or widened:
+                self.refresh()
             else:
-                self._widths[i][cell.cell_len] -= 1
+                for key in changed:  # only the changed rows' lines are drawn again
+                    self.refresh_row(self.get_row_index(key))
 
-    def _widen(self, i: int, key: str, cell: Text, widest: dict[int, str]) -> None:
-        self._widths[i][cell.cell_len] += 1
-        best = widest.get(i)
-        if best is None or cell.cell_len > self._cells[best][i].cell_len:
-            widest[i] = key
+    def _count_widths(self, cells: Sequence[Text], delta: int) -> None:
+        for counter, cell in zip(self._widths, cells, strict=False):
+            counter[cell.cell_len] += delta
 
-    def _apply_widths(self, widest: dict[int, str]) -> None:
-        """Set each column as wide as its label or its widest cell. A width that changed is handed to
-        DataTable through a cell of exactly that width (`update_width=True` then costs one measure
-        and recomputes the table's size), so it is applied before anything renders with the old one."""
+    def _apply_widths(self) -> bool:
+        """Set each column as wide as its label or its widest cell, and the scrollable size to match;
+        whether a width changed."""
+        changed = False
         for i, (key, _) in enumerate(self._column_spec):
             counter = self._widths[i]
             for w in [w for w, n in counter.items() if n <= 0]:
@@ -98,18 +124,38 @@ class LiveTable(DataTable):
             column = self.columns.get(ColumnKey(key))
             if column is None:
                 continue
-            cells_width = max(counter, default=0)
-            width = max(column.label.cell_len, cells_width)
-            if width == column.content_width:
-                continue
-            column.content_width = width
-            holder = widest.get(i)
-            if holder is None or holder not in self._cells or self._cells[holder][i].cell_len != cells_width:
-                # the column narrowed: find a cell of its new width (one pass, only when it narrows)
-                holder = next((k for k, c in self._cells.items() if len(c) > i and c[i].cell_len == cells_width),
-                              None)
-            if holder is not None:
-                self.update_cell(holder, key, self._cells[holder][i], update_width=True)
+            width = max(column.label.cell_len, max(counter, default=0))
+            if width != column.content_width:
+                column.content_width = width
+                changed = True
+        if changed:
+            header = self.header_height if self.show_header else 0
+            self.virtual_size = Size(sum(c.get_render_width(self) for c in self.columns.values()),
+                                     len(self._cells) + header)
+        return changed
+
+    # The cells live here (DataTable keeps each row's first cells only to sort and measure new rows):
+    # reads go to them.
+    def get_cell(self, row_key: RowKey | str, column_key: ColumnKey | str) -> Text:
+        row = self._cells.get(str(getattr(row_key, "value", row_key)))
+        column = self._column_index.get(str(getattr(column_key, "value", column_key)))
+        if row is None or column is None or column >= len(row):
+            return super().get_cell(row_key, column_key)  # raises CellDoesNotExist as DataTable does
+        return row[column]
+
+    def get_cell_at(self, coordinate: Coordinate) -> Text:
+        return self.get_cell(*self.coordinate_to_cell_key(coordinate))
+
+    def get_row(self, row_key: RowKey | str) -> list[Text]:
+        key = str(getattr(row_key, "value", row_key))
+        if key not in self._cells:
+            super().get_row(row_key)  # raises RowDoesNotExist as DataTable does
+        return list(self._cells[key])
+
+    def get_row_at(self, row_index: int) -> list[Text]:
+        if not 0 <= row_index < len(self._display):
+            return super().get_row_at(row_index)  # raises RowDoesNotExist as DataTable does
+        return list(self._cells[self._display[row_index]])
 
     def ordered_keys(self) -> list[str]:
         return [str(r.key.value) for r in self.ordered_rows]
@@ -119,7 +165,7 @@ class LiveTable(DataTable):
         first_col = self._column_spec[0][0]
         # DataTable.sort's key function only sees cell values; map the first cell (a distinct Text
         # object per row) back to its row key by identity.
-        by_id = {id(self.get_cell(k, first_col)): k for k in order}
+        by_id = {id(DataTable.get_cell(self, k, first_col)): k for k in order}
         self.sort(first_col, key=lambda cell: index.get(by_id.get(id(cell), ""), len(index)))
         self.stats["sorted"] += 1
 
@@ -131,3 +177,117 @@ class LiveTable(DataTable):
             return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
         except Exception:
             return None
+
+    # --- drawing ------------------------------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._paint_styles = None  # styles and widths follow focus, theme, CSS and syncs: read once a paint
+        return super().render_lines(crop)
+
+    def _paint(self) -> tuple[Any, ...]:
+        """(styles..., column widths, header labels) for this paint; the previous paint's tuple when
+        nothing in it changed, so a row's cached line is recognised by identity."""
+        if self._paint_styles is None:
+            component = self.get_component_rich_style
+            columns = self.ordered_columns
+            paint = (
+                self.rich_style,
+                self.get_component_styles("datatable--header").rich_style,
+                self.get_component_styles("datatable--even-row").rich_style,
+                self.get_component_styles("datatable--odd-row").rich_style,
+                component("datatable--cursor"), component("datatable--hover"),
+                component("datatable--header-cursor"), component("datatable--header-hover"),
+                tuple(c.get_render_width(self) for c in columns), tuple(c.label for c in columns),
+            )
+            self._paint_styles = self._last_paint if paint == self._last_paint else paint
+            self._last_paint = self._paint_styles
+        return self._paint_styles
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        scroll_x, scroll_y = self.scroll_offset
+        paint = self._paint()
+        header = 1 if self.show_header else 0
+        if y < header:
+            index, key, cells = -1, "", paint[9]
+        else:
+            index = y - header + scroll_y
+            if index >= len(self._display):
+                return Strip.blank(width, paint[0])
+            key = self._display[index]
+            cells = self._cells[key]
+        cursor = self.show_cursor and index == self.cursor_coordinate.row and index >= 0
+        hover = self.show_cursor and self._hover_shown and index == self.hover_coordinate.row
+        signature = (cells, index, cursor, hover, paint, width)
+        hit = self._lines.get(key) if index >= 0 else None
+        if hit is not None and hit[0] == signature:
+            if hit[2] == scroll_x:
+                return hit[3]
+            line = hit[1]
+        else:
+            line = self._render_row(index, cells, cursor, hover, paint, width)
+        shown = line.crop(scroll_x, scroll_x + width).adjust_cell_length(width, paint[0]).simplify()
+        if index >= 0:
+            self._lines[key] = (signature, line, scroll_x, shown)
+        return shown
+
+    def _render_row(self, index: int, cells: Sequence[Text], cursor: bool, hover: bool, paint: tuple[Any, ...],
+                    width: int) -> Strip:
+        """One row (index -1: the header) as DataTable draws it: each cell padded, on the row's
+        style, with the hover and cursor styles over it, and the row's style carried to the edge."""
+        self.rows_rendered += index >= 0
+        base, header_style, even, odd, cursor_style, hover_style, header_cursor, header_hover, columns, _ = paint
+        row_style = header_style if index < 0 else ((odd if index % 2 else even) if self.zebra_stripes else base)
+        over = Style()
+        if hover:
+            over += hover_style + (header_hover if index < 0 else Style())
+        if cursor:
+            over += cursor_style + (header_cursor if index < 0 else Style())
+        post = Style.from_color(color=over.color)  # DataTable's default: the cursor's colour wins over the cell's
+        console = self.app.console
+        segments: list[Segment] = []
+        for column, (cell, cell_width) in enumerate(zip(cells, columns, strict=False)):
+            options = self.app.console_options.update_dimensions(cell_width, 1).update(no_wrap=True)
+            pre = row_style + Style.from_meta({"row": index, "column": column}) + over
+            lines = console.render_lines(Styled(Padding(cell, (0, self.cell_padding)), pre_style=pre, post_style=post),
+                                         options)
+            segments += lines[0]
+        fill = max(0, width - sum(columns))
+        segments.append(Segment(" " * fill, row_style + over + Style.from_meta(
+            {"row": index, "column": 0, "out_of_bounds": True})))
+        return Strip(segments)
+
+    # DataTable shows the faint hover row while the mouse is over the table and hides it on keys
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._hover_shown = bool(event.style.meta)
+
+    def on_leave(self, _: events.Leave) -> None:
+        self._hover_shown = False
+
+    def _keyboard(self) -> None:
+        if self._hover_shown:
+            self._hover_shown = False
+            self.refresh()
+
+    def action_cursor_up(self) -> None:
+        self._keyboard()
+        super().action_cursor_up()
+
+    def action_cursor_down(self) -> None:
+        self._keyboard()
+        super().action_cursor_down()
+
+    def action_page_up(self) -> None:
+        self._keyboard()
+        super().action_page_up()
+
+    def action_page_down(self) -> None:
+        self._keyboard()
+        super().action_page_down()
+
+    def action_scroll_top(self) -> None:
+        self._keyboard()
+        super().action_scroll_top()
+
+    def action_scroll_bottom(self) -> None:
+        self._keyboard()
+        super().action_scroll_bottom()
