@@ -134,3 +134,34 @@ async def test_live_table_columns_are_as_wide_as_their_widest_cell_at_any_size()
         await pilot.pause()
         assert t.render_line(1).text.split() == ["0", "v"]
         assert t.virtual_size.width == sum(c.get_render_width(t) for c in t.columns.values())
+
+
+async def test_live_table_mouse_picks_the_row_under_it():
+    """The drawn lines carry DataTable's row/column meta, so its mouse handling still works: a click
+    moves the cursor to the row under the mouse, a second click selects it, hovering marks it."""
+    selected: list[str] = []
+
+    class ClickApp(TableApp):
+        def on_data_table_row_selected(self, event: LiveTable.RowSelected) -> None:
+            selected.append(str(event.row_key.value))
+
+    app = ClickApp()
+    async with app.run_test() as pilot:
+        t = app.query_one(LiveTable)
+        t.sync(rows(*[(f"k{i}", str(i), f"v{i}") for i in range(10)]))
+        await pilot.pause()
+        await pilot.click(LiveTable, offset=(2, 1 + 4))  # the header is line 0
+        await pilot.pause()
+        assert t.cursor_row == 4 and t.selected_key == "k4"
+        await pilot.click(LiveTable, offset=(2, 1 + 4))
+        await pilot.pause()
+        assert selected == ["k4"]
+        before = t.render_line(1 + 6).text
+        await pilot.hover(LiveTable, offset=(2, 1 + 6))
+        await pilot.pause()
+        assert t.hover_coordinate.row == 6
+        assert t.render_line(1 + 6).text == before  # same text, drawn with the hover style
+        hovered = t.render_line(1 + 6)
+        await pilot.press("down")
+        await pilot.pause()
+        assert t.render_line(1 + 6) != hovered  # a key hides the hover row, as DataTable does
