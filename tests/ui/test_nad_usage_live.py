@@ -5,26 +5,16 @@ add, update and delete, anywhere in the cluster, the tab shows what a whole-clus
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
-import pytest
 
 from multus_tui.ui.model import nad_usage
 from multus_tui.ui.screens.namespace import NamespaceScreen
 from multus_tui.ui.widgets import LiveTable
-from tests.ui.ui_harness import SIZE, fully_mounted, make_app, start_sandbox, table_rows, wait_for
+from tests.ui.ui_harness import SIZE, fully_mounted, make_app, table_rows, wait_for
 
 NAD_RES = "network-attachment-definitions"
 NET = "default/usage-net"
 OTHER = "default/usage-other"
 STATUS = "k8s.v1.cni.cncf.io/network-status"
-
-
-@pytest.fixture
-def seed(tmp_path: Path):
-    sb, kc = start_sandbox(tmp_path, "seed")
-    yield sb, kc
-    sb.stop()
 
 
 def nad(name: str, start: int) -> dict:

@@ -257,38 +257,14 @@ class LiveTable(DataTable):
             {"row": index, "column": 0, "out_of_bounds": True})))
         return Strip(segments)
 
-    # DataTable shows the faint hover row while the mouse is over the table and hides it on keys
+    # DataTable shows the faint hover row while the mouse is over the table, and hides it on keys
     def on_mouse_move(self, event: events.MouseMove) -> None:
         self._hover_shown = bool(event.style.meta)
 
     def on_leave(self, _: events.Leave) -> None:
         self._hover_shown = False
 
-    def _keyboard(self) -> None:
+    def on_key(self, _: events.Key) -> None:
         if self._hover_shown:
             self._hover_shown = False
             self.refresh()
-
-    def action_cursor_up(self) -> None:
-        self._keyboard()
-        super().action_cursor_up()
-
-    def action_cursor_down(self) -> None:
-        self._keyboard()
-        super().action_cursor_down()
-
-    def action_page_up(self) -> None:
-        self._keyboard()
-        super().action_page_up()
-
-    def action_page_down(self) -> None:
-        self._keyboard()
-        super().action_page_down()
-
-    def action_scroll_top(self) -> None:
-        self._keyboard()
-        super().action_scroll_top()
-
-    def action_scroll_bottom(self) -> None:
-        self._keyboard()
-        super().action_scroll_bottom()
