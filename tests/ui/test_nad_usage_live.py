@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from multus_tui.ui.model import nad_usage
+from multus_tui.ui.screens import namespace as namespace_screen
 from multus_tui.ui.screens.namespace import NamespaceScreen
 from multus_tui.ui.widgets import LiveTable
 from tests.ui.ui_harness import SIZE, fully_mounted, make_app, table_rows, wait_for
@@ -36,7 +39,11 @@ def usage_columns(rows: dict[str, list[str]]) -> dict[str, tuple[str, str]]:
     return {key: (cells[6], cells[7]) for key, cells in rows.items()}
 
 
-async def test_attachments_tab_follows_pod_add_update_delete(seed):
+@pytest.mark.parametrize("in_worker", [False, True], ids=["joined-on-the-loop", "first-join-in-a-worker"])
+async def test_attachments_tab_follows_pod_add_update_delete(seed, monkeypatch, in_worker):
+    """(In a big cluster the first whole join runs in a worker: forced here for the small seed.)"""
+    if in_worker:
+        monkeypatch.setattr(namespace_screen, "BACKGROUND_OVER", -1)
     sb, kc = seed
     sb.store.create(NAD_RES, nad("usage-net", 10))
     sb.store.create(NAD_RES, nad("usage-other", 30))

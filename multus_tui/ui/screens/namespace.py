@@ -235,20 +235,28 @@ class NamespaceScreen(BaseScreen):
 
     @dataclass
     class UsageJoined(Message):
-        """Every network's usage, joined in a worker."""
+        """Every network's usage, joined in a worker (None: the join failed; the worker logged why)."""
 
-        usage: dict[str, NadUsage]
+        usage: dict[str, NadUsage] | None
 
     @work(thread=True, exclusive=True, group="nad-usage", exit_on_error=False, description="NAD usage")
     def _usage_in_background(self, store: LiveStore) -> None:
-        self.post_message(self.UsageJoined(nad_usage(store)))
+        usage = None
+        try:
+            usage = nad_usage(store)
+        finally:  # the screen waits for this message before it refreshes the tab again
+            self.post_message(self.UsageJoined(usage))
 
     def on_namespace_screen_usage_joined(self, message: UsageJoined) -> None:
         self._usage_building = False
+        if message.usage is None:
+            self._usage_dirty = None  # join again at the next change
+            return
         self._usage.rebuild(message.usage)
-        if self.is_attached:  # then the pods that changed while it was joined
+        store = self.store
+        if self.is_attached and store is not None:  # then the pods that changed while it was joined
             self._stale.add("attachments")
-            self.update_view(self.store, [])
+            self.update_view(store, [])
 
     def nad_rows(self, store: Any, usage: dict[str, NadUsage] | None = None) -> list[tuple[str, list[Text]]]:
         """The attachments tab's rows (filtered), with `usage` (default: the screen's, kept current

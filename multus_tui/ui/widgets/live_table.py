@@ -55,7 +55,8 @@ class LiveTable(DataTable):
         self.rows_rendered = 0  # rows drawn anew (not from the per-row cache): a test reads it
         # drawing: the row keys in display order, each row's last line, the styles of this paint
         self._display: list[str] = []
-        self._lines: dict[str, tuple[tuple[Any, ...], Strip, int, Strip]] = {}  # signature, line, scroll x, shown
+        # per row (None: the header): (signature, {(cursor, hover): (line, scroll x, line as shown)})
+        self._lines: dict[str | None, tuple[tuple[Any, ...], dict[tuple[bool, bool], tuple[Strip, int, Strip]]]] = {}
         self._paint_styles: tuple[Any, ...] | None = None
         self._last_paint: tuple[Any, ...] | None = None
         self._hover_shown = False  # the mouse is over the table (DataTable hides its hover on keys)
@@ -209,7 +210,7 @@ class LiveTable(DataTable):
         paint = self._paint()
         header = 1 if self.show_header else 0
         if y < header:
-            index, key, cells = -1, "", paint[9]
+            index, key, cells = -1, None, paint[9]
         else:
             index = y - header + scroll_y
             if index >= len(self._display):
@@ -218,17 +219,18 @@ class LiveTable(DataTable):
             cells = self._cells[key]
         cursor = self.show_cursor and index == self.cursor_coordinate.row and index >= 0
         hover = self.show_cursor and self._hover_shown and index == self.hover_coordinate.row
-        signature = (cells, index, cursor, hover, paint, width)
-        hit = self._lines.get(key) if index >= 0 else None
-        if hit is not None and hit[0] == signature:
-            if hit[2] == scroll_x:
-                return hit[3]
-            line = hit[1]
-        else:
-            line = self._render_row(index, cells, cursor, hover, paint, width)
+        signature = (cells, index, paint, width)
+        # a row is kept drawn with and without the cursor (and hover): moving the cursor back and forth
+        # between two rows draws nothing
+        variants = self._lines.get(key)
+        if variants is None or variants[0] != signature:
+            variants = self._lines[key] = (signature, {})
+        hit = variants[1].get((cursor, hover))
+        if hit is not None and hit[1] == scroll_x:
+            return hit[2]
+        line = hit[0] if hit is not None else self._render_row(index, cells, cursor, hover, paint, width)
         shown = line.crop(scroll_x, scroll_x + width).adjust_cell_length(width, paint[0]).simplify()
-        if index >= 0:
-            self._lines[key] = (signature, line, scroll_x, shown)
+        variants[1][cursor, hover] = (line, scroll_x, shown)
         return shown
 
     def _render_row(self, index: int, cells: Sequence[Text], cursor: bool, hover: bool, paint: tuple[Any, ...],
