@@ -843,6 +843,13 @@ class LiveStore:
         out.sort(key=lambda p: (p.namespace, p.name))
         return out
 
+    def pod_networks(self, namespace: str, name: str) -> tuple[str, ...]:
+        """The networks ("ns/name") the pod has a secondary attachment to, from the index that
+        network_users reads (so the two always agree)."""
+        with self._lock:
+            summary = self._pod_summary.get((namespace, name))
+        return summary[0] if summary else ()
+
     def network_use(self) -> dict[str, int]:
         """network -> how many pods have a secondary attachment to it."""
         with self._lock:

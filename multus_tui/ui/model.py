@@ -224,6 +224,47 @@ def nad_usage(store: Any) -> dict[str, NadUsage]:
     return usage
 
 
+class UsageIndex:
+    """nad_usage kept current by pod changes: a changed pod re-joins only the networks it uses now or
+    used before (each from the store's index of that network's users), not every pod of the cluster."""
+
+    def __init__(self) -> None:
+        self.usage: dict[str, NadUsage] = {}
+        self.ready = False  # a whole-cluster usage has been installed
+        self._nets_of: dict[tuple[str, str], frozenset[str]] = {}
+
+    def rebuild(self, usage: dict[str, NadUsage]) -> None:
+        """Install a whole-cluster nad_usage (computed here, or in a worker and handed over)."""
+        nets_of: dict[tuple[str, str], set[str]] = {}
+        for net, u in usage.items():
+            for pod in u.pods:
+                nets_of.setdefault(pod, set()).add(net)
+        self.usage = usage
+        self._nets_of = {pod: frozenset(nets) for pod, nets in nets_of.items()}
+        self.ready = True
+
+    def update(self, store: Any, pods: Iterable[tuple[str, str]]) -> set[str]:
+        """Bring the usage up to date after these pods (namespace, name) changed or went; the networks
+        whose usage was recomputed. A store without a network index is joined whole."""
+        if getattr(store, "pod_networks", None) is None or getattr(store, "network_users", None) is None:
+            before = set(self.usage)
+            self.rebuild(nad_usage(store))
+            return before | set(self.usage)
+        affected: set[str] = set()
+        for pod in pods:
+            now = frozenset(store.pod_networks(*pod))
+            affected |= self._nets_of.pop(pod, frozenset()) | now
+            if now:
+                self._nets_of[pod] = now
+        for net in affected:
+            u = network_usage(store, net)
+            if u is None:
+                self.usage.pop(net, None)
+            else:
+                self.usage[net] = u
+        return affected
+
+
 def nads_for_namespace(store: Any, namespace: str) -> list[Any]:
     """The NADs a pod in `namespace` can use: its own first, then every other namespace's
     (reachable with the `ns/name` form unless Multus runs with namespaceIsolation)."""

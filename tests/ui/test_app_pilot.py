@@ -30,14 +30,6 @@ from tests.waiting import toasts
 NAD_RES = "network-attachment-definitions"
 
 
-@pytest.fixture
-def seed(tmp_path: Path):
-    """(sandbox, kubeconfig path) on the seed scenario, stopped at teardown."""
-    sb, kc = start_sandbox(tmp_path, "seed")
-    yield sb, kc
-    sb.stop()
-
-
 def in_pool(ips: str) -> bool:
     for ip in ips.split(","):
         ip = ip.strip().split("/")[0]

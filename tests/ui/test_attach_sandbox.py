@@ -106,7 +106,7 @@ async def test_samplepod_created_and_seen_attaching_from_the_pool(online):
         assert att.network == "kube-system/vlan1-internal-pool" and att.interface == "net1"
         (ip,) = att.ips
         assert ip_address("192.168.0.20") <= ip_address(ip.split("/")[0]) <= ip_address("192.168.0.49")
-        table_text = " ".join(str(c) for row in follow.query_one("#attach-follow-table")._cells.values() for c in row)
+        table_text = " ".join(str(c) for row in follow.query_one("#attach-follow-table").cells.values() for c in row)
         assert ip.split("/")[0] in table_text and "attached" in table_text
         pod = ctx.cluster.get_raw("pod", "default", "samplepod-2")
         assert pod["spec"]["containers"][0]["image"] == "dougbtv/centos-network"

@@ -41,26 +41,27 @@ async def test_live_table_updates_by_key_without_refilling():
         assert t.stats == {"added": 3, "removed": 1, "updated": 1, "sorted": 1}
 
 
-async def test_live_table_cell_change_rerenders_only_its_row():
-    """DataTable.update_cell invalidates every render cache of the table (issue 9: a burst of pod
-    updates re-rendered every visible line 20 times a second); a changed cell must cost its row only."""
+async def test_live_table_cell_change_redraws_only_its_row():
+    """DataTable.update_cell invalidates every render cache of the table (a burst of pod updates
+    re-rendered every visible line 20 times a second); a changed cell must cost its row only."""
     app = TableApp()
     async with app.run_test() as pilot:
         t = app.query_one(LiveTable)
         await pilot.pause()
         t.sync(rows(*[(f"k{i}", str(i), f"v{i}") for i in range(10)]))
         await pilot.pause()
-        count, before = t._update_count, set(t._cell_render_cache.keys())
+        drawn = t.rows_rendered
+        assert drawn >= 10  # every row was drawn once
         t.sync(rows(*[(f"k{i}", str(i), "w3" if i == 3 else f"v{i}") for i in range(10)]))
         await pilot.pause()
         assert t.stats["updated"] == 1
-        assert t._update_count == count  # the other rows' renders stayed valid
-        rendered = set(t._cell_render_cache.keys()) - before
-        assert {str(k[0].value) for k in rendered} == {"k3"} and len(rendered) == 2  # its two cells only
-        assert "w3" in t.render_line(1 + t.get_row_index("k3")).text  # and the screen shows it
+        assert t.rows_rendered - drawn == 1  # its row only
+        assert t.get_cell("k3", "b").plain == "w3" and t.get_row("k4")[1].plain == "v4"
+        assert "w3" in t.render_line(1 + t.get_row_index("k3")).text  # the screen shows it
+        assert "v4" in t.render_line(1 + t.get_row_index("k4")).text
+        assert t.cells["k3"][1].plain == "w3" and t.cells["k4"][1].plain == "v4"
         # a wider value widens its column (as new addresses do), and nothing is drawn cropped
         t.sync(rows(*[(f"k{i}", str(i), "a longer value" if i == 5 else f"v{i}") for i in range(10)]))
-        await pilot.pause()
         await pilot.pause()
         assert "a longer value" in t.render_line(1 + t.get_row_index("k5")).text
         assert "v4" in t.render_line(1 + t.get_row_index("k4")).text
@@ -104,27 +105,63 @@ def test_bidi_overrides_are_shown_as_escapes_not_obeyed():
     assert plain("x\u200fy").plain == "x\\u200fy"
 
 
-async def test_live_table_columns_widen_always_and_shrink_in_small_tables():
-    """A wider cell widens its column; a narrower one narrows it only in a table of at most
-    shrink_max rows (DataTable re-measured the whole column for every narrower cell: N*N on a big
-    table, issue 18)."""
+async def test_live_table_columns_are_as_wide_as_their_widest_cell_at_any_size():
+    """A wider cell widens its column and a column narrows when its widest cell narrows or goes,
+    in a table of any size (DataTable's update_width re-measured the whole column for every cell
+    that got narrower: N*N on a big table), and the screen is drawn with the new widths."""
     app = TableApp()
     async with app.run_test() as pilot:
         t = app.query_one(LiveTable)
         await pilot.pause()
-        t.sync(rows(*[(f"k{i}", str(i), "wide value here") for i in range(20)]))
-        await pilot.pause()
         col = t.columns[ColumnKey("b")]
-        wide = col.content_width
-        t.sync(rows(*[(f"k{i}", str(i), "v") for i in range(20)]))
+        t.sync(rows(*[(f"k{i}", str(i), "v") for i in range(3000)]))
         await pilot.pause()
-        assert col.content_width < wide  # small table: shrinks as DataTable does
-        t.shrink_max = 10
-        t.sync(rows(*[(f"k{i}", str(i), "a wider value than before") for i in range(20)]))
+        assert col.content_width == 1
+        t.sync(rows(*[(f"k{i}", str(i), "wide value here" if i == 7 else "v") for i in range(3000)]))
         await pilot.pause()
-        widest = col.content_width
-        assert widest > wide
-        t.sync(rows(*[(f"k{i}", str(i), "v") for i in range(20)]))
+        assert col.content_width == len("wide value here")
+        assert "wide value here" in t.render_line(1 + t.get_row_index("k7")).text
+        t.sync(rows(*[(f"k{i}", str(i), "mid" if i == 7 else "v") for i in range(3000)]))
         await pilot.pause()
-        assert col.content_width == widest  # bigger than shrink_max: widen only
-        assert "v" in t.render_line(1 + t.get_row_index("k3")).text
+        assert col.content_width == 3  # its widest cell narrowed
+        t.sync(rows(*[(f"k{i}", str(i), "a wider value than before" if i == 9 else "v") for i in range(3000)]))
+        await pilot.pause()
+        assert col.content_width == len("a wider value than before")
+        t.sync(rows(*[(f"k{i}", str(i), "v") for i in range(3000) if i != 9]))  # its widest row went
+        await pilot.pause()
+        assert col.content_width == 1
+        t.scroll_to(y=0, animate=False)
+        await pilot.pause()
+        assert t.render_line(1).text.split() == ["0", "v"]
+        assert t.virtual_size.width == sum(c.get_render_width(t) for c in t.columns.values())
+
+
+async def test_live_table_mouse_picks_the_row_under_it():
+    """The drawn lines carry DataTable's row/column meta, so its mouse handling still works: a click
+    moves the cursor to the row under the mouse, a second click selects it, hovering marks it."""
+    selected: list[str] = []
+
+    class ClickApp(TableApp):
+        def on_data_table_row_selected(self, event: LiveTable.RowSelected) -> None:
+            selected.append(str(event.row_key.value))
+
+    app = ClickApp()
+    async with app.run_test() as pilot:
+        t = app.query_one(LiveTable)
+        t.sync(rows(*[(f"k{i}", str(i), f"v{i}") for i in range(10)]))
+        await pilot.pause()
+        await pilot.click(LiveTable, offset=(2, 1 + 4))  # the header is line 0
+        await pilot.pause()
+        assert t.cursor_row == 4 and t.selected_key == "k4"
+        await pilot.click(LiveTable, offset=(2, 1 + 4))
+        await pilot.pause()
+        assert selected == ["k4"]
+        before = t.render_line(1 + 6).text
+        await pilot.hover(LiveTable, offset=(2, 1 + 6))
+        await pilot.pause()
+        assert t.hover_coordinate.row == 6
+        assert t.render_line(1 + 6).text == before  # same text, drawn with the hover style
+        hovered = t.render_line(1 + 6)
+        await pilot.press("down")
+        await pilot.pause()
+        assert t.render_line(1 + 6) != hovered  # a key hides the hover row, as DataTable does

@@ -14,6 +14,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from multus_tui.ui.model import (
+    NadUsage,
+    UsageIndex,
     ipam_type,
     master_or_bridge,
     multus_events,
@@ -83,6 +85,12 @@ class NamespaceScreen(BaseScreen):
         # named in its changes (25 ms -> a few ms per refresh at 100 pods, on the UI thread).
         self._pod_row_cache: dict[str, list[tuple[str, list[Text]]]] = {}
         self._pods_dirty: set[str] | None = None
+        # The attachments tab's pod counts and pools: the usage of every network, brought up to date
+        # per changed pod (None: join every pod again); and per NAD its last usage cells.
+        self._usage = UsageIndex()
+        self._usage_dirty: set[tuple[str, str]] | None = None
+        self._usage_building = False  # a worker is joining every pod (a big cluster's first time)
+        self._usage_cells: dict[str, tuple[Any, Any, list[Text]]] = {}
 
     @property
     def doctor_namespace(self) -> str | None:
@@ -163,6 +171,7 @@ class NamespaceScreen(BaseScreen):
         if changes is None:
             touched = {"attachments", "pods", "events"}
             self._pods_dirty = None
+            self._usage_dirty = None
         else:
             touched = set()
             for c in changes:
@@ -173,6 +182,10 @@ class NamespaceScreen(BaseScreen):
                     touched.add("attachments")
                 elif kind == "pod":
                     touched.add("attachments")  # pods/pool columns count pods of every namespace
+                    if getattr(c, "op", "") == "reset" or c.key is None:
+                        self._usage_dirty = None
+                    elif self._usage_dirty is not None:
+                        self._usage_dirty.add((key[0], key[1]))
                     if here:
                         touched.add("pods")
                         if getattr(c, "op", "") == "reset" or c.key is None:
@@ -181,6 +194,11 @@ class NamespaceScreen(BaseScreen):
                             self._pods_dirty.add(key[1])
                 elif kind == "event":
                     ev = getattr(c, "view", None)
+                    if getattr(ev, "involved_kind", "") in ("Pod", "") and getattr(ev, "involved_name", None):
+                        # a pod's events decide whether its attachments hold their addresses (pools)
+                        touched.add("attachments")
+                        if self._usage_dirty is not None:
+                            self._usage_dirty.add((ev.involved_namespace or key[0], ev.involved_name))
                     if here or getattr(ev, "involved_namespace", None) == self.namespace:
                         touched |= {"pods", "events"}
                         self._pods_dirty = None  # events join pods by involved object: rebuild all
@@ -192,44 +210,72 @@ class NamespaceScreen(BaseScreen):
             return
         self._stale.discard(tab)
         if tab == "attachments":
-            if getattr(store, "pod_count", lambda: 0)() > BACKGROUND_OVER:
-                self._nad_rows_in_background(store)  # joining every pod's attachments: not on the UI thread
-            else:
-                self._table_for(tab).sync(self.nad_rows(store, nad_usage(store)))
+            self._refresh_nads(store)
         elif tab == "pods":
             dirty, self._pods_dirty = self._pods_dirty, set()
             self._table_for(tab).sync(self.pod_rows(store, dirty))
         else:
             self._table_for(tab).sync(self.event_rows(store))
 
+    def _refresh_nads(self, store: Any) -> None:
+        """The attachments tab: re-join only the networks of the pods that changed since the last
+        refresh; the first time (or after a relist) every pod, in a worker on a big cluster."""
+        if self._usage_building:
+            return  # the worker's result applies what changed meanwhile
+        dirty, self._usage_dirty = self._usage_dirty, set()
+        if dirty is None or not self._usage.ready:
+            if getattr(store, "pod_count", lambda: 0)() > BACKGROUND_OVER:
+                self._usage_building = True
+                self._usage_in_background(store)  # joining every pod's attachments: not on the UI thread
+                return
+            self._usage.rebuild(nad_usage(store))
+        else:
+            self._usage.update(store, dirty)
+        self._table_for("attachments").sync(self.nad_rows(store))
+
     @dataclass
-    class NadRows(Message):
-        """The attachments tab's rows, joined in a worker."""
+    class UsageJoined(Message):
+        """Every network's usage, joined in a worker (None: the join failed; the worker logged why)."""
 
-        rows: list[tuple[str, list[Text]]]
+        usage: dict[str, NadUsage] | None
 
-    @work(thread=True, exclusive=True, group="nad-rows", exit_on_error=False, description="NAD usage")
-    def _nad_rows_in_background(self, store: LiveStore) -> None:
-        """The attachments tab's rows of a big cluster, in a thread (the first time, every pod's
-        attachments are joined; then only the pods that changed); the newest wins."""
-        self.post_message(self.NadRows(self.nad_rows(store, nad_usage(store))))
+    @work(thread=True, exclusive=True, group="nad-usage", exit_on_error=False, description="NAD usage")
+    def _usage_in_background(self, store: LiveStore) -> None:
+        usage = None
+        try:
+            usage = nad_usage(store)
+        finally:  # the screen waits for this message before it refreshes the tab again
+            self.post_message(self.UsageJoined(usage))
 
-    def on_namespace_screen_nad_rows(self, message: NadRows) -> None:
-        if self.is_attached:
-            self._table_for("attachments").sync(message.rows)
+    def on_namespace_screen_usage_joined(self, message: UsageJoined) -> None:
+        self._usage_building = False
+        if message.usage is None:
+            self._usage_dirty = None  # join again at the next change
+            return
+        self._usage.rebuild(message.usage)
+        store = self.store
+        if self.is_attached and store is not None:  # then the pods that changed while it was joined
+            self._stale.add("attachments")
+            self.update_view(store, [])
 
-    def nad_rows(self, store: Any, usage: dict) -> list[tuple[str, list[Text]]]:
+    def nad_rows(self, store: Any, usage: dict[str, NadUsage] | None = None) -> list[tuple[str, list[Text]]]:
+        """The attachments tab's rows (filtered), with `usage` (default: the screen's, kept current
+        by refresh); a NAD whose usage did not change keeps its usage cells."""
+        usage = self._usage.usage if usage is None else usage
         rows = []
+        cached, self._usage_cells = self._usage_cells, {}
         for v in nads_for_namespace(store, self.namespace):
             ipam, static_cells = nad_columns(v, self.namespace)
             key = f"{v.namespace}/{v.name}"
             u = usage.get(key)
-            pool, pool_style = pool_text(u, ipam)
-            cells = [
-                *static_cells,
-                Text(str(len(u.pods) if u else 0)),
-                Text(pool, style=pool_style),
-            ]
+            hit = cached.get(key)
+            if hit is not None and hit[0] is u and hit[1] is ipam:
+                usage_cells = hit[2]
+            else:
+                pool, pool_style = pool_text(u, ipam)
+                usage_cells = [Text(str(len(u.pods) if u else 0)), Text(pool, style=pool_style)]
+            self._usage_cells[key] = (u, ipam, usage_cells)
+            cells = [*static_cells, *usage_cells]
             if matches(self.filter_text, *(c.plain for c in cells)):
                 rows.append((key, cells))
         return rows
