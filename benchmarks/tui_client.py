@@ -138,7 +138,7 @@ async def run(a: argparse.Namespace) -> dict[str, Any]:
                 return False
             t = app.screen.query_one("#namespaces", LiveTable)
             total = 0
-            for cells in t._cells.values():
+            for cells in t.cells.values():
                 total += int(cells[2].plain or 0)
             return total >= a.expect_pods
 
