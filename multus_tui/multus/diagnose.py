@@ -45,7 +45,7 @@ from typing import Any
 from multus_tui.multus.attachments import ATTACHED, AttachmentState, join_attachments, network_status_error
 from multus_tui.multus.errors import AnnotationError, ConfigError
 from multus_tui.multus.failures import Failure
-from multus_tui.multus.ipam import IPRange, ipam_ranges, pool_size
+from multus_tui.multus.ipam import IPRange, ipam_ranges, pool_size, pool_use, pool_uses
 from multus_tui.multus.nad import NAD, RESOURCE_NAME_ANNOTATION
 from multus_tui.multus.nodes import NodeFacts, link_gaps
 from multus_tui.multus.pod import is_normalised
@@ -564,8 +564,9 @@ def _pool_finding(out: _Out, objs: list[str], label: str, used: int, size: int, 
 def _check_pools(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _Out, *,
                  whereabouts: bool = True) -> None:
     # host-local: per NAD and node; whereabouts: per pool (same ranges and network_name = one IPPool)
-    hl_used: dict[tuple[str, str], set[tuple[str, str]]] = {}
-    wa_used: dict[tuple, set[str]] = {}
+    # (node, attachment, addresses) of each attached interface, per NAD (host-local) or per pool
+    hl_held: dict[str, list[tuple[str | None, tuple[str, str], Sequence[str]]]] = {}
+    wa_held: dict[tuple, list[tuple[str | None, tuple[str, str], Sequence[str]]]] = {}
     wa_nads: dict[tuple, set[str]] = {}
     exhausted: dict[str, list[_Pod]] = {}
     wa_key: dict[int, tuple | None] = {}  # _wa_pool per NAD, computed once
@@ -583,41 +584,37 @@ def _check_pools(ctxs: list[_Pod], by_key: Mapping[tuple[str, str], NAD], out: _
                 continue
             itype = _ipam_type(nad)
             if itype == "host-local" and c.rec.node:
-                hl_used.setdefault((st.network, c.rec.node), set()).add((c.ref, st.interface or ""))
+                hl_held.setdefault(st.network, []).append((c.rec.node, (c.ref, st.interface or ""), st.ips))
             elif itype == "whereabouts" and whereabouts:  # else its IPPools tell (check 11)
                 key = wa_key.get(id(nad)) if id(nad) in wa_key else wa_key.setdefault(id(nad), _wa_pool(nad))
                 if key is not None:
-                    wa_used.setdefault(key, set()).update(st.ips)
+                    wa_held.setdefault(key, []).append((c.rec.node, (c.ref, st.interface or ""), st.ips))
     for (ns, name), nad in by_key.items():
         if nad.ipam_type == "whereabouts" and whereabouts:  # else its IPPools tell (check 11)
             key = _wa_pool(nad)
             if key is not None:
                 wa_nads.setdefault(key, set()).add(f"{ns}/{name}")
     reported: set[str] = set()
-    for (ref, node), holders in sorted(hl_used.items()):
+    for ref, holders in sorted(hl_held.items()):
         ns, name = ref.split("/", 1)
-        size = _size(by_key[(ns, name)])
-        if size is None:
-            continue
-        ex = [c for c in exhausted.get(ref, []) if c.rec.node == node]
-        if ex:
-            reported.add(ref)
-        _pool_finding(out, [nad_ref(ns, name)], f"host-local pool of {ref} on {node}", len(holders), size, ex,
-                      "widen the range (rangeStart/rangeEnd or a larger subnet) or spread pods over more nodes")
+        for use in pool_uses(by_key[(ns, name)].ipam, holders):  # one per node: each has its own pool
+            ex = [c for c in exhausted.get(ref, []) if c.rec.node == use.node]
+            if ex:
+                reported.add(ref)
+            _pool_finding(out, [nad_ref(ns, name)], f"host-local pool of {ref} on {use.node}", use.used, use.size,
+                          ex, "widen the range (rangeStart/rangeEnd or a larger subnet) or spread pods over more "
+                          "nodes")
     for key, refs in sorted(wa_nads.items(), key=lambda kv: sorted(kv[1])):
         first = sorted(refs)[0]
         ns, name = first.split("/", 1)
-        size = _size(by_key[(ns, name)])
-        if size is None:
+        use = pool_use(by_key[(ns, name)].ipam, wa_held.get(key, ()))
+        if use is None:
             continue
-        pool_ranges = _ranges(by_key[(ns, name)])
-        addrs = (parse_ip(ip) for ip in wa_used.get(key, set()))
-        ips = {a for a in addrs if a is not None and any(a in r for r in pool_ranges)}
         ex = [c for r in sorted(refs) for c in exhausted.get(r, [])]
         reported.update(refs)
         label = f"whereabouts pool {', '.join(key[0])}" + (f" ({key[1]})" if key[1] else "") + \
             f" used by {', '.join(sorted(refs))}"
-        _pool_finding(out, [nad_ref(*r.split("/", 1)) for r in sorted(refs)], label, len(ips), size, ex,
+        _pool_finding(out, [nad_ref(*r.split("/", 1)) for r in sorted(refs)], label, use.used, use.size, ex,
                       "widen the range (or add ipRanges), or remove excludes")
     # exhaustion reported by pods on a pool we could not size (e.g. a NAD since deleted)
     for ref, cs in sorted(exhausted.items()):

@@ -485,3 +485,59 @@ def _exhausted_message(rs: list[IPRange]) -> str:
             f"/ range: {r.network} / excludeRanges: [{excl}]"
         )
     return "no IP addresses available in range set: " + ",".join(x.describe() for x in rs)
+
+
+@dataclass(frozen=True)
+class PoolUse:
+    """How full a NAD's pool is: `used` attachments of `size`; `node` names the node of a per-node
+    pool (host-local keeps one pool per node, reference 4.14), None for a cluster-wide one."""
+
+    used: int
+    size: int
+    node: str | None = None
+
+    @property
+    def exhausted(self) -> bool:
+        return self.used >= self.size
+
+
+def pool_uses(ipam: Mapping[str, Any] | None,
+              holders: Iterable[tuple[str | None, Any, Iterable[str]]]) -> list[PoolUse]:
+    """The use of an IPAM's pool(s) by the attachments holding their addresses. `holders`: (node,
+    attachment key, addresses) of each attached pod interface. An attachment counts once (a dual-stack
+    one takes one address from each set; `pool_size` is per attachment) and only when one of its
+    addresses lies in the pool's ranges (a pod's own `ips` outside them take nothing from it).
+    host-local: one PoolUse per node holding some (each node has its own pool), by node name;
+    whereabouts: one for the cluster. [] when there is no pool or the block cannot be read.
+    The Doctor and the NAD views both count with this."""
+    try:
+        size = pool_size(ipam)
+        ranges = ipam_ranges(ipam) if size else []
+    except ConfigError:
+        return []
+    if not size or ipam is None:
+        return []
+    per_node = ipam.get("type") == "host-local"
+    held: dict[str | None, set[Any]] = {}
+    for node, key, addresses in holders:
+        if per_node and not node:
+            continue  # not scheduled: no node's pool holds it
+        if any(addr in r for addr in addresses for r in ranges):
+            held.setdefault(node if per_node else None, set()).add(key)
+    if not per_node and not held:
+        return [PoolUse(0, size)]
+    return [PoolUse(len(keys), size, node) for node, keys in sorted(held.items(), key=lambda kv: str(kv[0]))]
+
+
+def pool_use(ipam: Mapping[str, Any] | None,
+             holders: Iterable[tuple[str | None, Any, Iterable[str]]]) -> PoolUse | None:
+    """The fullest of `pool_uses` (0 used when no node holds any), None when there is no pool."""
+    uses = pool_uses(ipam, holders)
+    if uses:
+        return max(uses, key=lambda u: u.used)
+    size = None
+    try:
+        size = pool_size(ipam)
+    except ConfigError:
+        return None
+    return PoolUse(0, size) if size else None

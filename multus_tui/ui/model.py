@@ -15,6 +15,7 @@ from multus_tui.cluster.store import NamespaceCounts as NamespaceSummary
 from multus_tui.multus import events
 from multus_tui.multus.attachments import is_secondary
 from multus_tui.multus.failures import distinct_failures, nad_for_network
+from multus_tui.multus.ipam import pool_use
 
 __all__ = ["NamespaceSummary"]
 
@@ -129,56 +130,12 @@ def subnet_or_range(ipam: dict | None) -> str:
     return ", ".join(parts) or str(t or "")
 
 
-# Pool arithmetic parses the IPAM block; the same dict object comes back for an unchanged NAD
-# (views are immutable), so remember the answers by identity (keeping the dict alive with them).
-_IPAM_FACTS: dict[int, tuple[dict, int | None, list[Any] | None]] = {}
-
-
-def _ipam_facts(ipam: dict) -> tuple[int | None, list[Any] | None]:
-    hit = _IPAM_FACTS.get(id(ipam))
-    if hit is not None and hit[0] is ipam:
-        return hit[1], hit[2]
-    try:
-        from multus_tui.multus.ipam import ipam_ranges
-        from multus_tui.multus.ipam import pool_size as _pool_size
-
-        size = _pool_size(ipam)
-    except Exception:
-        size = None
-    try:
-        ranges = list(ipam_ranges(ipam))
-    except Exception:
-        ranges = None
-    if len(_IPAM_FACTS) > 20_000:
-        _IPAM_FACTS.clear()
-    _IPAM_FACTS[id(ipam)] = (ipam, size, ranges)
-    return size, ranges
-
-
-def pool_size(ipam: dict | None) -> int | None:
-    if not ipam:
-        return None
-    return _ipam_facts(ipam)[0]
-
-
-def in_pool(ipam: dict | None, ip: str) -> bool:
-    if not ipam:
-        return True
-    ranges = _ipam_facts(ipam)[1]
-    if ranges is None:
-        return True
-    try:
-        return any(ip in r for r in ranges)
-    except Exception:
-        return True
-
-
 @dataclass
 class NadUsage:
     pods: list[tuple[str, str]]  # (namespace, pod) using the NAD
-    # (namespace, pod, address) held: host-local pools are per node, so two pods may hold the same
-    # address and both count against their node's pool
-    ips: set[tuple[str, str, str]]
+    # (node, (namespace, pod, n), addresses) of each attached interface: what the NAD's pool holds, as
+    # multus.ipam.pool_use counts it (host-local per node, the n-th attachment of that pod to the NAD)
+    held: list[tuple[str | None, tuple[str, str, int], tuple[str, ...]]]
 
 
 def network_usage(store: Any, network: str) -> NadUsage | None:
@@ -190,12 +147,13 @@ def network_usage(store: Any, network: str) -> NadUsage | None:
     pods = users(network)
     if not pods:
         return None
-    u = NadUsage([(p.namespace, p.name) for p in pods], set())
+    u = NadUsage([(p.namespace, p.name) for p in pods], [])
     for p in pods:
+        n = 0
         for net, ips in store.attached_addresses(p.namespace, p.name):
             if net == network:
-                for ip in ips:
-                    u.ips.add((p.namespace, p.name, str(ip).split("/")[0]))
+                u.held.append((p.node, (p.namespace, p.name, n), tuple(str(ip) for ip in ips)))
+                n += 1
     return u
 
 
@@ -215,12 +173,11 @@ def nad_usage(store: Any) -> dict[str, NadUsage]:
         for a in pod_attachments(store, p):
             if not is_secondary(a):
                 continue
-            u = usage.setdefault(a.network, NadUsage([], set()))
+            u = usage.setdefault(a.network, NadUsage([], []))
             if (p.namespace, p.name) not in u.pods:
                 u.pods.append((p.namespace, p.name))
             if a.state == "attached":
-                for ip in a.ips or ():
-                    u.ips.add((p.namespace, p.name, str(ip).split("/")[0]))
+                u.held.append((p.node, (p.namespace, p.name, len(u.held)), tuple(str(ip) for ip in a.ips or ())))
     return usage
 
 
@@ -273,20 +230,14 @@ def nads_for_namespace(store: Any, namespace: str) -> list[Any]:
     return sorted(own, key=lambda v: v.name) + sorted(other, key=lambda v: (v.namespace, v.name))
 
 
-def pool_ips(usage: NadUsage | None, ipam: dict | None) -> set[tuple[str, str, str]]:
-    """The allocations that came out of the NAD's pool (not pod-requested addresses outside it)."""
-    if usage is None:
-        return set()
-    return {a for a in usage.ips if in_pool(ipam, a[2])}
-
-
 def pool_text(usage: NadUsage | None, ipam: dict | None) -> tuple[str, str]:
-    """(text, style) for the pool column: `used/size`, or for static IPAM whether pods share
-    its fixed address (S1's pitfall: a static NAD serves one pod at a time)."""
-    size = pool_size(ipam)
-    if size:
-        used = len(pool_ips(usage, ipam))
-        return f"{used}/{size}", "bold red" if used >= size else ""
+    """(text, style) for the pool column: `used/size` (host-local: the fullest node's pool, each node
+    has its own: `used/size per node`), or for static IPAM whether pods share its fixed address (S1's
+    pitfall: a static NAD serves one pod at a time)."""
+    use = pool_use(ipam, usage.held if usage else ())
+    if use is not None:
+        text = f"{use.used}/{use.size}" + (" per node" if ipam and ipam.get("type") == "host-local" else "")
+        return text, "bold red" if use.exhausted else ""
     if ipam and ipam.get("type") == "static" and ipam.get("addresses"):
         n = len(usage.pods) if usage else 0
         return ("fixed", "") if n <= 1 else (f"fixed, {n} pods share it", "bold red")

@@ -140,7 +140,8 @@ async def test_nad_detail_shows_tree_yaml_findings_and_pool_use(seed):
         row = table_rows(table)["kube-system/vlan1-internal-pool"]
         assert row[1] == "↗ kube-system" and row[2] == "macvlan → sbr" and row[3] == "host-local"
         assert row[4] == "k8s-vlan1" and "192.168.0.20-192.168.0.49" in row[5]
-        await wait_for(pilot, lambda: table_rows(table)["kube-system/vlan1-internal-pool"][7].endswith("/30"))
+        # host-local keeps a pool per node: the seed's two users are on two nodes, one address each
+        await wait_for(pilot, lambda: table_rows(table)["kube-system/vlan1-internal-pool"][7] == "1/30 per node")
         table.move_cursor(row=table.get_row_index("kube-system/vlan1-internal-pool"))
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, NadDetailScreen), what="NAD detail")

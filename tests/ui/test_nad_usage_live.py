@@ -32,7 +32,9 @@ def pod(name: str, namespace: str, networks: str) -> dict:
     return {"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": name, "namespace": namespace,
                          "annotations": {"k8s.v1.cni.cncf.io/networks": networks}},
-            "spec": {"containers": [{"name": "c", "image": "busybox", "command": ["sleep", "infinity"]}]}}
+            # one node: a host-local pool is per node, so the POOL column counts one node's holders
+            "spec": {"nodeName": "node-1",
+                     "containers": [{"name": "c", "image": "busybox", "command": ["sleep", "infinity"]}]}}
 
 
 def usage_columns(rows: dict[str, list[str]]) -> dict[str, tuple[str, str]]:

@@ -208,3 +208,36 @@ def test_iterating_a_slash_16_yields_every_host_once():
     (r,) = ipam_ranges({"type": "host-local", "subnet": "10.1.0.0/16"})
     hosts = list(r.iter_hosts())
     assert len(hosts) == len(set(hosts)) == 65533
+
+
+# --- pool use: one count for the Doctor and the NAD views -----------------------------------------
+HOST_LOCAL = {"type": "host-local", "ranges": [[{"subnet": "192.168.0.0/24", "rangeStart": "192.168.0.20",
+                                                 "rangeEnd": "192.168.0.49"}]]}
+
+
+def test_host_local_pools_are_counted_per_node():
+    from multus_tui.multus.ipam import pool_use, pool_uses
+
+    held = [("node-1", "a", ["192.168.0.20/24"]), ("node-2", "b", ["192.168.0.20"]),
+            ("node-2", "c", ["192.168.0.21"]), (None, "unscheduled", ["192.168.0.22"]),
+            ("node-1", "own-ips", ["10.9.9.9"])]  # outside the ranges: takes nothing from the pool
+    assert [(u.node, u.used, u.size) for u in pool_uses(HOST_LOCAL, held)] == [("node-1", 1, 30), ("node-2", 2, 30)]
+    fullest = pool_use(HOST_LOCAL, held)
+    assert (fullest.node, fullest.used, fullest.exhausted) == ("node-2", 2, False)
+    assert pool_use(HOST_LOCAL, []).used == 0
+
+
+def test_a_dual_stack_attachment_takes_one_place_of_the_pool():
+    from multus_tui.multus.ipam import pool_use
+
+    ipam = {"type": "whereabouts", "ipRanges": [{"range": "10.0.0.0/30"}, {"range": "fd00::/126"}]}
+    use = pool_use(ipam, [("node-1", "a", ["10.0.0.1/30", "fd00::1/126"]), ("node-2", "b", ["10.0.0.2", "fd00::2"])])
+    assert (use.used, use.size, use.node, use.exhausted) == (2, 2, None, True)
+
+
+def test_no_pool_no_use():
+    from multus_tui.multus.ipam import pool_use
+
+    assert pool_use({"type": "static", "addresses": [{"address": "10.0.0.1/24"}]}, [("n", "a", ["10.0.0.1"])]) is None
+    assert pool_use({"type": "host-local", "ranges": "nonsense"}, []) is None
+    assert pool_use(None, []) is None
