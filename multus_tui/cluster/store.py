@@ -385,6 +385,10 @@ class _KindWatcher:
             raise _Stopped
 
 
+# the most pods whose attachment joins LiveStore keeps (screens show far fewer at a time)
+JOINED_MAX = 50_000
+
+
 class LiveStore:
     """A live, thread-safe mirror of one namespace (or all) for the UI and commands.
 
@@ -423,6 +427,9 @@ class LiveStore:
         self._digests: dict[tuple[str, str], tuple[tuple[str, tuple[str, ...]], ...]] = {}
         # events by the object they are about: pod_attachments must not scan every event
         self._events_by_obj: dict[tuple[str, str], dict[tuple[str, str], EventView]] = {}
+        # pod_attachments' joins, kept until the pod or one of its events changes (screens re-derive
+        # their rows on every batch); bounded: only pods some screen shows are ever joined here
+        self._joined: dict[tuple[str, str], tuple[tuple, list[Any]]] = {}
         self._listeners: list[Listener] = []
         self._pending: dict[tuple[str, tuple[str, str] | None], Change] = {}
         self._pending_cv = threading.Condition(threading.Lock())
@@ -867,7 +874,7 @@ class LiveStore:
         from multus_tui.multus.attachments import ATTACHED, is_secondary
 
         try:
-            atts = self.pod_attachments(namespace, name)
+            atts = self._join(namespace, name)[1]  # not kept whole: the digest is what stays
         except Exception:  # noqa: BLE001 - odd data: nothing attached as far as a count goes
             atts = []
         digest = tuple((_intern_ref(a.network), tuple(a.ips or ())) for a in atts
@@ -935,12 +942,28 @@ class LiveStore:
             return sorted(self._objects["ipreservation"].values(), key=lambda v: (v.namespace, v.name))
 
     def pod_attachments(self, namespace: str, name: str) -> list[Any]:
-        """The pod's attachment states (domain AttachmentState), joined with its events."""
+        """The pod's attachment states (domain AttachmentState), joined with its events; the same
+        list again until the pod or one of its events changes."""
+        hit = self._joined.get((namespace, name))
+        sig, joined = self._join(namespace, name, hit[0] if hit is not None else None)
+        if joined is None:  # unchanged since it was kept, or the pod is gone
+            return hit[1] if hit is not None and sig == hit[0] else []
+        if len(self._joined) >= JOINED_MAX:
+            self._joined.clear()
+        self._joined[(namespace, name)] = (sig, joined)
+        return joined
+
+    def _join(self, namespace: str, name: str, unless: tuple | None = None) -> tuple[tuple, list[Any] | None]:
+        """(signature, the pod's attachment states); states None when the pod is gone or its signature
+        (uid, resourceVersion, its events' versions) is still `unless`."""
         pod = self.pod(namespace, name)
         if pod is None:
-            return []
+            return (), None
         evs = [e for e in self.events(namespace, name) if e.involved_kind in ("Pod", "")]
-        return pod.attachments(evs)
+        sig = (pod.uid, pod.resource_version, tuple((e.name, e.resource_version) for e in evs))
+        if sig == unless:
+            return sig, None
+        return sig, pod.attachments(evs)
 
     def counts(self) -> dict[str, int]:
         with self._lock:

@@ -24,27 +24,12 @@ def is_multus_event(ev: Any) -> bool:
     return events.is_multus_event(ev.reason, ev.source_component)
 
 
-# Joining a pod's annotations with its events costs a parse; screens re-derive every row on each
-# store batch, so keep the result until the pod or one of its events changes.
-_ATTACHMENTS: dict[tuple[int, str, str], tuple[tuple, list[Any]]] = {}
-_ATTACHMENTS_MAX = 50_000
-
-
 def pod_attachments(store: Any, pod: Any) -> list[Any]:
+    """The pod's attachment states (the store keeps each join until the pod or its events change)."""
     try:
-        events = store.events(pod.namespace, pod.name)
-        sig = (pod.uid, pod.resource_version, tuple((e.name, e.resource_version) for e in events))
-        key = (id(store), pod.namespace, pod.name)
-        hit = _ATTACHMENTS.get(key)
-        if hit is not None and hit[0] == sig:
-            return hit[1]
-        result = list(store.pod_attachments(pod.namespace, pod.name))
+        return store.pod_attachments(pod.namespace, pod.name)
     except Exception:  # a malformed annotation must not take the screen down; pod detail says why
         return []
-    if len(_ATTACHMENTS) >= _ATTACHMENTS_MAX:
-        _ATTACHMENTS.clear()
-    _ATTACHMENTS[key] = (sig, result)
-    return result
 
 
 def namespace_summaries(store: Any) -> list[NamespaceSummary]:

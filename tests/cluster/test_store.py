@@ -240,3 +240,21 @@ def test_pod_attachments_from_store(seed, scope):
         assert store.wait_synced(TIMEOUT)
         assert eventually(lambda: any(a.state == "attached" and not a.default
                                       for a in store.pod_attachments("default", "samplepod")), 15)
+
+
+def test_a_pods_join_is_kept_until_the_pod_changes_and_dropped_when_it_goes(empty):
+    """Screens ask for a pod's attachments on every batch: the same list comes back while neither the
+    pod nor its events change; a change joins again; a deleted pod has none."""
+    sb, kc = empty
+    sb.store.create("pods", {**pod("default", "kept"), "metadata": {
+        "name": "kept", "namespace": "default",
+        "annotations": {"k8s.v1.cni.cncf.io/networks": "missing-nad"}}})
+    with make_store(kc) as store:
+        assert store.wait_synced(TIMEOUT)
+        first = wait_until(lambda: store.pod_attachments("default", "kept"), what="the pod's join")
+        assert store.pod_attachments("default", "kept") is first
+        sb.store.mutate("pods", "default", "kept", lambda p: p["metadata"].setdefault("labels", {}).update(x="1"))
+        wait_until(lambda: store.pod_attachments("default", "kept") is not first, what="a new join after the change")
+        sb.store.delete("pods", "default", "kept")
+        wait_until(lambda: store.pod("default", "kept") is None, what="the deletion")
+        assert store.pod_attachments("default", "kept") == []
