@@ -47,7 +47,7 @@ from multus_tui.multus.policy import (
     Fix,
     Severity,
 )
-from multus_tui.multus.selection import go_match_keys
+from multus_tui.multus.selection import go_key, go_match_keys
 
 FieldKind = Literal[
     "str", "int", "bool", "enum", "cidr", "ip", "ip-list", "cidr-list", "map", "list", "object", "mac", "ifname"
@@ -179,6 +179,11 @@ class PluginSpec:
         """The spec whose name matches ignoring case (Go's encoding/json matches that way)."""
         matched, _ = go_match_keys({name: None}, [f.name for f in self.fields])
         return self.field(next(iter(matched))) if matched else None
+
+    def known_keys(self, obj: Mapping[str, Any]) -> set[str]:
+        """The keys of `obj` this spec describes, spelled as `obj` spells them (Go's encoding/json
+        matches keys ignoring case: `vlanid` is vlanId); the others are kept but nothing edits them."""
+        return {go_key(obj, f.name) for f in self.fields}
 
     def defaults(self) -> dict[str, Any]:
         """Values a new form starts with: `type`, then required fields that have a default."""

@@ -143,3 +143,12 @@ def test_defaults_for_a_new_form() -> None:
                                       ("fd00::/64", True), ("nope", False), ("1.2.3.4", False), (5, False)])
 def test_whereabouts_range_forms(value, ok) -> None:
     assert (parse_whereabouts_range(value) is not None) is ok
+
+
+def test_known_keys_are_the_specs_fields_as_the_config_spells_them():
+    """The builder lists every other key as kept-but-not-edited (Go matches keys ignoring case)."""
+    from multus_tui.multus import specs
+
+    obj = {"type": "macvlan", "Master": "eth0", "mode": "bridge", "futureKey": 1}
+    known = specs.spec_for("macvlan").known_keys(obj)
+    assert {"Master", "mode"} <= known and "futureKey" not in known and "master" not in known

@@ -612,7 +612,7 @@ class NadForm(VerticalScroll):
             plugin = d.plugin(i)
             ptype = plugin.get("type")
             spec = specs.spec_for(ptype) if isinstance(ptype, str) else None
-            known = {go_key(plugin, f.name) for f in spec.fields} if spec else set()
+            known = spec.known_keys(plugin) if spec else set()
             skip = HANDLED_PLUGIN_KEYS | known | (set() if d.is_conflist else {"cniVersion", "name"})
             for k, v in plugin.items():
                 if k not in skip:
@@ -624,7 +624,7 @@ class NadForm(VerticalScroll):
             if i == 0 and isinstance(ipam, dict):
                 itype = ipam.get("type")
                 ispec = specs.IPAMS.get(itype) if isinstance(itype, str) else None
-                iknown = {go_key(ipam, f.name) for f in ispec.fields} if ispec else set()
+                iknown = ispec.known_keys(ipam) if ispec else set()
                 for k, v in ipam.items():
                     if k != "type" and k not in iknown:
                         lines.append(f"plugins[0].ipam.{shown(str(k))}: {json.dumps(v)}")
