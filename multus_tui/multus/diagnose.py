@@ -45,7 +45,7 @@ from typing import Any
 from multus_tui.multus.attachments import ATTACHED, AttachmentState, join_attachments, network_status_error
 from multus_tui.multus.errors import AnnotationError, ConfigError
 from multus_tui.multus.failures import Failure
-from multus_tui.multus.ipam import IPRange, ipam_ranges, pool_size, pool_use, pool_uses
+from multus_tui.multus.ipam import IPRange, ipam_ranges, pool_use, pool_uses
 from multus_tui.multus.nad import NAD, RESOURCE_NAME_ANNOTATION
 from multus_tui.multus.nodes import NodeFacts, link_gaps
 from multus_tui.multus.pod import is_normalised
@@ -635,13 +635,6 @@ def _wa_pool(nad: NAD) -> tuple | None:
                                            int(r.end) == int(r.network.broadcast_address) - 1)
                                     else f" ({r.start}-{r.end})") for r in rs),
             str(ipam.get("network_name") or ""))
-
-
-def _size(nad: NAD) -> int | None:
-    try:
-        return pool_size(nad.ipam)
-    except ConfigError:
-        return None
 
 
 # ------------------------------------------------------------------------------------ check 4

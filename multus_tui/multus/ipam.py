@@ -501,22 +501,19 @@ class PoolUse:
         return self.used >= self.size
 
 
-def pool_uses(ipam: Mapping[str, Any] | None,
-              holders: Iterable[tuple[str | None, Any, Iterable[str]]]) -> list[PoolUse]:
-    """The use of an IPAM's pool(s) by the attachments holding their addresses. `holders`: (node,
-    attachment key, addresses) of each attached pod interface. An attachment counts once (a dual-stack
-    one takes one address from each set; `pool_size` is per attachment) and only when one of its
-    addresses lies in the pool's ranges (a pod's own `ips` outside them take nothing from it).
-    host-local: one PoolUse per node holding some (each node has its own pool), by node name;
-    whereabouts: one for the cluster. [] when there is no pool or the block cannot be read.
-    The Doctor and the NAD views both count with this."""
+Holder = tuple[str | None, Any, Iterable[str]]  # (node, attachment key, its addresses)
+
+
+def _held(ipam: Mapping[str, Any] | None, holders: Iterable[Holder]) -> tuple[int, dict[str | None, set[Any]]] | None:
+    """(pool size, the attachments holding each pool: by node for host-local, under None for the
+    cluster's), or None when there is no pool or the block cannot be read."""
     try:
         size = pool_size(ipam)
         ranges = ipam_ranges(ipam) if size else []
     except ConfigError:
-        return []
+        return None
     if not size or ipam is None:
-        return []
+        return None
     per_node = ipam.get("type") == "host-local"
     held: dict[str | None, set[Any]] = {}
     for node, key, addresses in holders:
@@ -524,20 +521,31 @@ def pool_uses(ipam: Mapping[str, Any] | None,
             continue  # not scheduled: no node's pool holds it
         if any(addr in r for addr in addresses for r in ranges):
             held.setdefault(node if per_node else None, set()).add(key)
-    if not per_node and not held:
-        return [PoolUse(0, size)]
+    return size, held
+
+
+def pool_uses(ipam: Mapping[str, Any] | None, holders: Iterable[Holder]) -> list[PoolUse]:
+    """The use of an IPAM's pool(s) by the attachments holding their addresses. `holders`: (node,
+    attachment key, addresses) of each attached pod interface. An attachment counts once (a dual-stack
+    one takes one address from each set; `pool_size` is per attachment) and only when one of its
+    addresses lies in the pool's ranges (a pod's own `ips` outside them take nothing from it).
+    host-local: one PoolUse per node holding some (each node has its own pool), by node name;
+    whereabouts: one for the cluster when it holds any. [] when there is no pool, none is held, or
+    the block cannot be read. The Doctor and the NAD views both count with this."""
+    found = _held(ipam, holders)
+    if found is None:
+        return []
+    size, held = found
     return [PoolUse(len(keys), size, node) for node, keys in sorted(held.items(), key=lambda kv: str(kv[0]))]
 
 
-def pool_use(ipam: Mapping[str, Any] | None,
-             holders: Iterable[tuple[str | None, Any, Iterable[str]]]) -> PoolUse | None:
-    """The fullest of `pool_uses` (0 used when no node holds any), None when there is no pool."""
-    uses = pool_uses(ipam, holders)
-    if uses:
-        return max(uses, key=lambda u: u.used)
-    size = None
-    try:
-        size = pool_size(ipam)
-    except ConfigError:
+def pool_use(ipam: Mapping[str, Any] | None, holders: Iterable[Holder]) -> PoolUse | None:
+    """The fullest pool of `pool_uses` (0 used when none is held), None when there is no pool."""
+    found = _held(ipam, holders)
+    if found is None:
         return None
-    return PoolUse(0, size) if size else None
+    size, held = found
+    if not held:
+        return PoolUse(0, size)
+    node, keys = max(held.items(), key=lambda kv: len(kv[1]))
+    return PoolUse(len(keys), size, node)

@@ -1448,6 +1448,15 @@ def spec_for(type_: str | None) -> PluginSpec | None:
 
 
 # ------------------------------------------------------------------ form <-> config helpers
+# text kinds kept as typed once they pass their check: kind -> (check, what the field needs)
+_TEXT_KINDS: Mapping[str, tuple[Callable[[str], bool], str]] = MappingProxyType({
+    "cidr": (is_cidr, "CIDR needed, e.g. 192.168.0.0/24"),
+    "ip": (is_ip, "an IP address is needed"),
+    "mac": (is_mac, "MAC like 02:00:00:00:00:01 needed"),
+    "ifname": (is_ifname, "1-15 characters, no '/', ':' or spaces"),
+})
+
+
 def parse_value(spec: FieldSpec, text: str) -> Any:
     """Turn form text into the JSON value for `spec`; "" means "unset" (None).
 
@@ -1479,21 +1488,10 @@ def parse_value(spec: FieldSpec, text: str) -> Any:
             if c == text or (spec.case_insensitive and c.lower() == text.lower()):
                 return c
         raise ConfigError(f"{spec.name}: one of {', '.join(spec.choices)}")
-    if kind == "cidr":
-        if not is_cidr(text):
-            raise ConfigError(f"{spec.name}: CIDR needed, e.g. 192.168.0.0/24")
-        return text
-    if kind == "ip":
-        if not is_ip(text):
-            raise ConfigError(f"{spec.name}: an IP address is needed")
-        return text
-    if kind == "mac":
-        if not is_mac(text):
-            raise ConfigError(f"{spec.name}: MAC like 02:00:00:00:00:01 needed")
-        return text
-    if kind == "ifname":
-        if not is_ifname(text):
-            raise ConfigError(f"{spec.name}: 1-15 characters, no '/', ':' or spaces")
+    if kind in _TEXT_KINDS:
+        ok, need = _TEXT_KINDS[kind]
+        if not ok(text):
+            raise ConfigError(f"{spec.name}: {need}")
         return text
     if kind in ("ip-list", "cidr-list"):
         items = [t.strip() for t in text.split(",") if t.strip()]

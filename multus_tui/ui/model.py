@@ -155,6 +155,7 @@ def nad_usage(store: Any) -> dict[str, NadUsage]:
         return out
     usage: dict[str, NadUsage] = {}
     for p in store.pods():
+        nth: dict[str, int] = {}  # the pod's attachments to each network so far
         for a in pod_attachments(store, p):
             if not is_secondary(a):
                 continue
@@ -162,7 +163,8 @@ def nad_usage(store: Any) -> dict[str, NadUsage]:
             if (p.namespace, p.name) not in u.pods:
                 u.pods.append((p.namespace, p.name))
             if a.state == "attached":
-                u.held.append((p.node, (p.namespace, p.name, len(u.held)), tuple(str(ip) for ip in a.ips or ())))
+                n = nth[a.network] = nth.get(a.network, -1) + 1
+                u.held.append((p.node, (p.namespace, p.name, n), tuple(str(ip) for ip in a.ips or ())))
     return usage
 
 

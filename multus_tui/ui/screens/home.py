@@ -45,11 +45,9 @@ class HomeScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.refresh_from_store(None)
-        if self.store is not None:
-            doctor = multus_app(self).doctor
-            doctor.subscribe(self, ALL, passive=True)  # on a very big cluster only the Doctor view runs it
-            self.query_one("#doctor-summary", Static).update(
-                Text(summary_text(doctor.findings, doctor.error, on_request=doctor.on_request()), style="dim"))
+        if self.store is not None:  # (the refresh above said what the summary waits for)
+            # on a very big cluster only the Doctor view starts the checks
+            multus_app(self).doctor.subscribe(self, ALL, passive=True)
 
     def on_unmount(self) -> None:
         multus_app(self).doctor.unsubscribe(self)
