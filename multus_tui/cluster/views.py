@@ -64,7 +64,8 @@ class NADView:
         m = _meta(obj)
         obj.setdefault("apiVersion", "k8s.cni.cncf.io/v1")  # list items carry none
         obj.setdefault("kind", "NetworkAttachmentDefinition")
-        return cls(m.get("namespace", ""), m.get("name", ""), NAD.from_manifest(obj),
+        # one copy of the object, shared by the view and its NAD (15,000 NADs: ~20 MB less)
+        return cls(m.get("namespace", ""), m.get("name", ""), NAD.from_manifest(obj, owned=True),
                    m.get("resourceVersion", ""), obj)
 
 

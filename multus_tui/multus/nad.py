@@ -90,11 +90,13 @@ class NAD:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_manifest(cls, obj: Any) -> NAD:
+    def from_manifest(cls, obj: Any, *, owned: bool = False) -> NAD:
         """Build a NAD from a manifest dict (as loaded from YAML or returned by the API).
 
         Raises ManifestError only when `obj` is not a NAD at all; a broken `spec.config` is kept
         with `config_error` set, a missing spec leaves `config` and `config_text` None.
+        `manifest` is a copy of `obj`, unless the caller hands `obj` over (`owned`: an object just
+        decoded, that nobody else holds or changes): then it is `obj` itself.
         """
         if not isinstance(obj, dict):
             raise ManifestError(f"expected a mapping, got {type(obj).__name__}")
@@ -119,7 +121,7 @@ class NAD:
             namespace=namespace if isinstance(namespace, str) or namespace is None else str(namespace),
             annotations=dict(annotations),
             labels=dict(labels),
-            manifest=copy.deepcopy(obj),
+            manifest=obj if owned else copy.deepcopy(obj),
         )
         spec = obj.get("spec")
         if spec is None:
