@@ -23,7 +23,7 @@ class MultusCommands(Provider):
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app = cast("MultusApp", self.app)  # the provider is registered by the multus-tui shell only
         ctx = app.ctx
-        screen = app.screen
+        screen = self.screen  # the screen the palette was opened on (app.screen is the palette itself)
         ro = ctx.readonly
         cmds: list[tuple[str, Callable[[], object], str]] = []
         if ctx.store is not None:
