@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from multus_tui.cluster.views import NodeNetworkStateView, NodeView
 from multus_tui.multus.nodes import NodeFacts, evidence_from_pods, required_links
+
+if TYPE_CHECKING:
+    from multus_tui.cluster.store import LiveStore
 
 
 @dataclass
@@ -29,7 +32,7 @@ def facts_of(nodes: Iterable[NodeView], states: Mapping[str, NodeNetworkStateVie
                       states[n.name].interfaces if n.name in states else None) for n in nodes]
 
 
-def node_facts(store: Any) -> Placement:
+def node_facts(store: LiveStore | None) -> Placement:
     """Nodes (labels, schedulable) with their reported interfaces, and pod evidence where unreported."""
     if store is None or not store.kind_known("node"):
         return Placement(None, False)
@@ -41,7 +44,7 @@ def node_facts(store: Any) -> Placement:
     return Placement(nodes, reported, evidence)
 
 
-def _pod_history(store: Any, unreported: set[str]) -> list[tuple[str | None, list[str], list[str]]]:
+def _pod_history(store: LiveStore, unreported: set[str]) -> list[tuple[str | None, list[str], list[str]]]:
     out = []
     for pod in store.pods():
         if pod.node not in unreported:

@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from multus_tui.cluster.client import Cluster, WatchStream
 from multus_tui.cluster.errors import ClusterError, from_api_status, from_exception
@@ -38,12 +38,16 @@ from multus_tui.cluster.views import (
     EventView,
     IPPoolView,
     IPReservationView,
+    NADView,
     NamespaceView,
     NodeNetworkStateView,
     NodeView,
     PodView,
 )
 from multus_tui.cluster.wire import EventDecoder, decode_page
+
+if TYPE_CHECKING:
+    from multus_tui.multus.attachments import AttachmentState
 
 log = logging.getLogger(__name__)
 
@@ -800,7 +804,7 @@ class LiveStore:
         with self._lock:
             return sorted(self._objects["namespace"].values(), key=lambda v: v.name)
 
-    def nads(self, namespace: str | None = None) -> list[Any]:
+    def nads(self, namespace: str | None = None) -> list[NADView]:
         with self._lock:
             if namespace is not None:
                 vals = list(self._by_ns["nad"].get(namespace, {}).values())
@@ -808,7 +812,7 @@ class LiveStore:
                 vals = list(self._objects["nad"].values())
         return sorted(vals, key=lambda v: (v.namespace, v.name))
 
-    def nad(self, namespace: str, name: str) -> Any | None:
+    def nad(self, namespace: str, name: str) -> NADView | None:
         with self._lock:
             return self._objects["nad"].get((namespace, name))
 
@@ -941,7 +945,7 @@ class LiveStore:
         with self._lock:
             return sorted(self._objects["ipreservation"].values(), key=lambda v: (v.namespace, v.name))
 
-    def pod_attachments(self, namespace: str, name: str) -> list[Any]:
+    def pod_attachments(self, namespace: str, name: str) -> list[AttachmentState]:
         """The pod's attachment states (domain AttachmentState), joined with its events; the same
         list again until the pod or one of its events changes."""
         hit = self._joined.get((namespace, name))
@@ -953,7 +957,7 @@ class LiveStore:
         self._joined[(namespace, name)] = (sig, joined)
         return joined
 
-    def _join(self, namespace: str, name: str, unless: tuple | None = None) -> tuple[tuple, list[Any] | None]:
+    def _join(self, namespace: str, name: str, unless: tuple | None = None) -> tuple[tuple, list[AttachmentState] | None]:
         """(signature, the pod's attachment states); states None when the pod is gone or its signature
         (uid, resourceVersion, its events' versions) is still `unless`."""
         pod = self.pod(namespace, name)

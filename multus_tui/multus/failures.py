@@ -262,14 +262,22 @@ def failures_from_events(events: list[Mapping[str, Any]] | None) -> list[Failure
     return [f for _, f in picked]
 
 
+# Read-only members (properties), so that frozen views such as the cluster layer's EventView and
+# NADView satisfy them.
 class _Event(Protocol):
-    type: str
-    message: str
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
 
 
 class _NadLike(Protocol):
-    namespace: str
-    name: str
+    @property
+    def namespace(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
 
     @property
     def nad(self) -> Any: ...

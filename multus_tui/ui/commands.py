@@ -11,22 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+if TYPE_CHECKING:
+    from multus_tui.ui.app import MultusApp
+
 
 class MultusCommands(Provider):
-    def _commands(self) -> list[tuple[str, Callable[[], Any], str]]:
-        app: Any = self.app
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        app = cast("MultusApp", self.app)  # the provider is registered by the multus-tui shell only
         ctx = app.ctx
-        screen = app.screen
+        screen = self.screen  # the screen the palette was opened on (app.screen is the palette itself)
         ro = ctx.readonly
-        cmds: list[tuple[str, Callable[[], Any], str]] = []
+        cmds: list[tuple[str, Callable[[], object], str]] = []
         if ctx.store is not None:
             cmds.append(("Home: namespaces", app.go_home, "Back to the list of namespaces"))
-            for ns in ctx.store.namespaces():
-                cmds.append((f"Namespace: {ns.name}", partial(app.open_namespace_screen, ns.name),
+            for namespace in ctx.store.namespaces():
+                cmds.append((f"Namespace: {namespace.name}", partial(app.open_namespace_screen, namespace.name),
                              "Open this namespace"))
             cmds.append(("Switch context", app.action_switch_context, "Pick another kubeconfig context"))
             cmds.append(("Reconnect", app.action_retry, "Check the connection again"))

@@ -4,7 +4,7 @@ whereabouts IPPools it allocates from (judged by multus.whereabouts) and the nod
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
@@ -12,11 +12,15 @@ from multus_tui.multus import sriov
 from multus_tui.multus import whereabouts as wa
 from multus_tui.ui.text import plain
 
+if TYPE_CHECKING:
+    from multus_tui.cluster.store import LiveStore
+    from multus_tui.cluster.views import NADView
+
 STATE_STYLES = {wa.LIVE: "green", wa.PENDING: "yellow", wa.STALE_GONE: "bold red", wa.STALE_OTHER: "bold red",
                 wa.OUTSIDE: "magenta", wa.UNKNOWN: "dim"}
 
 
-def nad_ecosystem(store: Any, view: Any) -> tuple[Text, list[tuple[str, list[Text]]]]:
+def nad_ecosystem(store: LiveStore, view: NADView) -> tuple[Text, list[tuple[str, list[Text]]]]:
     """(summary text, allocation rows) of one NAD (a NADView) from the LiveStore snapshot."""
     from multus_tui.cluster.pools import collect_pools
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 from textual.message_pump import MessagePump
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from multus_tui.cluster.client import Cluster
     from multus_tui.cluster.kubeconfig import ClusterInfo
     from multus_tui.cluster.store import Change, LiveStore
+    from multus_tui.ui.doctor_cache import DoctorCache
 
 
 @dataclass
@@ -121,7 +122,7 @@ class WriteDone(Message):
 class DoctorDiagnosed(Message):
     """A doctor diagnosis finished in its worker (posted to the app, handed to the cache `source`)."""
 
-    source: Any  # the DoctorCache that ran it (a context switch replaces the cache: old results are dropped)
+    source: DoctorCache  # the one that ran it (a context switch replaces the cache: old results are dropped)
     scope: str | None
     findings: list[DoctorFinding]
     error: str | None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 # one shape for a namespace's home row, whether the LiveStore keeps it or it is counted here
 from multus_tui.cluster.store import NamespaceCounts as NamespaceSummary
@@ -17,14 +17,21 @@ from multus_tui.multus.attachments import is_secondary
 from multus_tui.multus.failures import distinct_failures, nad_for_network
 from multus_tui.multus.ipam import pool_use
 
+if TYPE_CHECKING:
+    from multus_tui.cluster.store import LiveStore
+    from multus_tui.cluster.views import EventView, NADView, PodView
+    from multus_tui.multus.attachments import AttachmentState
+    from multus_tui.multus.failures import Failure
+    from multus_tui.multus.nad import NAD
+
 __all__ = ["NamespaceSummary"]
 
 
-def is_multus_event(ev: Any) -> bool:
+def is_multus_event(ev: EventView) -> bool:
     return events.is_multus_event(ev.reason, ev.source_component)
 
 
-def pod_attachments(store: Any, pod: Any) -> list[Any]:
+def pod_attachments(store: LiveStore, pod: PodView) -> list[AttachmentState]:
     """The pod's attachment states (the store keeps each join until the pod or its events change)."""
     try:
         return store.pod_attachments(pod.namespace, pod.name)
@@ -32,7 +39,7 @@ def pod_attachments(store: Any, pod: Any) -> list[Any]:
         return []
 
 
-def namespace_summaries(store: Any) -> list[NamespaceSummary]:
+def namespace_summaries(store: LiveStore) -> list[NamespaceSummary]:
     """Every namespace's row of the home screen. A LiveStore keeps the counts up to date as pods
     change (the cost is the number of namespaces, issue 18); any other store is counted here."""
     counts = getattr(store, "namespace_counts", None)
@@ -55,7 +62,7 @@ def namespace_summaries(store: Any) -> list[NamespaceSummary]:
     return sorted(out, key=lambda s: s.name)
 
 
-def plugin_chain(nad: Any) -> str:
+def plugin_chain(nad: NAD) -> str:
     if getattr(nad, "config_error", None):
         return "invalid config"
     try:
@@ -65,7 +72,7 @@ def plugin_chain(nad: Any) -> str:
     return " → ".join(types) or "?"
 
 
-def ipam_type(nad: Any) -> str:
+def ipam_type(nad: NAD) -> str:
     try:
         ipam = nad.ipam
     except Exception:
@@ -75,7 +82,7 @@ def ipam_type(nad: Any) -> str:
     return str(ipam.get("type", "?"))
 
 
-def master_or_bridge(nad: Any) -> str:
+def master_or_bridge(nad: NAD) -> str:
     try:
         plugins = nad.plugins
     except Exception:
@@ -123,7 +130,7 @@ class NadUsage:
     held: list[tuple[str | None, tuple[str, str, int], tuple[str, ...]]]
 
 
-def network_usage(store: Any, network: str) -> NadUsage | None:
+def network_usage(store: LiveStore, network: str) -> NadUsage | None:
     """One network's NadUsage: its pods from the store's index and the addresses its attached ones
     hold (only those pods are joined: a NAD's detail costs its users, not the cluster)."""
     users = getattr(store, "network_users", None)
@@ -142,7 +149,7 @@ def network_usage(store: Any, network: str) -> NadUsage | None:
     return u
 
 
-def nad_usage(store: Any) -> dict[str, NadUsage]:
+def nad_usage(store: LiveStore) -> dict[str, NadUsage]:
     """For each network "ns/name": the pods attached to (or requesting) it and the addresses in use.
     With a LiveStore, from its index and each pod's attached addresses (joined once per pod version):
     call it off the UI thread on a big cluster, the first time joins every pod."""
@@ -187,7 +194,7 @@ class UsageIndex:
         self._nets_of = {pod: frozenset(nets) for pod, nets in nets_of.items()}
         self.ready = True
 
-    def update(self, store: Any, pods: Iterable[tuple[str, str]]) -> set[str]:
+    def update(self, store: LiveStore, pods: Iterable[tuple[str, str]]) -> set[str]:
         """Bring the usage up to date after these pods (namespace, name) changed or went; the networks
         whose usage was recomputed. A store without a network index is joined whole."""
         if getattr(store, "pod_networks", None) is None or getattr(store, "network_users", None) is None:
@@ -209,7 +216,7 @@ class UsageIndex:
         return affected
 
 
-def nads_for_namespace(store: Any, namespace: str) -> list[Any]:
+def nads_for_namespace(store: LiveStore, namespace: str) -> list[NADView]:
     """The NADs a pod in `namespace` can use: its own first, then every other namespace's
     (reachable with the `ns/name` form unless Multus runs with namespaceIsolation)."""
     own = [v for v in store.nads() if v.namespace == namespace]
@@ -231,7 +238,7 @@ def pool_text(usage: NadUsage | None, ipam: dict | None) -> tuple[str, str]:
     return "", ""
 
 
-def newest_first(events: Iterable[Any]) -> list[Any]:
+def newest_first(events: Iterable[EventView]) -> list[EventView]:
     """Events newest first; ties (same second) by object name, then the later-created event first,
     so the order does not depend on which pod a simulator or kubelet happened to handle first."""
     from multus_tui.ui.text import parse_time
@@ -242,7 +249,8 @@ def newest_first(events: Iterable[Any]) -> list[Any]:
     return out
 
 
-def multus_events(store: Any, namespace: str | None = None, involved_name: str | None = None) -> list[Any]:
+def multus_events(store: LiveStore, namespace: str | None = None,
+                  involved_name: str | None = None) -> list[EventView]:
     """Multus-related events, newest first."""
     evs = [e for e in store.events(namespace) if is_multus_event(e)]
     if involved_name is not None:
@@ -250,7 +258,8 @@ def multus_events(store: Any, namespace: str | None = None, involved_name: str |
     return newest_first(evs)
 
 
-def failure_for(store: Any, pod: Any, events: Iterable[Any]) -> list[tuple[Any, Any | None, Any]]:
+def failure_for(store: LiveStore, pod: PodView,
+                events: Iterable[EventView]) -> list[tuple[Failure, NADView | None, EventView]]:
     """Each failure found in the pod's Warning events: (Failure, NADView or None, event)."""
     return [(f, nad_for_network(store.nads(), f.network or "", pod.namespace), ev)
             for f, ev in distinct_failures(events)]

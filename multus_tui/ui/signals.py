@@ -20,7 +20,12 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from textual.app import App
 
 # every signal whose default action ends the process and that Python can catch
 _NAMES = ("SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF",
@@ -34,26 +39,27 @@ RESTORE = ("\x1b[<u\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?
 GRACE_S = 3.0
 
 
-def restore_terminal(attrs: Any) -> None:
+def restore_terminal(attrs: list[Any] | None) -> None:
     """Put the terminal back as it was before the app started (best effort: it may be gone)."""
     try:
         import termios
 
-        if attrs is not None:
+        if attrs is not None and sys.__stdin__ is not None:
             termios.tcsetattr(sys.__stdin__.fileno(), termios.TCSANOW, attrs)
     except Exception:  # noqa: BLE001 - nothing more can be done for a terminal that is gone
         pass
     try:
-        os.write(sys.__stderr__.fileno(), RESTORE.encode())
+        if sys.__stderr__ is not None:
+            os.write(sys.__stderr__.fileno(), RESTORE.encode())
     except Exception:  # noqa: BLE001
         pass
 
 
 @contextlib.contextmanager
-def terminal_restored_on_signals(app: Any) -> Iterator[dict[str, int]]:
+def terminal_restored_on_signals(app: App[Any]) -> Iterator[dict[str, int]]:
     """Around `app.run()`: yields {"signal": n} once a signal ended the app (exit with 128 + n)."""
     got: dict[str, int] = {}
-    attrs = None
+    attrs: list[Any] | None = None
     try:
         import termios
 
@@ -66,7 +72,7 @@ def terminal_restored_on_signals(app: Any) -> Iterator[dict[str, int]]:
         restore_terminal(attrs)
         os._exit(128 + signum)
 
-    def on_signal(signum: int, _frame: Any) -> None:
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
         if "signal" in got:  # a second one while exiting: do not wait any longer
             force(signum)
         got["signal"] = signum

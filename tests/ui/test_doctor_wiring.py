@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.command import CommandList, CommandPalette
 from textual.widgets import Button, DataTable, Static
 
 from multus_tui.ui.doctor import DoctorScreen
@@ -142,11 +143,23 @@ async def test_D_on_a_namespace_scopes_it_and_the_command_line_and_palette_open_
         assert "Doctor: all namespaces" in names and "Doctor: namespace tenant-a" in names
         assert not any(n.startswith("Edit NAD ") for n in names)  # nothing to edit from a namespace
 
-        # on a NAD's detail screen the palette offers to edit that NAD
+        # on a NAD's detail screen the palette (ctrl+p, as a user opens it: the palette is then the
+        # app's top screen, the commands are about the one under it) offers to edit that NAD
         app.push_screen(NadDetailScreen("kube-system", "vlan1-internal-pool"))
         await wait_for(pilot, lambda: isinstance(app.screen, NadDetailScreen) and app.screen.is_mounted)
-        names = [name for name, _, _ in MultusCommands(app.screen)._commands()]
-        assert any(n.startswith("Edit NAD kube-system/vlan1-internal-pool") for n in names), names
+        await pilot.press("ctrl+p")
+        palette = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, CommandPalette) else None,
+                                 what="the command palette")
+        await pilot.press(*"Edit")
+
+        def offered() -> list[str]:
+            results = palette.query_one(CommandList)
+            return [str(results.get_option_at_index(i).prompt) for i in range(results.option_count)]
+
+        await wait_for(pilot, lambda: any("Edit NAD kube-system/vlan1-internal-pool" in o for o in offered()),
+                       what="the palette's Edit NAD of the NAD on screen")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, NadDetailScreen))
         await pilot.press("escape")
 
         # detail screens have no D (their findings are on the screen itself)

@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import (
     Button,
     DataTable,
@@ -74,7 +75,7 @@ class SelectionTable(DataTable):
     ]
 
 
-def _field(label: str, widget: Any) -> Horizontal:
+def _field(label: str, widget: Widget) -> Horizontal:
     return Horizontal(Label(label, classes="attach-label"), widget, classes="attach-field")
 
 
@@ -159,7 +160,8 @@ class AttachBuilderScreen(Screen):
         self._placement: Placement | None = None
         self._pin: str | None = None  # the nodeSelector the "Pin to" button sets
         # typing starts in the first field: the networks list (a, d, J/K there), or the pod's name
-        self.AUTO_FOCUS = "#attach-selections" if self._sels else "#attach-pod-name"
+        # (Textual declares AUTO_FOCUS a ClassVar but reads it from the instance when the screen is shown)
+        self.AUTO_FOCUS = "#attach-selections" if self._sels else "#attach-pod-name"  # type: ignore[misc]
         self._unsubscribe: Callable[[], None] | None = None
         self._refresh_pending = False
 
@@ -181,7 +183,7 @@ class AttachBuilderScreen(Screen):
         return [dataclasses.replace(s, namespace=None) if s.namespace == self.pod.namespace else s
                 for s in self._sels]
 
-    def _nad(self, ns: str, name: str) -> Any:
+    def _nad(self, ns: str, name: str) -> NAD | None:
         if self.store is None:
             return None
         view = self.store.nad(ns, name)
@@ -261,17 +263,17 @@ class AttachBuilderScreen(Screen):
             self.query_one("#attach-patch-btn").display = False
         if self.store is not None:
             self._unsubscribe = listen(self.store, self)
-            self._free_default_name()
+            self._free_default_name(self.store)
         self._rebuild_table()
         self._load_editor()
         self._refresh_outputs()
 
-    def _free_default_name(self) -> None:
+    def _free_default_name(self, store: LiveStore) -> None:
         """The default test pod name, or the first `<name>-N` no pod in the namespace has (S5's samplepod
         usually exists already: creating it again would only be refused)."""
         base, ns = self.pod.name, self.pod.namespace
         name, n = base, 1
-        while self.store.pod(ns, name) is not None and n < 1000:
+        while store.pod(ns, name) is not None and n < 1000:
             n += 1
             name = f"{base}-{n}"
         if name != base:
@@ -282,9 +284,9 @@ class AttachBuilderScreen(Screen):
             self._unsubscribe()
             self._unsubscribe = None
 
-    def on_descendant_focus(self, event: Any) -> None:
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """The help line names the focused field and says what it is for (as in the NAD builder)."""
-        widget = getattr(event, "widget", None)
+        widget = event.widget
         wid = getattr(widget, "id", None) or ""
         label = next((str(lab.render()) for lab in widget.parent.query(Label)), "") if widget is not None and \
             widget.parent is not None and "attach-field" in widget.parent.classes else ""
@@ -546,9 +548,10 @@ class AttachBuilderScreen(Screen):
 
         The test pod's own checks (its name taken, where it can land) apply to creating it, not to
         patching a workload (`for_create=False`), whose pods are placed by its own template."""
-        online = self.store is not None
+        store = self.store
+        online = store is not None
         findings = list(self._form_findings)
-        exists = bool(online and for_create and self.store.pod(self.pod.namespace, self.pod.name) is not None)
+        exists = bool(store is not None and for_create and store.pod(self.pod.namespace, self.pod.name) is not None)
         findings += self.pod.findings(exists=exists)
         findings += podspec.precheck(
             self.network_selections(), self.pod.namespace or "default", self._nad,

@@ -5,7 +5,7 @@ The write confirmation is the app's shared `ConfirmScreen` (re-exported here).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -19,6 +19,9 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Sta
 from multus_tui.multus.selection import LABEL_RE, SUBDOMAIN_RE
 from multus_tui.ui.screens.dialogs import ConfirmScreen
 from multus_tui.ui.text import plain
+
+if TYPE_CHECKING:
+    from multus_tui.cluster.views import NADView
 
 __all__ = ["ConfirmScreen", "ExportScreen", "NadPickerScreen", "WorkloadScreen", "parse_target"]
 
@@ -45,7 +48,7 @@ class NadPickerScreen(ModalScreen[tuple[str, str] | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="attach-picker-cancel", tooltip="Close without choosing")]
 
-    def __init__(self, nads: list[Any], default_namespace: str) -> None:
+    def __init__(self, nads: list[NADView], default_namespace: str) -> None:
         super().__init__()
         self._nads = sorted(nads, key=lambda v: (v.namespace, v.name))
         self._default_ns = default_namespace

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -13,15 +13,18 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, Static
 
+from multus_tui.multus.nad import NAD
 from multus_tui.multus.selection import NETWORKS_ANNOTATION
 
 if TYPE_CHECKING:
     from multus_tui.cluster.client import Cluster
+    from multus_tui.cluster.store import LiveStore
+    from multus_tui.cluster.views import NADView
     from multus_tui.ui.context import AppContext
 
 
 
-def pods_using(store: Any, namespace: str, name: str) -> list[str]:
+def pods_using(store: LiveStore | None, namespace: str, name: str) -> list[str]:
     """`ns/pod` of every pod in the store whose networks annotation selects `namespace/name`.
 
     A pod whose annotation does not parse cannot be using anything, so it is skipped.
@@ -58,12 +61,12 @@ class DeleteNadScreen(ModalScreen[bool]):
             super().__init__()
             self.error = error
 
-    def __init__(self, ctx: AppContext, nad_view: Any) -> None:
+    def __init__(self, ctx: AppContext, nad_view: NADView | NAD) -> None:
         super().__init__(classes="builder-modal", id="builder-delete")
         self.ctx = ctx
-        nad = getattr(nad_view, "nad", nad_view)
-        self.nad_namespace: str = getattr(nad_view, "namespace", None) or nad.namespace or ctx.namespace
-        self.nad_name: str = getattr(nad_view, "name", None) or nad.name
+        nad = nad_view if isinstance(nad_view, NAD) else nad_view.nad
+        self.nad_namespace: str = nad_view.namespace or nad.namespace or ctx.namespace
+        self.nad_name: str = nad_view.name or nad.name
         self.users = pods_using(ctx.store, self.nad_namespace, self.nad_name)
 
     def compose(self) -> ComposeResult:

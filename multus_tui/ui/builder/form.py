@@ -22,7 +22,7 @@ structural edits (a type, an added row) rebuild the form from the draft.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ from textual import on
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.suggester import Suggester, SuggestFromList
+from textual.validation import Validator
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Collapsible, Input, Label, Select, Static
 
@@ -275,7 +276,7 @@ class NadForm(VerticalScroll):
         msg.display = False
         return Vertical(Horizontal(lab, widget, classes="field-row"), msg, classes="field")
 
-    def _input(self, vpath: str, value: str, *, placeholder: str = "", validators: list[Any] | None = None,
+    def _input(self, vpath: str, value: str, *, placeholder: str = "", validators: Sequence[Validator] | None = None,
                binding: FieldBinding, suggester: Suggester | None = None) -> Input:
         wid = field_id(vpath) if binding.mode not in ("mapkey", "mapval") else (
             f"{field_id(vpath)}-{'k' if binding.mode == 'mapkey' else 'v'}{binding.index}")
@@ -332,7 +333,7 @@ class NadForm(VerticalScroll):
         yield box
 
     # ------------------------------------------------------------------ plugins
-    def _type_select(self, vpath: str, options: list[str], current: Any, allow_blank: bool) -> Select[str]:
+    def _type_select(self, vpath: str, options: list[str], current: object, allow_blank: bool) -> Select[str]:
         opts = list(options)
         if isinstance(current, str) and current and current not in opts:
             opts.append(current)  # an unknown type is shown as it is, never replaced
@@ -381,7 +382,8 @@ class NadForm(VerticalScroll):
     def _capabilities(self, index: int, spec: PluginSpec, extra: PluginSpec | None = None) -> Iterator[Widget]:
         """Checkboxes for the capabilities this plugin (and its IPAM) honours, each saying what it enables."""
         plugin = self.draft.plugin(index)
-        present = plugin.get("capabilities") if isinstance(plugin.get("capabilities"), dict) else {}
+        caps = plugin.get("capabilities")
+        present: dict[str, Any] = caps if isinstance(caps, dict) else {}
         offered: dict[str, str] = dict(spec.capabilities)
         if extra is not None:
             for k, v in extra.capabilities.items():
@@ -640,11 +642,13 @@ class NadForm(VerticalScroll):
                     k in ("description", "openshift.io/description") and v == nad.description):
                 lines.append(f"metadata.annotations.{shown(str(k))}: {shown(str(v))}")
         manifest = nad.manifest if isinstance(nad.manifest, dict) else {}
-        meta = manifest.get("metadata") if isinstance(manifest.get("metadata"), dict) else {}
+        meta_obj = manifest.get("metadata")
+        meta: dict[str, Any] = meta_obj if isinstance(meta_obj, dict) else {}
         for k, v in meta.items():
             if k not in ("name", "namespace", "labels", "annotations"):
                 lines.append(f"metadata.{shown(str(k))}: {json.dumps(v, default=str)}")
-        spec_obj = manifest.get("spec") if isinstance(manifest.get("spec"), dict) else {}
+        spec_value = manifest.get("spec")
+        spec_obj: dict[str, Any] = spec_value if isinstance(spec_value, dict) else {}
         for k, v in spec_obj.items():
             if k != "config":
                 lines.append(f"spec.{shown(str(k))}: {json.dumps(v, default=str)}")

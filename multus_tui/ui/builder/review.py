@@ -26,6 +26,7 @@ from multus_tui.ui.widgets.buttons import relabel
 
 if TYPE_CHECKING:
     from multus_tui.cluster.client import Cluster
+    from multus_tui.cluster.writes import NADReview
     from multus_tui.ui.context import AppContext
 
 
@@ -91,7 +92,7 @@ class ReviewScreen(Screen[ReviewOutcome]):
     ]
 
     class Prepared(Message):
-        def __init__(self, review: Any, error: str | None, diff: str = "") -> None:
+        def __init__(self, review: NADReview | None, error: str | None, diff: str = "") -> None:
             super().__init__()
             self.review = review
             self.error = error
@@ -111,7 +112,7 @@ class ReviewScreen(Screen[ReviewOutcome]):
         self.base = base
         self._ready = False
         self._refused: str | None = None
-        self.review: Any = None  # writes.NADReview once prepared
+        self.review: NADReview | None = None  # once prepared
         meta = manifest.get("metadata") or {}
         self._key = f"{meta.get('namespace') or ctx.namespace}/{meta.get('name', '')}"
 
@@ -186,6 +187,7 @@ class ReviewScreen(Screen[ReviewOutcome]):
             dry.update(Text("The server refused it:\n" + msg.error, style="red"))
             dry.add_class("-refused")
             return
+        assert review is not None, "Prepared carries a review or an error"
         if review.stale:
             self._show_stale(review)
             return
@@ -211,7 +213,7 @@ class ReviewScreen(Screen[ReviewOutcome]):
         if not review.takeover:
             button.focus()  # a takeover is never one Enter away: it asks first
 
-    def _show_stale(self, review: Any) -> None:
+    def _show_stale(self, review: NADReview) -> None:
         from multus_tui.cluster import writes
 
         dry = self.query_one("#review-dryrun", Static)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -48,6 +48,7 @@ from multus_tui.ui.text import SEVERITY_MARKS, plain
 from multus_tui.ui.widgets.buttons import relabel
 
 if TYPE_CHECKING:
+    from multus_tui.drafts import Draft as SavedDraft
     from multus_tui.ui.context import AppContext
 
 #: how long the preview waits after a keystroke before re-rendering (seconds)
@@ -152,7 +153,9 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         self._offer_draft = self._drafts_on and nad is None and not template
         # Typing starts in the form: the name of a new NAD; for an edit the description, the first field
         # after the name and namespace (they identify the object: changing them applies another NAD).
-        self.AUTO_FOCUS = "#" + field_id("metadata.description" if self.editing else "metadata.name")
+        # (Textual declares AUTO_FOCUS a ClassVar but reads it from the instance when the screen is shown)
+        self.AUTO_FOCUS = "#" + field_id(  # type: ignore[misc]
+            "metadata.description" if self.editing else "metadata.name")
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -319,9 +322,9 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
         except Exception:  # noqa: BLE001 - a container (list) has no focusable widget of that id
             pass
 
-    def on_descendant_focus(self, event: Any) -> None:
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """The help line names the focused field (its path in the config) and says what it is for."""
-        widget = getattr(event, "widget", None)
+        widget = event.widget
         tip = getattr(widget, "tooltip", None)
         binding = self.form.bindings.get(getattr(widget, "id", None) or "")
         where = binding.vpath if binding is not None else (
@@ -711,7 +714,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
                                            confirm="Restore", cancel="Discard", variant="primary",
                                            focus_cancel=False), callback=answer)
 
-    async def _restore(self, saved: Any) -> None:
+    async def _restore(self, saved: SavedDraft) -> None:
         try:  # the guarded reader: a draft file is input like any other (bombs, deep nesting)
             docs = [d for d in load_yaml_all(saved.text) if d is not None]
             nad = NAD.from_manifest(docs[0]) if len(docs) == 1 else None
@@ -734,7 +737,7 @@ class NadBuilderScreen(Screen[dict[str, Any] | None]):
 DRAFT_DEBOUNCE = 1.0  # seconds of quiet before a draft is written
 
 
-def _meaning(text: str) -> tuple[str, Any]:
+def _meaning(text: str) -> tuple[str, object]:
     """A builder text as data (formatting aside), or as itself when it does not parse."""
     try:
         return "data", load_yaml_all(text)

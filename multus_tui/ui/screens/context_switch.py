@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import work
 from textual.message import Message
+from textual.widgets import Input
 
+from multus_tui.ui.screens.base import multus_app
 from multus_tui.ui.screens.dialogs import PickerScreen
 from multus_tui.ui.text import sanitize
 
@@ -27,14 +27,14 @@ class ContextSwitchScreen(PickerScreen):
         super().__init__("Context", [], None)
 
     def on_mount(self) -> None:
-        ctx: Any = self.app.ctx  # type: ignore[attr-defined]
+        ctx = multus_app(self).ctx
         self.current = ctx.context_name
         self.names = list(ctx.contexts or ([ctx.context_name] if ctx.context_name else []))
         super().on_mount()
         self.load_contexts(ctx.kubeconfig)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="contexts", description="reading contexts")
-    def load_contexts(self, kubeconfig: Any) -> None:
+    def load_contexts(self, kubeconfig: str | None) -> None:
         from multus_tui.cluster.kubeconfig import list_contexts
 
         try:
@@ -49,4 +49,4 @@ class ContextSwitchScreen(PickerScreen):
             self.notify(f"Cannot read contexts: {sanitize(message.error)}", severity="error", markup=False)
             return
         self.names = message.names
-        self._fill(self.query_one("#picker-filter").value)  # type: ignore[attr-defined]
+        self._fill(self.query_one("#picker-filter", Input).value)

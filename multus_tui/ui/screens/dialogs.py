@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from rich.syntax import Syntax
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -215,13 +216,12 @@ class PickerScreen(ModalScreen[str | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
-    def on_key(self, event: object) -> None:
+    def on_key(self, event: events.Key) -> None:
         # Up/down move in the list while typing in the filter.
-        key = getattr(event, "key", "")
-        if key in ("up", "down"):
+        if event.key in ("up", "down"):
             ol = self.query_one(OptionList)
-            (ol.action_cursor_up if key == "up" else ol.action_cursor_down)()
-            event.stop()  # type: ignore[attr-defined]
+            (ol.action_cursor_up if event.key == "up" else ol.action_cursor_down)()
+            event.stop()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

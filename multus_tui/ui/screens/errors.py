@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
+from multus_tui.ui.screens.base import multus_app
 from multus_tui.ui.text import plain
 from multus_tui.ui.widgets import ClusterHeader
 
@@ -49,7 +50,7 @@ class NoKubeconfigScreen(Screen):
         self.app.exit("demo")
 
     def action_builder(self) -> None:
-        self.app.open_builder(namespace=None)  # type: ignore[attr-defined]
+        multus_app(self).open_builder(namespace=None)
 
 
 class UnreachableScreen(Screen):
@@ -85,10 +86,10 @@ class UnreachableScreen(Screen):
         if bid == "retry":
             self.action_retry()
         elif bid == "ctx":
-            self.app.action_switch_context()  # type: ignore[attr-defined]
+            multus_app(self).action_switch_context()
         else:
             self.app.exit()
 
     def action_retry(self) -> None:
         self.query_one("#reason", Static).update(Text("retrying…", style="yellow"))
-        self.app.action_retry()  # type: ignore[attr-defined]  # reads the kubeconfig again
+        multus_app(self).action_retry()  # reads the kubeconfig again

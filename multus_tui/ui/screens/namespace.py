@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from rich.text import Text
 from textual import work
@@ -33,6 +34,7 @@ from multus_tui.ui.widgets.filter_bar import matches
 
 if TYPE_CHECKING:
     from multus_tui.cluster.store import Change, LiveStore
+    from multus_tui.cluster.views import EventView, NADView, PodView
 
 NAD_COLUMNS = [("name", "NAME"), ("namespace", "NAMESPACE"), ("chain", "PLUGINS"), ("ipam", "IPAM"),
                ("master", "MASTER/BRIDGE"), ("range", "SUBNET/RANGE"), ("pods", "PODS"), ("pool", "POOL")]
@@ -90,7 +92,7 @@ class NamespaceScreen(BaseScreen):
         self._usage = UsageIndex()
         self._usage_dirty: set[tuple[str, str]] | None = None
         self._usage_building = False  # a worker is joining every pod (a big cluster's first time)
-        self._usage_cells: dict[str, tuple[Any, Any, list[Text]]] = {}
+        self._usage_cells: dict[str, tuple[NadUsage | None, dict[str, Any] | None, list[Text]]] = {}
 
     @property
     def doctor_namespace(self) -> str | None:
@@ -175,34 +177,33 @@ class NamespaceScreen(BaseScreen):
         else:
             touched = set()
             for c in changes:
-                kind = getattr(c, "kind", "")
-                key = getattr(c, "key", None) or ("", "")
-                here = key[0] == self.namespace or getattr(c, "op", "") == "reset"
-                if kind == "nad":
+                key = c.key or ("", "")
+                here = key[0] == self.namespace or c.op == "reset"
+                if c.kind == "nad":
                     touched.add("attachments")
-                elif kind == "pod":
+                elif c.kind == "pod":
                     touched.add("attachments")  # pods/pool columns count pods of every namespace
-                    if getattr(c, "op", "") == "reset" or c.key is None:
+                    if c.op == "reset" or c.key is None:
                         self._usage_dirty = None
                     elif self._usage_dirty is not None:
                         self._usage_dirty.add((key[0], key[1]))
                     if here:
                         touched.add("pods")
-                        if getattr(c, "op", "") == "reset" or c.key is None:
+                        if c.op == "reset" or c.key is None:
                             self._pods_dirty = None
                         elif self._pods_dirty is not None:
                             self._pods_dirty.add(key[1])
-                elif kind == "event":
-                    ev = getattr(c, "view", None)
-                    if getattr(ev, "involved_kind", "") in ("Pod", "") and getattr(ev, "involved_name", None):
+                elif c.kind == "event":
+                    ev: EventView | None = c.view  # None in a reset
+                    if ev is not None and ev.involved_kind in ("Pod", "") and ev.involved_name:
                         # a pod's events decide whether its attachments hold their addresses (pools)
                         touched.add("attachments")
                         if self._usage_dirty is not None:
                             self._usage_dirty.add((ev.involved_namespace or key[0], ev.involved_name))
-                    if here or getattr(ev, "involved_namespace", None) == self.namespace:
+                    if here or (ev is not None and ev.involved_namespace == self.namespace):
                         touched |= {"pods", "events"}
                         self._pods_dirty = None  # events join pods by involved object: rebuild all
-                elif getattr(c, "op", "") == "reset":
+                elif c.op == "reset":
                     self._pods_dirty = None
         self._stale |= touched
         tab = self.active_tab
@@ -217,14 +218,14 @@ class NamespaceScreen(BaseScreen):
         else:
             self._table_for(tab).sync(self.event_rows(store))
 
-    def _refresh_nads(self, store: Any) -> None:
+    def _refresh_nads(self, store: LiveStore) -> None:
         """The attachments tab: re-join only the networks of the pods that changed since the last
         refresh; the first time (or after a relist) every pod, in a worker on a big cluster."""
         if self._usage_building:
             return  # the worker's result applies what changed meanwhile
         dirty, self._usage_dirty = self._usage_dirty, set()
         if dirty is None or not self._usage.ready:
-            if getattr(store, "pod_count", lambda: 0)() > BACKGROUND_OVER:
+            if store.pod_count() > BACKGROUND_OVER:
                 self._usage_building = True
                 self._usage_in_background(store)  # joining every pod's attachments: not on the UI thread
                 return
@@ -258,7 +259,7 @@ class NamespaceScreen(BaseScreen):
             self._stale.add("attachments")
             self.update_view(store, [])
 
-    def nad_rows(self, store: Any, usage: dict[str, NadUsage] | None = None) -> list[tuple[str, list[Text]]]:
+    def nad_rows(self, store: LiveStore, usage: dict[str, NadUsage] | None = None) -> list[tuple[str, list[Text]]]:
         """The attachments tab's rows (filtered), with `usage` (default: the screen's, kept current
         by refresh); a NAD whose usage did not change keeps its usage cells."""
         usage = self._usage.usage if usage is None else usage
@@ -280,7 +281,7 @@ class NamespaceScreen(BaseScreen):
                 rows.append((key, cells))
         return rows
 
-    def pod_rows(self, store: Any, only: set[str] | None = None) -> list[tuple[str, list[Text]]]:
+    def pod_rows(self, store: LiveStore, only: set[str] | None = None) -> list[tuple[str, list[Text]]]:
         """The pods tab's rows (filtered). `only`: rebuild just these pods' rows, reuse the others
         (None: rebuild every pod)."""
         cache = self._pod_row_cache
@@ -290,11 +291,11 @@ class NamespaceScreen(BaseScreen):
                 cache[p.name] = self._rows_of_pod(store, p)
         else:
             for name in only:
-                p = store.pod(self.namespace, name)
-                if p is None:
+                pod = store.pod(self.namespace, name)
+                if pod is None:
                     cache.pop(name, None)
                 else:
-                    cache[name] = self._rows_of_pod(store, p)
+                    cache[name] = self._rows_of_pod(store, pod)
         rows = []
         for name in sorted(cache):
             for key, cells in cache[name]:
@@ -302,9 +303,9 @@ class NamespaceScreen(BaseScreen):
                     rows.append((key, cells))
         return rows
 
-    def _rows_of_pod(self, store: Any, p: Any) -> list[tuple[str, list[Text]]]:
+    def _rows_of_pod(self, store: LiveStore, p: PodView) -> list[tuple[str, list[Text]]]:
         atts = pod_attachments(store, p)
-        status = getattr(p, "display_status", p.phase)
+        status = p.display_status
         base = [name_cell(p.name, "bold"), name_cell(p.node or "<none>"), plain(status)]
         if not atts:
             cells = base + [Text("—", style="dim")] + [Text("")] * 4 + [Text("no attachments", style="dim")]
@@ -314,7 +315,7 @@ class NamespaceScreen(BaseScreen):
             plain(a.mac or ""), Text("yes" if a.default else "", style="cyan"), state_text(a.state, a.reason),
         ]) for i, a in enumerate(atts)]
 
-    def event_rows(self, store: Any) -> list[tuple[str, list[Text]]]:
+    def event_rows(self, store: LiveStore) -> list[tuple[str, list[Text]]]:
         rows = []
         clock = self.ctx.clock
         for e in multus_events(store, self.namespace):
@@ -328,21 +329,25 @@ class NamespaceScreen(BaseScreen):
         return rows
 
     # --- actions ----------------------------------------------------------------------------------
-    def _selected(self) -> tuple[str, Any] | None:
-        """("nad", NADView) or ("pod", pod name) for the row under the cursor of the active tab."""
+    def _selected(self) -> tuple[Literal["nad"], NADView] | tuple[Literal["pod"], str] | None:
+        """("nad", NADView) or ("pod", pod name) for the row under the cursor of the active tab (None
+        also while there is no store: after a failed context switch nothing can be looked up)."""
         tab = self.active_tab
         key = self._table_for(tab).selected_key
         if key is None:
             return None
+        if tab == "pods":
+            return ("pod", pod_of_key(key))
+        store = self.store
+        if store is None:
+            return None
         if tab == "attachments":
             ns, name = key.split("/", 1)
-            for v in self.store.nads(ns):
+            for v in store.nads(ns):
                 if v.name == name:
                     return ("nad", v)
             return None
-        if tab == "pods":
-            return ("pod", pod_of_key(key))
-        for e in self.store.events(self.namespace):
+        for e in store.events(self.namespace):
             if e.name == key and e.involved_kind == "Pod":
                 return ("pod", e.involved_name)
         return None
@@ -404,10 +409,10 @@ class NamespaceScreen(BaseScreen):
         multus_app(self).open_attach(self.namespace, pre)
 
 
-_NAD_COLUMNS: dict[tuple[str, str, str, str], tuple[Any, list[Text]]] = {}
+_NAD_COLUMNS: dict[tuple[str, str, str, str], tuple[dict[str, Any] | None, list[Text]]] = {}
 
 
-def nad_columns(v: Any, namespace: str) -> tuple[Any, list[Text]]:
+def nad_columns(v: NADView, namespace: str) -> tuple[dict[str, Any] | None, list[Text]]:
     """(ipam, the cells that depend only on the NAD) — cached per resourceVersion: parsing 1,000
     configs on every store batch would make the screen lag."""
     key = (v.namespace, v.name, v.resource_version, namespace)
@@ -429,7 +434,10 @@ def nad_columns(v: Any, namespace: str) -> tuple[Any, list[Text]]:
     return ipam, cells
 
 
-def _safe(fn: Any) -> Any:
+T = TypeVar("T")
+
+
+def _safe(fn: Callable[[], T]) -> T | None:
     try:
         return fn()
     except Exception:

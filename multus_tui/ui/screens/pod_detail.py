@@ -5,8 +5,9 @@ diagnosis, filtered to this pod). Actions: shell, delete, YAML."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -141,7 +142,7 @@ class PodDetailScreen(BaseScreen):
         self._full_annotations = message.annotations
         self._show_annotations(message.annotations)
 
-    def _show_annotations(self, annotations: Any, *, loading: bool = False, error: str | None = None) -> None:
+    def _show_annotations(self, annotations: Mapping[str, object], *, loading: bool = False, error: str | None = None) -> None:
         ann = Text()
         for k in sorted(annotations):
             ann.append(sanitize(k), style="bold")

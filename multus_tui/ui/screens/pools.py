@@ -11,7 +11,7 @@ Live: the screen follows the store's IPPools, reservations, NADs and pods.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 _KINDS = frozenset({"ippool", "ipreservation", "nad", "pod"})
 
 
-def _dash(value: Any) -> str:
+def _dash(value: object) -> str:
     return "-" if value in (None, "") else str(value)
 
 
