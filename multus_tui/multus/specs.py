@@ -1094,7 +1094,8 @@ def ipam_interface_networks(ipam: dict[str, Any]) -> tuple[list[Any], dict[int, 
             parsed = parse_whereabouts_range(r.get("range"))
             if parsed is not None:
                 nets.append(parsed[0])
-        for a in ipam.get("addresses") or []:
+        addrs = ipam.get("addresses")
+        for a in addrs if isinstance(addrs, list) else []:  # another type is the schema check's finding
             if isinstance(a, dict) and _net(a.get("address"), strict=False) is not None:
                 nets.append(ipaddress.ip_interface(a["address"]).network)
         gw = _addr(ipam.get("gateway"))

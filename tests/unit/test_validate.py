@@ -267,7 +267,7 @@ def test_node_facts_are_info() -> None:
 
 
 # ------------------------------------------------------------------ robustness (hypothesis)
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from multus_tui.multus.policy import allowed  # noqa: E402
@@ -290,6 +290,7 @@ _plugin = st.fixed_dictionaries(
 
 @settings(max_examples=120, deadline=None)
 @given(st.one_of(_plugin, st.fixed_dictionaries({"plugins": st.lists(_plugin | _json, max_size=3)}), _json))
+@example({"type": "bandwidth", "ipam": {"type": "whereabouts", "addresses": 1}})  # found by this test once
 def test_validate_never_crashes(config) -> None:
     n = NAD.from_manifest({"kind": "NetworkAttachmentDefinition", "metadata": {"name": "n"},
                            "spec": {"config": json.dumps(config)}})
