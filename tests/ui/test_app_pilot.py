@@ -449,6 +449,29 @@ async def test_namespace_closed_before_its_first_refresh_does_not_crash(seed):
         assert app.is_running  # an exception in a callback would have ended the app (and failed run_test)
 
 
+async def test_opened_on_the_pods_tab_the_attachments_tab_is_not_filled_until_shown(seed):
+    """The screen's first LiveTable is the attachments tab's: focusing it on mount switched to that tab
+    for a moment, which filled it (every pod of the cluster joined, in a worker on a big cluster) and
+    kept the whole-cluster usage in memory, for a tab the user never looked at."""
+    _sb, kc = seed
+    app = make_app(kc)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen) and "default" in table_rows(
+            app.screen.query_one("#namespaces", LiveTable)), what="default on home")
+        app.open_namespace_screen("default", "pods")
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, NamespaceScreen) and app.screen.is_mounted
+                                and app.screen.query_one("#pod-table", LiveTable).row_count > 0 and app.screen,
+                                what="the pods tab filled")
+        await wait_for(pilot, lambda: isinstance(app.focused, LiveTable) and app.focused.id == "pod-table",
+                       what="the pods table focused")
+        await pilot.pause(0.3)
+        assert screen.active_tab == "pods"
+        assert screen.query_one("#nads", LiveTable).row_count == 0  # never shown, so never filled
+        await pilot.press("1")
+        await wait_for(pilot, lambda: screen.query_one("#nads", LiveTable).row_count > 0,
+                       what="the attachments tab filled once shown")
+
+
 async def test_a_late_tab_activation_leaves_the_focus_in_the_filter(seed):
     """`/` pressed before the initial tab's activation arrived: the filter keeps the focus, so the rest of
     what is typed is the filter's text (in a real terminal `a` of "static" opened the attach builder)."""

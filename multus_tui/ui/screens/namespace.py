@@ -56,6 +56,9 @@ def pod_of_key(key: str) -> str:
     return key.split("|", 1)[0]
 
 
+#: each tab's table
+_TABLE_IDS = {"attachments": "nads", "pods": "pod-table", "events": "event-table"}
+
 class NamespaceScreen(BaseScreen):
     BINDINGS = [
         Binding("enter", "open", "Open", id="ns.open", priority=True,
@@ -81,6 +84,10 @@ class NamespaceScreen(BaseScreen):
         super().__init__()
         self.namespace = namespace
         self.initial_tab = tab
+        # the initial tab's table takes the focus: the first LiveTable is the attachments tab's, and
+        # focusing it switched to that tab for a moment, filling it (a whole-cluster join) for nothing
+        # (Textual declares AUTO_FOCUS a ClassVar but reads it from the instance when the screen is shown)
+        self.AUTO_FOCUS = "#" + _TABLE_IDS.get(tab, "nads")  # type: ignore[misc]
         self._stale: set[str] = {"attachments", "pods", "events"}
         # The pods tab's rows per pod name, before the filter; and the pods whose rows must be rebuilt
         # at the next refresh (None: all of them). During a burst a refresh then rebuilds only the pods
@@ -104,11 +111,11 @@ class NamespaceScreen(BaseScreen):
         yield FilterBar(id="filter")
         with TabbedContent(initial=self.initial_tab, id="tabs"):
             with TabPane("Attachments", id="attachments"):
-                yield LiveTable(NAD_COLUMNS, id="nads")
+                yield LiveTable(NAD_COLUMNS, id=_TABLE_IDS["attachments"])
             with TabPane("Pods", id="pods"):
-                yield LiveTable(POD_COLUMNS, id="pod-table")
+                yield LiveTable(POD_COLUMNS, id=_TABLE_IDS["pods"])
             with TabPane("Events", id="events"):
-                yield LiveTable(EVENT_COLUMNS, id="event-table")
+                yield LiveTable(EVENT_COLUMNS, id=_TABLE_IDS["events"])
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
@@ -120,8 +127,7 @@ class NamespaceScreen(BaseScreen):
         return self.query_one("#tabs", TabbedContent).active or "attachments"
 
     def _table_for(self, tab: str) -> LiveTable:
-        return self.query_one({"attachments": "#nads", "pods": "#pod-table", "events": "#event-table"}[tab],
-                              LiveTable)
+        return self.query_one("#" + _TABLE_IDS[tab], LiveTable)
 
     def focus_main(self) -> None:
         # Also scheduled (call_after_refresh, on_mount): by then the screen may have been popped and
