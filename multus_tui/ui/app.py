@@ -52,6 +52,10 @@ STORE_REFRESH_INTERVAL = 0.25
 # while 150,000 pods stream in must leave the loop (keys) and the store's decoding thread (the GIL)
 # most of the time, so a refresh that took 80 ms waits 0.4 s before the next.
 STORE_REFRESH_COST_FACTOR = 5
+# ...and while the store is still taking in its first lists, at most once a second: the counts climb
+# every second, and the sync's decoding gets the GIL (the first 150,000 pods are in sooner). The
+# refresh that follows the sync's end is made at once.
+STORE_SYNC_REFRESH_INTERVAL = 1.0
 
 SHELL_SNIPPET = "command -v bash >/dev/null && exec bash || exec sh"
 
@@ -137,6 +141,7 @@ class MultusApp(App[str | None]):
         self._store_timer: Timer | None = None
         self._last_store_refresh = 0.0
         self._store_refresh_cost = 0.0  # how long the last refresh of the screen on top took
+        self._synced_store: LiveStore | None = None  # the store last seen complete (its first lists in)
         self._ui_heap_frozen = False
         self._extra_forbidden: tuple[str, ...] = ()
         # The one doctor scheduler: the home summary, the NAD/pod findings panels and the Doctor view.
@@ -278,9 +283,17 @@ class MultusApp(App[str | None]):
         if any(c.kind != "state" for c in message.changes):
             self.doctor.invalidate()
         self._pending_changes.extend(message.changes)
+        synced = message.store.synced
+        if synced and self._synced_store is not message.store:
+            self._synced_store = message.store
+            if self._store_timer is not None:  # the sync's end: show the whole cluster now
+                self._store_timer.stop()
+                self._store_timer = None
+                self._last_store_refresh = 0.0
         if self._store_timer is not None:
             return  # a trailing refresh is already due; it takes these changes too
-        interval = max(STORE_REFRESH_INTERVAL, STORE_REFRESH_COST_FACTOR * self._store_refresh_cost)
+        interval = max(STORE_REFRESH_INTERVAL if synced else STORE_SYNC_REFRESH_INTERVAL,
+                       STORE_REFRESH_COST_FACTOR * self._store_refresh_cost)
         wait = self._last_store_refresh + interval - time.monotonic()
         if wait <= 0:  # quiet until now: show the change at once
             self._flush_store_changes()

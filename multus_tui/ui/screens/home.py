@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 from multus_tui.multus.policy import has_errors
 from multus_tui.ui.doctor_cache import ALL, summary_text
 from multus_tui.ui.messages import DoctorFindings
-from multus_tui.ui.model import namespace_summaries
+from multus_tui.ui.model import NamespaceSummary, namespace_summaries
 from multus_tui.ui.screens.base import BaseScreen, multus_app
 from multus_tui.ui.text import plain
 from multus_tui.ui.widgets import FilterBar, LiveTable
@@ -29,6 +29,10 @@ class HomeScreen(BaseScreen):
                 tooltip="Open the selected namespace"),
     ]
     OFFERS_DOCTOR = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._drawn: dict[str, tuple[NamespaceSummary, tuple[Text, ...]]] = {}  # each row's counts and cells
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -65,13 +69,18 @@ class HomeScreen(BaseScreen):
         if changes and all(c.kind == "state" for c in changes):
             return
         rows = []
+        drawn, self._drawn = self._drawn, {}
         for s in namespace_summaries(store):
             if not matches(self.filter_text, s.name):
                 continue
-            rows.append((s.name, (
+            # a namespace whose counts did not change keeps its cells: 3,000 rows are not rebuilt and
+            # compared cell by cell at every refresh while a big cluster streams in
+            hit = drawn.get(s.name)
+            cells = hit[1] if hit is not None and hit[0] == s else (
                 plain(s.name, "bold"), Text(str(s.nads)), Text(str(s.pods)), Text(str(s.pods_with_attachments)),
-                Text(str(s.failing), style="bold red" if s.failing else "dim"),
-            )))
+                Text(str(s.failing), style="bold red" if s.failing else "dim"))
+            self._drawn[s.name] = (s, cells)
+            rows.append((s.name, cells))
         table = self.query_one("#namespaces", LiveTable)
         table.sync(rows)
         empty = self.query_one("#empty", Static)
