@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from multus_tui.multus.addr import network
 from multus_tui.multus.errors import ConfigError, MultusTuiError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -209,7 +210,7 @@ def _cidr_parts(value: Any, what: str) -> tuple[IPAddress, IPNetwork]:
     addr = _as_address(addr_text)
     if addr is None or not prefix.isdigit() or int(prefix) > addr.max_prefixlen:
         raise ConfigError(f"{what}: invalid CIDR address: {value}")
-    net = ipaddress.ip_network(f"{addr}/{int(prefix)}", strict=False)
+    net = network(f"{addr}/{int(prefix)}")
     return addr, net
 
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
+from multus_tui.multus.addr import network
 from multus_tui.multus.errors import ConfigError
 from multus_tui.multus.policy import (
     EINVAL_TEXT,
@@ -971,7 +972,7 @@ def _net(value: Any, strict: bool) -> ipaddress.IPv4Network | ipaddress.IPv6Netw
     if not isinstance(value, str) or "/" not in value:
         return None
     try:
-        return ipaddress.ip_network(value, strict=strict)
+        return network(value, strict)
     except ValueError:
         return None
 

@@ -33,6 +33,7 @@ from typing import Any
 
 import msgspec
 
+from multus_tui.multus.addr import network
 from multus_tui.multus.errors import ConfigError
 from multus_tui.multus.ipam import IPRange, ipam_ranges
 from multus_tui.multus.nad import NAD
@@ -101,7 +102,7 @@ class Allocation:
 
 def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     try:
-        return ipaddress.ip_network(text, strict=False)
+        return network(text)
     except ValueError:
         return None
 
@@ -129,23 +130,32 @@ class Pool:
     def from_raw(cls, obj: Mapping[str, Any]) -> Pool:
         meta = obj.get("metadata") or {}
         spec = obj.get("spec") or {}
-        rng = str(spec.get("range") or "")
-        net = _network(rng)
-        allocs = []
         raw = spec.get("allocations") if isinstance(spec.get("allocations"), Mapping) else {}
-        for key in sorted(raw, key=lambda k: (len(str(k)), str(k))):
-            a = raw[key] if isinstance(raw[key], Mapping) else {}
+        entries = []
+        for key, a in raw.items():
+            a = a if isinstance(a, Mapping) else {}
+            entries.append((str(key), str(a.get("id") or ""), str(a.get("podref") or ""), str(a.get("ifname") or "")))
+        return cls.from_entries(str(meta.get("namespace") or ""), str(meta.get("name") or ""),
+                                str(spec.get("range") or ""), entries, str(meta.get("resourceVersion") or ""),
+                                meta.get("creationTimestamp"))
+
+    @classmethod
+    def from_entries(cls, namespace: str, name: str, range_: str, entries: Iterable[tuple[str, str, str, str]],
+                     resource_version: str = "", created: str | None = None) -> Pool:
+        """A pool from its spec.allocations as (offset, id, podref, ifname), in any order (what
+        `from_raw` reads of an object; the cluster's typed decoder reads the same from the wire)."""
+        net = _network(range_)
+        allocs = []
+        for key, container_id, pod_ref, ifname in sorted(entries, key=lambda e: (len(e[0]), e[0])):
             ip = None
-            if net is not None and str(key).isdigit():
+            if net is not None and key.isdigit():
                 try:
                     ip = ip_at(int(key), net)
                 except ValueError:
                     ip = None
             # offsets and interface names repeat across pools (150,000 allocations: ~15 MB shared)
-            allocs.append(Allocation(sys.intern(str(key)), str(a.get("id") or ""), str(a.get("podref") or ""),
-                                     sys.intern(str(a.get("ifname") or "")), ip))
-        return cls(str(meta.get("namespace") or ""), str(meta.get("name") or ""), rng, tuple(allocs),
-                   str(meta.get("resourceVersion") or ""), meta.get("creationTimestamp"))
+            allocs.append(Allocation(sys.intern(key), container_id, pod_ref, sys.intern(ifname), ip))
+        return cls(namespace, name, range_, tuple(allocs), resource_version, created)
 
 
 @dataclass(frozen=True)

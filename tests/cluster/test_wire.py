@@ -11,7 +11,7 @@ import pytest
 from multus_tui.cluster.client import Cluster
 from multus_tui.cluster.errors import ClusterError
 from multus_tui.cluster.kubeconfig import load_cluster
-from multus_tui.cluster.views import NADView, PodView
+from multus_tui.cluster.views import IPPoolView, NADView, PodView
 from multus_tui.cluster.wire import decode_page, list_views
 from multus_tui.commands._common import to_json
 
@@ -33,6 +33,36 @@ def test_typed_pod_pages_decode_to_the_views_from_raw_makes(large):
             got[v.key] = v
     assert got == expected
     assert len(got) == 300
+
+
+def test_typed_ippool_pages_decode_to_the_views_from_raw_makes(large):
+    whole = large.list_raw("ippool", None)["items"]
+    expected = {(o["metadata"]["namespace"], o["metadata"]["name"]): IPPoolView.from_raw(o) for o in whole}
+    got = {}
+    for body in large.list_pages("ippool", None, limit=4):
+        for v in decode_page("ippool", body).views:
+            got[v.key] = v
+    assert got == expected
+    assert len(got) == 30 and sum(len(v.pool.allocations) for v in got.values()) >= 300
+
+
+def test_odd_ippools_are_read_as_from_raw_reads_them():
+    """What the typed decoder refuses (an id that is a number, an entry that is not an object, a
+    range that is not a string) is read generically, as from_raw always read it."""
+    items = [
+        {"metadata": {"name": "plain", "namespace": "kube-system", "resourceVersion": "7"},
+         "spec": {"range": "10.0.0.0/24", "allocations": {
+             "10": {"id": "c1", "podref": "ns/a", "ifname": "net1"}, "2": {"id": "c2", "podref": "ns/b"},
+             "x": {"id": "c3", "podref": "ns/c"}, "300": {"id": "c4", "podref": "ns/d"}}}},
+        {"metadata": {"name": "odd-id", "namespace": "kube-system"},
+         "spec": {"range": "10.0.1.0/24", "allocations": {"3": {"id": 42, "podref": "ns/e"}, "4": "junk"}}},
+        {"metadata": {"name": "odd-range", "namespace": "kube-system"}, "spec": {"range": 5}},
+        {"metadata": {"name": "no-spec", "namespace": "kube-system"}},
+    ]
+    page = decode_page("ippool", json.dumps({"metadata": {"resourceVersion": "9"}, "items": items}).encode())
+    assert page.views == [IPPoolView.from_raw(o) for o in items]
+    assert page.skipped == 0
+    assert [a.ip for a in page.views[0].pool.allocations] == ["10.0.0.2", None, "10.0.0.10", "10.0.1.44"]
 
 
 def test_list_views_in_small_pages_holds_the_whole_list(large):
