@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 # one shape for a namespace's home row, whether the LiveStore keeps it or it is counted here
 from multus_tui.cluster.store import NamespaceCounts as NamespaceSummary
 from multus_tui.multus import events
-from multus_tui.multus.attachments import is_secondary
 from multus_tui.multus.failures import distinct_failures, nad_for_network
 from multus_tui.multus.ipam import pool_use
 
@@ -40,26 +39,9 @@ def pod_attachments(store: LiveStore, pod: PodView) -> list[AttachmentState]:
 
 
 def namespace_summaries(store: LiveStore) -> list[NamespaceSummary]:
-    """Every namespace's row of the home screen. A LiveStore keeps the counts up to date as pods
-    change (the cost is the number of namespaces, issue 18); any other store is counted here."""
-    counts = getattr(store, "namespace_counts", None)
-    if counts is not None:
-        return list(counts())
-    nads: dict[str, int] = {}
-    for v in store.nads():
-        nads[v.namespace] = nads.get(v.namespace, 0) + 1
-    pods: dict[str, list[int]] = {}
-    for p in store.pods():
-        atts = [a for a in pod_attachments(store, p) if is_secondary(a)]
-        c = pods.setdefault(p.namespace, [0, 0, 0])
-        c[0] += 1
-        c[1] += 1 if atts else 0
-        c[2] += sum(1 for a in atts if a.state == "failed")
-    out = []
-    for ns in store.namespaces():
-        c = pods.get(ns.name, [0, 0, 0])
-        out.append(NamespaceSummary(ns.name, ns.phase, nads.get(ns.name, 0), c[0], c[1], c[2]))
-    return sorted(out, key=lambda s: s.name)
+    """Every namespace's row of the home screen: the LiveStore keeps the counts up to date as pods
+    change (the cost is the number of namespaces, not of pods)."""
+    return list(store.namespace_counts())
 
 
 def plugin_chain(nad: NAD) -> str:
@@ -133,10 +115,7 @@ class NadUsage:
 def network_usage(store: LiveStore, network: str) -> NadUsage | None:
     """One network's NadUsage: its pods from the store's index and the addresses its attached ones
     hold (only those pods are joined: a NAD's detail costs its users, not the cluster)."""
-    users = getattr(store, "network_users", None)
-    if users is None:
-        return nad_usage(store).get(network)
-    pods = users(network)
+    pods = store.network_users(network)
     if not pods:
         return None
     u = NadUsage([(p.namespace, p.name) for p in pods], [])
@@ -150,29 +129,15 @@ def network_usage(store: LiveStore, network: str) -> NadUsage | None:
 
 
 def nad_usage(store: LiveStore) -> dict[str, NadUsage]:
-    """For each network "ns/name": the pods attached to (or requesting) it and the addresses in use.
-    With a LiveStore, from its index and each pod's attached addresses (joined once per pod version):
-    call it off the UI thread on a big cluster, the first time joins every pod."""
-    if getattr(store, "network_use", None) is not None:
-        out: dict[str, NadUsage] = {}
-        for net in store.network_use():
-            u = network_usage(store, net)
-            if u is not None:
-                out[net] = u
-        return out
-    usage: dict[str, NadUsage] = {}
-    for p in store.pods():
-        nth: dict[str, int] = {}  # the pod's attachments to each network so far
-        for a in pod_attachments(store, p):
-            if not is_secondary(a):
-                continue
-            u = usage.setdefault(a.network, NadUsage([], []))
-            if (p.namespace, p.name) not in u.pods:
-                u.pods.append((p.namespace, p.name))
-            if a.state == "attached":
-                n = nth[a.network] = nth.get(a.network, -1) + 1
-                u.held.append((p.node, (p.namespace, p.name, n), tuple(str(ip) for ip in a.ips or ())))
-    return usage
+    """For each network "ns/name": the pods attached to (or requesting) it and the addresses in use,
+    from the store's index and each pod's attached addresses (joined once per pod version): call it
+    off the UI thread on a big cluster, the first time joins every pod."""
+    out: dict[str, NadUsage] = {}
+    for net in store.network_use():
+        u = network_usage(store, net)
+        if u is not None:
+            out[net] = u
+    return out
 
 
 class UsageIndex:
@@ -196,11 +161,7 @@ class UsageIndex:
 
     def update(self, store: LiveStore, pods: Iterable[tuple[str, str]]) -> set[str]:
         """Bring the usage up to date after these pods (namespace, name) changed or went; the networks
-        whose usage was recomputed. A store without a network index is joined whole."""
-        if getattr(store, "pod_networks", None) is None or getattr(store, "network_users", None) is None:
-            before = set(self.usage)
-            self.rebuild(nad_usage(store))
-            return before | set(self.usage)
+        whose usage was recomputed."""
         affected: set[str] = set()
         for pod in pods:
             now = frozenset(store.pod_networks(*pod))

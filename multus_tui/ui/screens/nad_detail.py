@@ -190,8 +190,7 @@ class NadDetailScreen(BaseScreen):
 
     def _show_users(self, store: LiveStore, key: str) -> None:
         rows = []
-        users = getattr(store, "network_users", None)  # a LiveStore's index: only this NAD's pods
-        for p in (users(key) if users is not None else store.pods()):
+        for p in store.network_users(key):  # the store's index: only this NAD's pods
             for i, a in enumerate(pod_attachments(store, p)):
                 if a.network == key:
                     rows.append((f"{p.namespace}/{p.name}|{i}", [

@@ -108,9 +108,7 @@ class PodDetailScreen(BaseScreen):
                       plain(e.reason), Text(str(e.count)), plain(e.message)])
             for e in events
         ])
-        if getattr(store, "pod_object", None) is None:
-            self._show_annotations(p.annotations)
-        elif p.resource_version != self._annotations_rv:
+        if p.resource_version != self._annotations_rv:
             # the mirror keeps only the annotations multus-tui reads: the whole set is a GET away
             self._annotations_rv = p.resource_version
             if self._full_annotations is None:
