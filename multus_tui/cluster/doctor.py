@@ -13,6 +13,7 @@ import concurrent.futures
 from collections.abc import Sequence
 from typing import Any
 
+from multus_tui.cluster.apart import run_apart
 from multus_tui.cluster.client import Cluster
 from multus_tui.cluster.errors import ClusterError
 from multus_tui.cluster.gcpause import gc_paused
@@ -134,19 +135,27 @@ def _collect(source: Any, namespace: str | None, namespace_isolation: bool,
         installed = _store_has_nad_api(source)
         ippools, reservations, nodes = _store_ecosystem(source)
         facts = node_facts(source).nodes
+    # a command's own process, its fetch threads ended: the NADs' and pools' checks run on another core
+    # (not from the TUI's LiveStore: a process with its threads running is not forked)
+    apart = run_apart if isinstance(source, Cluster) and len(pods) >= APART_OVER else None
     return _diagnose(nads, pods, events, namespace, namespace_isolation, global_namespaces, known, installed,
-                     ippools, reservations, nodes, facts)
+                     ippools, reservations, nodes, facts, apart)
+
+
+#: from this many pods a command's diagnosis splits its checks over two processes (below, the fork costs
+#: more than it saves)
+APART_OVER = 20_000
 
 
 def _diagnose(nads: Any, pods: Any, events: Any, namespace: str | None, namespace_isolation: bool,
               global_namespaces: Sequence[str], known: Any, installed: bool, ippools: Any, reservations: Any,
-              nodes: Any, facts: Any) -> list[DoctorFinding]:
+              nodes: Any, facts: Any, apart: Any = None) -> list[DoctorFinding]:
     return diagnose(
         [v.nad for v in nads], pods, [e.as_event_dict() for e in events], namespace=namespace,
         namespace_isolation=namespace_isolation, global_namespaces=global_namespaces,
         known_nad_namespaces=known, multus_installed=installed,
         pools=ippools, reservations=reservations or (), nodes=nodes, node_facts=facts,
-        pod_scope={namespace} if namespace else None,
+        pod_scope={namespace} if namespace else None, apart=apart,
     )
 
 

@@ -38,7 +38,7 @@ import difflib
 import functools
 import ipaddress
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -338,6 +338,7 @@ def diagnose(
     nodes: Iterable[Any] | None = None,
     pod_scope: Collection[str] | None = None,
     node_facts: Sequence[NodeFacts] | None = None,
+    apart: Callable[[Callable[[], list[DoctorFinding]]], Callable[[], list[DoctorFinding]]] | None = None,
 ) -> list[DoctorFinding]:
     """Run every check and return the findings, sorted (errors first).
 
@@ -357,6 +358,9 @@ def diagnose(
     `nodes`: objects with `name` and `allocatable` (None: not known, check 12 is skipped).
     `node_facts`: the nodes with the interfaces NodeNetworkState reports (None, or interfaces None:
     check 13 is skipped).
+    `apart`: how to run the NADs' and pools' checks (10, 5, 11) beside the pods' ones: given the
+    function that makes their findings, it starts it and returns the function that waits for them
+    (the caller's choice of where; None: here, after the others). The findings do not depend on it.
     """
     nad_list = [n for n in nads if isinstance(n, NAD)]
     by_key: dict[tuple[str, str], NAD] = {(n.namespace or "", n.name): n for n in nad_list}
@@ -390,15 +394,29 @@ def diagnose(
                     if s.state == ATTACHED and not s.default and s.index is not None]
         ctxs.append(_Pod(rec, sels, err, states, rec.phase not in _TERMINAL_PHASES, rec.phase == "Running", attached))
 
+    def pool_and_nad_checks() -> list[DoctorFinding]:  # needs nothing the other checks find
+        token, memo = _RANGE_CACHE.set({}), _NAD_MEMO.set({})
+        try:
+            out = _Out()
+            _check_overlaps(nad_list, out)
+            _check_nads(nad_list, out)
+            if pools is not None:
+                out.items.extend(_check_whereabouts(pools, reservations, nad_list, [c.rec for c in ctxs], ctxs,
+                                                    pod_scope))
+            return out.items
+        finally:
+            _RANGE_CACHE.reset(token)
+            _NAD_MEMO.reset(memo)
+
+    later = apart(pool_and_nad_checks) if apart is not None else None
     token, memo = _RANGE_CACHE.set({}), _NAD_MEMO.set({})
     try:
-        found = _run_checks(nad_list, by_key, ctxs, namespace_isolation, list(global_namespaces),
+        found = _run_checks(by_key, ctxs, namespace_isolation, list(global_namespaces),
                             known_nad_namespaces if multus_installed else set(), pools_known=pools is not None)
-        if pools is not None:
-            found.extend(_check_whereabouts(pools, reservations, nad_list, [c.rec for c in ctxs], ctxs, pod_scope))
     finally:
         _RANGE_CACHE.reset(token)
         _NAD_MEMO.reset(memo)
+    found.extend(later() if later is not None else pool_and_nad_checks())
     if nodes is not None:
         found.extend(_check_sriov(nad_list, nodes, [c.rec for c in ctxs], events))
     if node_facts:
@@ -423,19 +441,18 @@ def diagnose(
     return sort_findings(found)
 
 
-def _run_checks(nad_list: list[NAD], by_key: Mapping[tuple[str, str], NAD], ctxs: list[_Pod],
-                namespace_isolation: bool, global_namespaces: list[str],
-                known_nad_namespaces: Collection[str] | None, pools_known: bool = False) -> list[DoctorFinding]:
+def _run_checks(by_key: Mapping[tuple[str, str], NAD], ctxs: list[_Pod], namespace_isolation: bool,
+                global_namespaces: list[str], known_nad_namespaces: Collection[str] | None,
+                pools_known: bool = False) -> list[DoctorFinding]:
+    """The checks of what pods ask and got (the NADs' and pools' own checks run apart)."""
     out = _Out()
     _check_duplicates(ctxs, by_key, out)
     _check_host_local_nodes(ctxs, by_key, out)
     _check_pools(ctxs, by_key, out, whereabouts=not pools_known)
     _check_shared_static(ctxs, by_key, out)
-    _check_overlaps(nad_list, out)
     _check_requests(ctxs, by_key, out, namespace_isolation, global_namespaces, known_nad_namespaces)
     _check_silent(ctxs, by_key, out)
     _check_sandbox_failures(ctxs, by_key, out, known_nad_namespaces)
-    _check_nads(nad_list, out)
     return out.items
 
 

@@ -271,3 +271,12 @@ def test_every_situation_at_once_gives_the_recorded_findings(sandbox_factory: An
     want = json.loads(ALL_AT_ONCE.read_text())
     assert len({f["check"] for f in want}) >= 15  # the record covers most checks, not a lucky few
     assert got == want
+    # the same command with the NADs' and pools' checks in a forked child (what a big cluster gets):
+    # the same findings, in the same order
+    apart = subprocess.run(
+        [sys.executable, "-c", "import sys; import multus_tui.cluster.doctor as d; d.APART_OVER = 0; "
+         "from multus_tui.cli import main; sys.exit(main(sys.argv[1:]))", "doctor", "--kubeconfig", kc, "-A",
+         "-o", "json"], capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT)
+    assert apart.returncode == 1, apart.stderr
+    assert json.loads(apart.stdout) == json.loads(proc.stdout)
