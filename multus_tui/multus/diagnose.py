@@ -33,12 +33,13 @@ Objects are named ``pod/<ns>/<name>``, ``nad/<ns>/<name>`` and ``ippool/<ns>/<na
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import difflib
 import functools
 import ipaddress
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -258,6 +259,17 @@ _NAD_MEMO: contextvars.ContextVar[dict[tuple[int, str], tuple[NAD, Any]] | None]
     contextvars.ContextVar("diagnose_nad_memo", default=None)
 
 
+@contextlib.contextmanager
+def _memos() -> Iterator[None]:
+    """The per-diagnosis memos of NAD facts and ranges (a process of its own keeps its own)."""
+    token, memo = _RANGE_CACHE.set({}), _NAD_MEMO.set({})
+    try:
+        yield
+    finally:
+        _RANGE_CACHE.reset(token)
+        _NAD_MEMO.reset(memo)
+
+
 def _memo(nad: NAD, what: str, fn: Any) -> Any:
     cache = _NAD_MEMO.get()
     if cache is None:
@@ -358,13 +370,29 @@ def diagnose(
     `nodes`: objects with `name` and `allocatable` (None: not known, check 12 is skipped).
     `node_facts`: the nodes with the interfaces NodeNetworkState reports (None, or interfaces None:
     check 13 is skipped).
-    `apart`: how to run the NADs' and pools' checks (10, 5, 11) beside the pods' ones: given the
-    function that makes their findings, it starts it and returns the function that waits for them
-    (the caller's choice of where; None: here, after the others). The findings do not depend on it.
+    `apart`: how to run the NADs' checks (5, 10: from the start) and the pools' (11: once the pods are
+    joined) beside the pods' ones: given the function that makes some findings, it starts it and
+    returns the function that waits for them (the caller's choice of where, e.g. another process;
+    None: here, after the others). The findings do not depend on it.
     """
     nad_list = [n for n in nads if isinstance(n, NAD)]
     by_key: dict[tuple[str, str], NAD] = {(n.namespace or "", n.name): n for n in nad_list}
     cni_names = {f"{ns}/{name}": n.effective_cni_name for (ns, name), n in by_key.items()}
+
+    def nad_checks() -> list[DoctorFinding]:  # the NADs alone: they need no pod
+        with _memos():
+            out = _Out()
+            _check_overlaps(nad_list, out)
+            _check_nads(nad_list, out)
+            return out.items
+
+    def pool_checks() -> list[DoctorFinding]:  # the IPPools against the pods
+        if pools is None:
+            return []
+        with _memos():
+            return _check_whereabouts(pools, reservations, nad_list, [c.rec for c in ctxs], ctxs, pod_scope)
+
+    nads_later = apart(nad_checks) if apart is not None else None
 
     evs: dict[tuple[str, str], list[tuple[str, Mapping[str, Any]]]] = {}
     for ev in events:
@@ -394,29 +422,12 @@ def diagnose(
                     if s.state == ATTACHED and not s.default and s.index is not None]
         ctxs.append(_Pod(rec, sels, err, states, rec.phase not in _TERMINAL_PHASES, rec.phase == "Running", attached))
 
-    def pool_and_nad_checks() -> list[DoctorFinding]:  # needs nothing the other checks find
-        token, memo = _RANGE_CACHE.set({}), _NAD_MEMO.set({})
-        try:
-            out = _Out()
-            _check_overlaps(nad_list, out)
-            _check_nads(nad_list, out)
-            if pools is not None:
-                out.items.extend(_check_whereabouts(pools, reservations, nad_list, [c.rec for c in ctxs], ctxs,
-                                                    pod_scope))
-            return out.items
-        finally:
-            _RANGE_CACHE.reset(token)
-            _NAD_MEMO.reset(memo)
-
-    later = apart(pool_and_nad_checks) if apart is not None else None
-    token, memo = _RANGE_CACHE.set({}), _NAD_MEMO.set({})
-    try:
+    pools_later = apart(pool_checks) if apart is not None else None
+    with _memos():
         found = _run_checks(by_key, ctxs, namespace_isolation, list(global_namespaces),
                             known_nad_namespaces if multus_installed else set(), pools_known=pools is not None)
-    finally:
-        _RANGE_CACHE.reset(token)
-        _NAD_MEMO.reset(memo)
-    found.extend(later() if later is not None else pool_and_nad_checks())
+    found.extend(nads_later() if nads_later is not None else nad_checks())
+    found.extend(pools_later() if pools_later is not None else pool_checks())
     if nodes is not None:
         found.extend(_check_sriov(nad_list, nodes, [c.rec for c in ctxs], events))
     if node_facts:
