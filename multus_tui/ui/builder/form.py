@@ -29,6 +29,7 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import InvalidQueryFormat, NoMatches
 from textual.message import Message
 from textual.suggester import Suggester, SuggestFromList
 from textual.validation import Validator
@@ -972,7 +973,7 @@ class NadForm(VerticalScroll):
     def _has(self, wid: str) -> bool:
         try:
             self.query_one(f"#{wid}")
-        except Exception:  # noqa: BLE001
+        except (NoMatches, InvalidQueryFormat):  # not built (yet), or an id no selector can name
             return False
         return True
 
@@ -997,7 +998,7 @@ class NadForm(VerticalScroll):
     def _mark(self, fid: str, severity: str | None) -> None:
         try:
             w = self.query_one(f"#{fid}")
-        except Exception:  # noqa: BLE001
+        except (NoMatches, InvalidQueryFormat):  # a message for a field not shown
             return
         w.set_class(severity == "error", "has-error")
         w.set_class(severity == "warning", "has-warning")

@@ -38,7 +38,7 @@ from textual.geometry import Region, Size
 from textual.renderables.styled import Styled
 from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey, RowKey
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
 
 class LiveTable(DataTable):
@@ -177,7 +177,7 @@ class LiveTable(DataTable):
             return None
         try:
             return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
-        except Exception:
+        except CellDoesNotExist:  # the cursor is past the rows a sync just removed
             return None
 
     # --- drawing ------------------------------------------------------------------------------------
