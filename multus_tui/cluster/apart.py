@@ -14,7 +14,7 @@ import os
 import pickle
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +53,13 @@ def run_apart(fn: Callable[[], T]) -> Callable[[], T]:
         with os.fdopen(read_fd, "rb") as inp:
             data = inp.read()
         os.waitpid(pid, 0)
+        value: Any
         try:
             ok, value = pickle.loads(data) if data else (False, "no result")
         except Exception as exc:  # noqa: BLE001 - a truncated answer: computed here instead
             ok, value = False, repr(exc)
         if ok:
-            return value  # type: ignore[no-any-return]
+            return cast(T, value)
         log.warning("the forked computation failed (%s): computing it in process", value)
         return fn()
 

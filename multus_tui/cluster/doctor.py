@@ -20,7 +20,7 @@ from multus_tui.cluster.gcpause import gc_paused
 from multus_tui.cluster.placement import facts_of, node_facts
 from multus_tui.cluster.views import EventView, NADView, NodeView, PodView
 from multus_tui.cluster.wire import list_views
-from multus_tui.multus.diagnose import DoctorFinding, diagnose
+from multus_tui.multus.diagnose import Apart, DoctorFinding, diagnose
 from multus_tui.multus.errors import AnnotationError
 from multus_tui.multus.nodes import NodeFacts
 from multus_tui.multus.selection import NETWORKS_ANNOTATION, parse_networks
@@ -137,7 +137,7 @@ def _collect(source: Any, namespace: str | None, namespace_isolation: bool,
         facts = node_facts(source).nodes
     # a command's own process, its fetch threads ended: the NADs' and pools' checks run on another core
     # (not from the TUI's LiveStore: a process with its threads running is not forked)
-    apart = run_apart if isinstance(source, Cluster) and len(pods) >= APART_OVER else None
+    apart: Apart | None = run_apart if isinstance(source, Cluster) and len(pods) >= APART_OVER else None
     return _diagnose(nads, pods, events, namespace, namespace_isolation, global_namespaces, known, installed,
                      ippools, reservations, nodes, facts, apart)
 
@@ -149,7 +149,7 @@ APART_OVER = 20_000
 
 def _diagnose(nads: Any, pods: Any, events: Any, namespace: str | None, namespace_isolation: bool,
               global_namespaces: Sequence[str], known: Any, installed: bool, ippools: Any, reservations: Any,
-              nodes: Any, facts: Any, apart: Any = None) -> list[DoctorFinding]:
+              nodes: Any, facts: Any, apart: Apart | None = None) -> list[DoctorFinding]:
     return diagnose(
         [v.nad for v in nads], pods, [e.as_event_dict() for e in events], namespace=namespace,
         namespace_isolation=namespace_isolation, global_namespaces=global_namespaces,

@@ -158,6 +158,11 @@ def findings_for(findings: Iterable[DoctorFinding], kind: str, namespace: str, n
     return [f for f in findings if ref in f.objects]
 
 
+#: where some checks run (see diagnose's `apart`): given what makes their findings, it starts it and
+#: returns what waits for them
+Apart = Callable[[Callable[[], list[DoctorFinding]]], Callable[[], list[DoctorFinding]]]
+
+
 def sort_findings(findings: Iterable[DoctorFinding]) -> list[DoctorFinding]:
     """Errors first, then by check number, objects and message (deterministic output)."""
     return sorted(findings, key=lambda f: (severity_rank(f.severity), f.number, f.check,
@@ -350,7 +355,7 @@ def diagnose(
     nodes: Iterable[Any] | None = None,
     pod_scope: Collection[str] | None = None,
     node_facts: Sequence[NodeFacts] | None = None,
-    apart: Callable[[Callable[[], list[DoctorFinding]]], Callable[[], list[DoctorFinding]]] | None = None,
+    apart: Apart | None = None,
 ) -> list[DoctorFinding]:
     """Run every check and return the findings, sorted (errors first).
 
@@ -380,54 +385,52 @@ def diagnose(
     cni_names = {f"{ns}/{name}": n.effective_cni_name for (ns, name), n in by_key.items()}
 
     def nad_checks() -> list[DoctorFinding]:  # the NADs alone: they need no pod
-        with _memos():
-            out = _Out()
-            _check_overlaps(nad_list, out)
-            _check_nads(nad_list, out)
-            return out.items
+        out = _Out()
+        _check_overlaps(nad_list, out)
+        _check_nads(nad_list, out)
+        return out.items
 
     def pool_checks() -> list[DoctorFinding]:  # the IPPools against the pods
         if pools is None:
             return []
-        with _memos():
-            return _check_whereabouts(pools, reservations, nad_list, [c.rec for c in ctxs], ctxs, pod_scope)
+        return _check_whereabouts(pools, reservations, nad_list, [c.rec for c in ctxs], ctxs, pod_scope)
 
-    nads_later = apart(nad_checks) if apart is not None else None
+    with _memos():  # one set for the whole diagnosis (a forked child works on its copy)
+        nads_later = apart(nad_checks) if apart is not None else None
 
-    evs: dict[tuple[str, str], list[tuple[str, Mapping[str, Any]]]] = {}
-    for ev in events:
-        if not isinstance(ev, Mapping):
-            continue
-        t = _event_target(ev)
-        if t is not None:
-            evs.setdefault((t[1], t[2]), []).append((t[3], ev))
+        evs: dict[tuple[str, str], list[tuple[str, Mapping[str, Any]]]] = {}
+        for ev in events:
+            if not isinstance(ev, Mapping):
+                continue
+            t = _event_target(ev)
+            if t is not None:
+                evs.setdefault((t[1], t[2]), []).append((t[3], ev))
 
-    ctxs: list[_Pod] = []
-    for raw in pods:
-        rec = _as_pod(raw)
-        named = evs.get((rec.namespace, rec.name)) if evs else None
-        pod_events = [e for uid, e in named if not uid or not rec.uid or uid == rec.uid] if named else []
-        # (events of an older pod of that name are not this pod's)
-        sels: list[Selection] = []
-        err = None
-        value = rec.annotations.get(NETWORKS_ANNOTATION)
-        if value is not None:
-            try:
-                sels = parse_networks(value, rec.namespace)
-            except AnnotationError as exc:
-                err = str(exc)
-        states = join_attachments(rec.namespace, rec.annotations, rec.phase, pod_events, cni_names,
-                                  sels if err is None and value is not None else None)
-        attached = [(s, _nad_of(s, by_key)) for s in states
-                    if s.state == ATTACHED and not s.default and s.index is not None]
-        ctxs.append(_Pod(rec, sels, err, states, rec.phase not in _TERMINAL_PHASES, rec.phase == "Running", attached))
+        ctxs: list[_Pod] = []
+        for raw in pods:
+            rec = _as_pod(raw)
+            named = evs.get((rec.namespace, rec.name)) if evs else None
+            pod_events = [e for uid, e in named if not uid or not rec.uid or uid == rec.uid] if named else []
+            # (events of an older pod of that name are not this pod's)
+            sels: list[Selection] = []
+            err = None
+            value = rec.annotations.get(NETWORKS_ANNOTATION)
+            if value is not None:
+                try:
+                    sels = parse_networks(value, rec.namespace)
+                except AnnotationError as exc:
+                    err = str(exc)
+            states = join_attachments(rec.namespace, rec.annotations, rec.phase, pod_events, cni_names,
+                                      sels if err is None and value is not None else None)
+            attached = [(s, _nad_of(s, by_key)) for s in states
+                        if s.state == ATTACHED and not s.default and s.index is not None]
+            ctxs.append(_Pod(rec, sels, err, states, rec.phase not in _TERMINAL_PHASES, rec.phase == "Running", attached))
 
-    pools_later = apart(pool_checks) if apart is not None else None
-    with _memos():
+        pools_later = apart(pool_checks) if apart is not None else None
         found = _run_checks(by_key, ctxs, namespace_isolation, list(global_namespaces),
                             known_nad_namespaces if multus_installed else set(), pools_known=pools is not None)
-    found.extend(nads_later() if nads_later is not None else nad_checks())
-    found.extend(pools_later() if pools_later is not None else pool_checks())
+        found.extend(nads_later() if nads_later is not None else nad_checks())
+        found.extend(pools_later() if pools_later is not None else pool_checks())
     if nodes is not None:
         found.extend(_check_sriov(nad_list, nodes, [c.rec for c in ctxs], events))
     if node_facts:
