@@ -201,7 +201,7 @@ def is_cidr(value: Any, strict: bool = False) -> bool:
     if not isinstance(value, str) or "/" not in value:
         return False
     try:
-        ipaddress.ip_network(value, strict=strict)
+        network(value, strict)
     except ValueError:
         return False
     return True
